@@ -1,0 +1,81 @@
+/*
+ * cli.h - the htdispatch command line: a table of subcommands, the options
+ * they share, and the one place where errors become exit codes.
+ *
+ * Exit codes: 0 success; 1 the operation failed (not found, conflict,
+ * database or disk problem); 2 usage error (what was typed is wrong: unknown
+ * command or option, missing argument, a value that is not valid).
+ */
+#ifndef HTD_CLI_CLI_H
+#define HTD_CLI_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "service/calls.h"
+#include "store/store.h"
+#include "util/error.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAILURE 1
+#define CLI_EXIT_USAGE 2
+
+#define CLI_DEFAULT_DB "./var/htdispatch.db"
+
+/* Options every subcommand takes, and where they were given. */
+struct cli {
+	const char *db_path;
+	bool db_given; /* --db or HTDISPATCH_DB, not the default */
+	bool json;
+	int busy_timeout_ms;
+	const char *command; /* "calls list", for messages */
+	const char *usage;   /* the running command's help text */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	const char *usage; /* full help text, printed by --help */
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* Entry point: parses argv and runs a subcommand; returns the exit code. */
+int cli_main(int argc, char **argv);
+
+/*
+ * getopt_long() over the command's own `opts` (terminated by a zero entry)
+ * plus the common options --db, --json, --busy-timeout and --help, which it
+ * handles itself. Returns the next command-specific option, -1 at the end,
+ * or -2 after it has printed help (*exit_code = 0) or a usage error
+ * (*exit_code = 2): the caller returns *exit_code then.
+ */
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
+	       const struct option *opts, int *exit_code);
+
+/* Resets getopt for a new argument vector. */
+void cli_getopt_reset(void);
+
+/* Prints "htdispatch COMMAND: message" and a hint; returns 2. */
+int cli_usage_error(struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Reports `err` (on stderr; also as JSON on stdout with --json) and returns
+ * the exit code its code maps to. */
+int cli_fail(struct cli *cli, const struct htd_error *err);
+
+/* Opens the store named by the options. */
+enum htd_err cli_open_store(struct cli *cli, bool create, struct store **out,
+			    struct htd_error *err);
+
+/* Returns who is acting, for the record: "cli:<login name>". Static. */
+const char *cli_actor(void);
+
+/* The subcommands, defined in their own files. */
+int cli_cmd_init(struct cli *cli, int argc, char **argv);
+int cli_cmd_calls(struct cli *cli, int argc, char **argv);
+int cli_cmd_db(struct cli *cli, int argc, char **argv);
+extern const char cli_usage_init[];
+extern const char cli_usage_calls[];
+extern const char cli_usage_db[];
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * cmd_calls.c - `htdispatch calls ...`: the call use cases from a terminal
+ * or a script. Every action is one function of service/calls.h; this file
+ * only parses arguments and prints.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "cli/cli.h"
+#include "formats/event_json.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/str.h"
+
+const char cli_usage_calls[] =
+	"usage: htdispatch calls ACTION [OPTIONS] [ARGS]\n"
+	"\n"
+	"Actions:\n"
+	"  open    [--channel C] [--language L] [--location TEXT]\n"
+	"          [--callback NUMBER] [--caller-name NAME]\n"
+	"                                  open a call; prints its id\n"
+	"  note    ID TEXT...              add a note ('-' reads it from "
+	"stdin)\n"
+	"  answer  ID QUESTION VALUE       record the answer to a question\n"
+	"  close   ID DISPOSITION [--summary TEXT]\n"
+	"                                  close the call\n"
+	"  list    [--status open|closed] [--category C] [--since T] "
+	"[--until T]\n"
+	"          [--limit N] [--after ID] list calls, newest first\n"
+	"  show    ID                      the call, its answers and its "
+	"history\n"
+	"\n"
+	"IDs look like HT-2026-000123 (case and leading zeros do not matter).\n"
+	"Channels: voice (default), text, tty, video, admin, transfer.\n"
+	"Languages: BCP 47 tags such as en (default), es, es-MX, vi.\n"
+	"Questions answered yes/no/unknown: caller_is_victim, victim_present,\n"
+	"  escaped, in_danger_now, happening_now, safe_to_talk, free_to_leave,\n"
+	"  has_own_documents, minor_involved, specific_location, first_hand;\n"
+	"  language takes a tag; other question ids take short text.\n"
+	"Dispositions: officer_handled, transferred_tip_line, "
+	"referred_hotline,\n"
+	"  referred_other_agency, information_only, unfounded, duplicate,\n"
+	"  disconnected.\n"
+	"Categories: undetermined, victim_escape, victim_call, credible_tip, "
+	"other.\n"
+	"Times: YYYY-MM-DD (local midnight) or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM].\n"
+	"\n"
+	"Common options: --db PATH, --json, --busy-timeout MS, --help.\n"
+	"Exit status: 0 success, 1 failure (e.g. no such call, call closed,\n"
+	"database locked), 2 usage error (what was typed is wrong).\n";
+
+/* ---- output helpers ---------------------------------------------------- */
+
+static void print_json(json_t *o)
+{
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+/* Returns the display width of `n` bytes of UTF-8 at `p` and, through
+ * `fit`, how many of those bytes fit in `limit` cells. */
+static int text_width(const utf8proc_uint8_t *p, size_t n, int limit,
+		      size_t *fit)
+{
+	size_t i = 0;
+	int used = 0;
+	*fit = 0;
+	while (i < n) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k =
+			utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (k <= 0)
+			break;
+		used += utf8proc_charwidth(cp);
+		i += (size_t)k;
+		if (used <= limit)
+			*fit = i;
+	}
+	return used;
+}
+
+/*
+ * Prints `s` in a column `width` terminal cells wide: cut at a character
+ * boundary with "..." when wider, padded with spaces when narrower.
+ */
+static void print_cell(const char *s, int width, bool pad)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)(s ? s : "");
+	size_t n = strlen((const char *)p), fit;
+	int used = text_width(p, n, width, &fit);
+	if (used > width) {
+		text_width(p, n, width - 3, &fit);
+		fwrite(p, 1, fit, stdout);
+		fputs("...", stdout);
+		used = text_width(p, fit, width, &fit) + 3;
+	} else {
+		fwrite(p, 1, n, stdout);
+	}
+	for (; pad && used < width; used++)
+		fputc(' ', stdout);
+}
+
+static const char *local_time(int64_t ms, char *buf, size_t size)
+{
+	if (ms <= 0 || !time_format_local(ms, buf, size))
+		str_copy(buf, size, "-");
+	return buf;
+}
+
+static const char *or_dash(const char *s)
+{
+	return str_empty(s) ? "-" : s;
+}
+
+/* ---- actions ----------------------------------------------------------- */
+
+struct calls_ctx {
+	struct cli *cli;
+	struct service svc;
+	struct store *store;
+};
+
+/*
+ * Opens the store once the action's arguments are known to be right, so a
+ * usage error or --help never needs a database. Returns -1 on success or
+ * the exit code to return.
+ */
+static int ctx_open(struct calls_ctx *ctx)
+{
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (cli_open_store(ctx->cli, false, &ctx->store, &err) != HTD_OK)
+		return cli_fail(ctx->cli, &err);
+	ctx->svc.store = ctx->store;
+	ctx->svc.clock = clock_system();
+	return -1;
+}
+
+/* Prints the short result of a change. */
+static int print_changed(struct calls_ctx *ctx, const struct call *c,
+			 const char *what)
+{
+	if (ctx->cli->json) {
+		print_json(call_json(c));
+	} else {
+		printf("%s %s\n", c->ref, what);
+	}
+	return CLI_EXIT_OK;
+}
+
+static int act_open(struct calls_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "channel", required_argument, NULL, 'c' },
+		{ "language", required_argument, NULL, 'l' },
+		{ "location", required_argument, NULL, 'L' },
+		{ "callback", required_argument, NULL, 'b' },
+		{ "caller-name", required_argument, NULL, 'n' },
+		{ 0, 0, 0, 0 },
+	};
+	struct call_open_request req = { 0 };
+	int code, c;
+	while ((c = cli_getopt(ctx->cli, argc, argv, "", opts, &code)) != -1) {
+		switch (c) {
+		case -2: return code;
+		case 'c': req.channel = optarg; break;
+		case 'l': req.language = optarg; break;
+		case 'L': req.location = optarg; break;
+		case 'b': req.callback = optarg; break;
+		case 'n': req.caller_name = optarg; break;
+		default: return cli_usage_error(ctx->cli, "bad option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(ctx->cli, "unexpected argument '%s'",
+				       argv[optind]);
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct htd_error err;
+	call_init(&call);
+	htd_error_clear(&err);
+	if (calls_open(&ctx->svc, cli_actor(), &req, &call, &err) != HTD_OK)
+		return cli_fail(ctx->cli, &err);
+	code = print_changed(ctx, &call, "opened");
+	call_free(&call);
+	return code;
+}
+
+/* Parses the options of an action that takes only positionals (and
+ * --summary for close); returns -1 to go on or an exit code. */
+static int positional_only(struct calls_ctx *ctx, int argc, char **argv,
+			   const char **summary)
+{
+	static const struct option opts[] = {
+		{ "summary", required_argument, NULL, 's' },
+		{ 0, 0, 0, 0 },
+	};
+	int code, c;
+	while ((c = cli_getopt(ctx->cli, argc, argv, "",
+			       summary ? opts : NULL, &code)) != -1) {
+		if (c == -2)
+			return code;
+		if (c == 's' && summary)
+			*summary = optarg;
+		else
+			return cli_usage_error(ctx->cli, "bad option");
+	}
+	return -1;
+}
+
+/* Reads a note from stdin, bounded by the note limit. */
+static enum htd_err read_stdin_note(struct buf *b, struct htd_error *err)
+{
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		if (buf_append(b, chunk, n) != HTD_OK)
+			return htd_error_field(err, HTD_ERR_TOO_LARGE, "text",
+					       "the note on stdin is longer "
+					       "than %d bytes",
+					       CALL_NOTE_MAX);
+	}
+	if (ferror(stdin))
+		return htd_error_set(err, HTD_ERR_IO, "cannot read stdin");
+	return HTD_OK;
+}
+
+static int act_note(struct calls_ctx *ctx, int argc, char **argv)
+{
+	int code = positional_only(ctx, argc, argv, NULL);
+	if (code >= 0)
+		return code;
+	if (argc - optind < 2)
+		return cli_usage_error(ctx->cli,
+				       "usage: calls note ID TEXT... (or '-' "
+				       "to read stdin)");
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	const char *ref = argv[optind];
+	struct buf text;
+	struct htd_error err;
+	htd_error_clear(&err);
+	buf_init(&text, CALL_NOTE_MAX);
+	if (argc - optind == 2 && str_eq(argv[optind + 1], "-")) {
+		if (read_stdin_note(&text, &err) != HTD_OK) {
+			buf_free(&text);
+			return cli_fail(ctx->cli, &err);
+		}
+	} else {
+		for (int i = optind + 1; i < argc; i++) {
+			if ((i > optind + 1 && buf_puts(&text, " ") != HTD_OK) ||
+			    buf_puts(&text, argv[i]) != HTD_OK) {
+				buf_free(&text);
+				htd_error_field(&err, HTD_ERR_TOO_LARGE,
+						"text",
+						"the note is longer than %d "
+						"bytes",
+						CALL_NOTE_MAX);
+				return cli_fail(ctx->cli, &err);
+			}
+		}
+	}
+	struct call call;
+	call_init(&call);
+	if (calls_add_note(&ctx->svc, cli_actor(), ref, buf_str(&text), &call,
+			   &err) != HTD_OK)
+		code = cli_fail(ctx->cli, &err);
+	else
+		code = print_changed(ctx, &call, "note added");
+	buf_free(&text);
+	call_free(&call);
+	return code;
+}
+
+static int act_answer(struct calls_ctx *ctx, int argc, char **argv)
+{
+	int code = positional_only(ctx, argc, argv, NULL);
+	if (code >= 0)
+		return code;
+	if (argc - optind != 3)
+		return cli_usage_error(ctx->cli,
+				       "usage: calls answer ID QUESTION VALUE");
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct htd_error err;
+	call_init(&call);
+	htd_error_clear(&err);
+	if (calls_record_answer(&ctx->svc, cli_actor(), argv[optind],
+				argv[optind + 1], argv[optind + 2], &call,
+				&err) != HTD_OK)
+		code = cli_fail(ctx->cli, &err);
+	else
+		code = print_changed(ctx, &call, "answer recorded");
+	call_free(&call);
+	return code;
+}
+
+static int act_close(struct calls_ctx *ctx, int argc, char **argv)
+{
+	const char *summary = NULL;
+	int code = positional_only(ctx, argc, argv, &summary);
+	if (code >= 0)
+		return code;
+	if (argc - optind != 2)
+		return cli_usage_error(
+			ctx->cli,
+			"usage: calls close ID DISPOSITION [--summary TEXT]");
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct htd_error err;
+	call_init(&call);
+	htd_error_clear(&err);
+	if (calls_close(&ctx->svc, cli_actor(), argv[optind],
+			argv[optind + 1], summary, &call, &err) != HTD_OK)
+		code = cli_fail(ctx->cli, &err);
+	else
+		code = print_changed(ctx, &call, "closed");
+	call_free(&call);
+	return code;
+}
+
+static int act_list(struct calls_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "after", required_argument, NULL, 'a' },
+		{ 0, 0, 0, 0 },
+	};
+	struct calls_query q = { 0 };
+	int code, c;
+	while ((c = cli_getopt(ctx->cli, argc, argv, "", opts, &code)) != -1) {
+		switch (c) {
+		case -2: return code;
+		case 's': q.status = optarg; break;
+		case 'c': q.category = optarg; break;
+		case 'S': q.since = optarg; break;
+		case 'U': q.until = optarg; break;
+		case 'n': q.limit = optarg; break;
+		case 'a': q.after = optarg; break;
+		default: return cli_usage_error(ctx->cli, "bad option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(ctx->cli, "unexpected argument '%s'",
+				       argv[optind]);
+	struct call_filter filter;
+	struct call_page page = { 0 };
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (calls_query_parse(&q, &filter, &err) != HTD_OK)
+		return cli_fail(ctx->cli, &err);
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	if (calls_list(&ctx->svc, &filter, &page, &err) != HTD_OK)
+		return cli_fail(ctx->cli, &err);
+
+	const char *next = page.more ? page.calls[page.n - 1].ref : NULL;
+	if (ctx->cli->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < page.n; i++) {
+			json_t *o = call_json(&page.calls[i]);
+			json_object_del(o, "answers");
+			json_array_append_new(arr, o);
+		}
+		print_json(json_pack("{s:o,s:s?}", "calls", arr, "next_after",
+				     next));
+	} else if (page.n == 0) {
+		printf("No calls match.\n");
+	} else {
+		printf("%-15s %-19s %-6s %-13s %-8s %-5s %s\n", "ID", "OPENED",
+		       "STATUS", "CATEGORY", "CHANNEL", "LANG", "LOCATION");
+		for (size_t i = 0; i < page.n; i++) {
+			const struct call *k = &page.calls[i];
+			char t[TIME_TEXT_MAX];
+			printf("%-15s %-19s %-6s %-13s %-8s ", k->ref,
+			       local_time(k->opened_at_ms, t, sizeof(t)),
+			       call_status_name(k->status),
+			       call_category_name(k->category),
+			       call_channel_name(k->channel));
+			print_cell(k->language, 5, true);
+			fputc(' ', stdout);
+			print_cell(or_dash(k->location_text), 40, false);
+			fputc('\n', stdout);
+		}
+		if (next)
+			printf("More: htdispatch calls list --after %s (with "
+			       "the same filters)\n",
+			       next);
+	}
+	call_page_free(&page);
+	return CLI_EXIT_OK;
+}
+
+struct show_ctx {
+	json_t *events; /* with --json */
+};
+
+static int show_event(void *vctx, const struct store_event *e)
+{
+	struct show_ctx *sc = vctx;
+	if (sc->events) {
+		json_array_append_new(sc->events, event_json(e));
+		return 0;
+	}
+	char t[TIME_TEXT_MAX];
+	printf("  %3lld  %s  %-16s %s", (long long)e->seq,
+	       local_time(e->at_ms, t, sizeof(t)), e->type, e->actor);
+	struct event_decoded d;
+	struct htd_error err;
+	if (event_json_decode(e->type, e->at_ms, e->actor, e->payload, &d,
+			      &err) != HTD_OK) {
+		printf("  (unreadable: %s)\n", err.message);
+		return 0;
+	}
+	const struct call_event *ev = &d.event;
+	switch (ev->type) {
+	case CALL_EVENT_OPENED:
+		printf("  %s, %s\n", call_channel_name(ev->u.opened.channel),
+		       ev->u.opened.language);
+		break;
+	case CALL_EVENT_NOTE_ADDED: {
+		/* Indent continuation lines of multi-line notes. */
+		printf("\n       ");
+		for (const char *p = ev->u.note.text; *p; p++) {
+			if (*p == '\r')
+				continue;
+			fputc(*p, stdout);
+			if (*p == '\n')
+				fputs("       ", stdout);
+		}
+		fputc('\n', stdout);
+		break;
+	}
+	case CALL_EVENT_ANSWER_RECORDED:
+		printf("  %s = %s\n", ev->u.answer.question, ev->u.answer.value);
+		break;
+	case CALL_EVENT_CLOSED:
+		printf("  %s%s%s\n", call_disposition_name(ev->u.closed.disposition),
+		       str_empty(ev->u.closed.summary) ? "" : ": ",
+		       ev->u.closed.summary);
+		break;
+	case CALL_EVENT__COUNT:
+		fputc('\n', stdout);
+		break;
+	}
+	event_decoded_release(&d);
+	return 0;
+}
+
+static int act_show(struct calls_ctx *ctx, int argc, char **argv)
+{
+	int code = positional_only(ctx, argc, argv, NULL);
+	if (code >= 0)
+		return code;
+	if (argc - optind != 1)
+		return cli_usage_error(ctx->cli, "usage: calls show ID");
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct htd_error err;
+	call_init(&call);
+	htd_error_clear(&err);
+	if (calls_get(&ctx->svc, argv[optind], &call, &err) != HTD_OK)
+		return cli_fail(ctx->cli, &err);
+
+	struct show_ctx sc = { NULL };
+	char t[TIME_TEXT_MAX];
+	if (ctx->cli->json) {
+		sc.events = json_array();
+	} else {
+		printf("Call %s  %s  %s\n", call.ref,
+		       call_status_name(call.status),
+		       call_category_name(call.category));
+		printf("  Opened    %s by %s\n",
+		       local_time(call.opened_at_ms, t, sizeof(t)),
+		       call.opened_by);
+		printf("  Channel   %s (%s)\n", call_channel_name(call.channel),
+		       call_channel_description(call.channel));
+		printf("  Language  %s\n", call.language);
+		printf("  Location  %s\n", or_dash(call.location_text));
+		printf("  Callback  %s\n", or_dash(call.callback_number));
+		printf("  Caller    %s\n", or_dash(call.caller_name));
+		if (call.status == CALL_STATUS_CLOSED)
+			printf("  Closed    %s: %s (%s)%s%s\n",
+			       local_time(call.closed_at_ms, t, sizeof(t)),
+			       call_disposition_name(call.disposition),
+			       call_disposition_description(call.disposition),
+			       str_empty(call.close_summary) ? "" : "\n            ",
+			       call.close_summary);
+		printf("Answers\n");
+		if (call.n_answers == 0)
+			printf("  (none yet)\n");
+		for (size_t i = 0; i < call.n_answers; i++)
+			printf("  %-20s %s\n", call.answers[i].question,
+			       call.answers[i].value);
+		printf("History\n");
+	}
+	if (calls_history(&ctx->svc, call.ref, show_event, &sc, &err) !=
+	    HTD_OK) {
+		json_decref(sc.events);
+		call_free(&call);
+		return cli_fail(ctx->cli, &err);
+	}
+	if (ctx->cli->json) {
+		json_t *o = call_json(&call);
+		json_object_set_new(o, "events", sc.events);
+		print_json(o);
+	}
+	call_free(&call);
+	return CLI_EXIT_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct calls_ctx *ctx, int argc, char **argv);
+} actions[] = {
+	{ "open", act_open },     { "note", act_note }, { "answer", act_answer },
+	{ "close", act_close },   { "list", act_list }, { "show", act_show },
+};
+
+int cli_cmd_calls(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error(cli, "which action? open, note, answer, "
+					    "close, list or show");
+	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") ||
+	    str_eq(argv[1], "help")) {
+		fputs(cli_usage_calls, stdout);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (!str_eq(actions[i].name, argv[1]))
+			continue;
+		struct calls_ctx ctx = { .cli = cli };
+		char command[32];
+		str_format(command, sizeof(command), "calls %s", argv[1]);
+		cli->command = command;
+		cli_getopt_reset();
+		int code = actions[i].run(&ctx, argc - 1, argv + 1);
+		store_close(ctx.store);
+		return code;
+	}
+	return cli_usage_error(cli, "no action '%s'; use open, note, answer, "
+				    "close, list or show",
+			       argv[1]);
+}

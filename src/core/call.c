@@ -1,0 +1,660 @@
+/*
+ * call.c - names, validation and the event -> projection function of a call.
+ */
+#include "core/call.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/mem.h"
+#include "util/str.h"
+
+/* ---- names ------------------------------------------------------------ */
+
+static const char *const channel_names[] = {
+#define X(e, n, d) n,
+	CALL_CHANNELS(X)
+#undef X
+};
+static const char *const channel_descriptions[] = {
+#define X(e, n, d) d,
+	CALL_CHANNELS(X)
+#undef X
+};
+static const char *const status_names[] = { "open", "closed" };
+static const char *const category_names[] = {
+#define X(e, n) n,
+	CALL_CATEGORIES(X)
+#undef X
+};
+static const char *const disposition_names[] = {
+#define X(e, n, d) n,
+	CALL_DISPOSITIONS(X)
+#undef X
+};
+static const char *const disposition_descriptions[] = {
+#define X(e, n, d) d,
+	CALL_DISPOSITIONS(X)
+#undef X
+};
+static const char *const event_type_names[] = {
+#define X(e, n) n,
+	CALL_EVENT_TYPES(X)
+#undef X
+};
+
+static const char *name_of(const char *const *names, size_t count, int v)
+{
+	if (v < 0 || (size_t)v >= count)
+		return "?";
+	return names[v];
+}
+
+static bool parse_name(const char *const *names, size_t count, const char *s,
+		       int *out)
+{
+	if (!s)
+		return false;
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(names[i], s) == 0) {
+			*out = (int)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *call_channel_name(enum call_channel c)
+{
+	return name_of(channel_names, COUNT(channel_names), (int)c);
+}
+
+const char *call_channel_description(enum call_channel c)
+{
+	return name_of(channel_descriptions, COUNT(channel_descriptions),
+		       (int)c);
+}
+
+bool call_channel_parse(const char *s, enum call_channel *out)
+{
+	int v;
+	if (!parse_name(channel_names, COUNT(channel_names), s, &v))
+		return false;
+	*out = (enum call_channel)v;
+	return true;
+}
+
+const char *call_status_name(enum call_status s)
+{
+	return name_of(status_names, COUNT(status_names), (int)s);
+}
+
+bool call_status_parse(const char *s, enum call_status *out)
+{
+	int v;
+	if (!parse_name(status_names, COUNT(status_names), s, &v))
+		return false;
+	*out = (enum call_status)v;
+	return true;
+}
+
+const char *call_category_name(enum call_category c)
+{
+	return name_of(category_names, COUNT(category_names), (int)c);
+}
+
+bool call_category_parse(const char *s, enum call_category *out)
+{
+	int v;
+	if (!parse_name(category_names, COUNT(category_names), s, &v))
+		return false;
+	*out = (enum call_category)v;
+	return true;
+}
+
+const char *call_disposition_name(enum call_disposition d)
+{
+	if (d == CALL_DISPOSITION_NONE)
+		return "";
+	return name_of(disposition_names, COUNT(disposition_names), (int)d);
+}
+
+const char *call_disposition_description(enum call_disposition d)
+{
+	if (d == CALL_DISPOSITION_NONE)
+		return "";
+	return name_of(disposition_descriptions,
+		       COUNT(disposition_descriptions), (int)d);
+}
+
+bool call_disposition_parse(const char *s, enum call_disposition *out)
+{
+	int v;
+	if (!parse_name(disposition_names, COUNT(disposition_names), s, &v))
+		return false;
+	*out = (enum call_disposition)v;
+	return true;
+}
+
+const char *call_event_type_name(enum call_event_type t)
+{
+	return name_of(event_type_names, COUNT(event_type_names), (int)t);
+}
+
+bool call_event_type_parse(const char *s, enum call_event_type *out)
+{
+	int v;
+	if (!parse_name(event_type_names, COUNT(event_type_names), s, &v))
+		return false;
+	*out = (enum call_event_type)v;
+	return true;
+}
+
+/* ---- call references -------------------------------------------------- */
+
+#define CALL_SEQ_MAX INT64_C(999999999999)
+
+bool call_ref_format(int year, int64_t seq, char *out, size_t size)
+{
+	if (year < 1970 || year > 9999 || seq < 1 || seq > CALL_SEQ_MAX)
+		return false;
+	return str_format(out, size, "HT-%04d-%06lld", year, (long long)seq);
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool call_ref_parse(const char *s, int *year, int64_t *seq)
+{
+	if (!s || (s[0] != 'H' && s[0] != 'h') || (s[1] != 'T' && s[1] != 't') ||
+	    s[2] != '-')
+		return false;
+	const char *p = s + 3;
+	int y = 0;
+	for (int i = 0; i < 4; i++, p++) {
+		if (!is_digit(*p))
+			return false;
+		y = y * 10 + (*p - '0');
+	}
+	if (*p++ != '-')
+		return false;
+	int64_t n = 0;
+	int digits = 0;
+	for (; is_digit(*p); p++) {
+		if (++digits > 12)
+			return false;
+		n = n * 10 + (*p - '0');
+	}
+	if (*p != '\0' || digits == 0 || y < 1970 || n < 1)
+		return false;
+	*year = y;
+	*seq = n;
+	return true;
+}
+
+/* ---- language tags ---------------------------------------------------- */
+
+bool call_language_normalise(const char *s, char *out, size_t size)
+{
+	if (!s)
+		return false;
+	size_t len = strlen(s);
+	if (len < 2 || len > CALL_LANGUAGE_MAX || len >= size)
+		return false;
+	size_t i = 0, sub = 0;
+	while (i < len) {
+		size_t start = i;
+		while (i < len && s[i] != '-' && s[i] != '_')
+			i++;
+		size_t n = i - start;
+		if (n == 0 || n > 8)
+			return false;
+		bool alpha = true;
+		for (size_t k = start; k < i; k++) {
+			if (!is_alpha(s[k]) && !is_digit(s[k]))
+				return false;
+			if (!is_alpha(s[k]))
+				alpha = false;
+		}
+		/* Primary language: 2-3 letters (ISO 639). */
+		if (sub == 0 && (!alpha || n < 2 || n > 3))
+			return false;
+		for (size_t k = start; k < i; k++) {
+			char c = s[k];
+			bool upper = (sub > 0 && n == 2 && alpha) ||
+				     (sub > 0 && n == 4 && alpha && k == start);
+			if (upper && c >= 'a' && c <= 'z')
+				c = (char)(c - 'a' + 'A');
+			else if (!upper && c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			out[k] = c;
+		}
+		if (i < len) {
+			out[i] = '-'; /* "es_MX" is accepted as "es-MX" */
+			i++;
+			if (i == len)
+				return false; /* trailing separator */
+		}
+		sub++;
+	}
+	out[len] = '\0';
+	return true;
+}
+
+/* ---- answers ---------------------------------------------------------- */
+
+/* The question ids of domain.md section 2 and what they take. */
+static const struct {
+	const char *id;
+	enum call_answer_kind kind;
+} known_questions[] = {
+	{ "caller_is_victim", CALL_ANSWER_YES_NO },
+	{ "victim_present", CALL_ANSWER_YES_NO },
+	{ "escaped", CALL_ANSWER_YES_NO },
+	{ "in_danger_now", CALL_ANSWER_YES_NO },
+	{ "happening_now", CALL_ANSWER_YES_NO },
+	{ "safe_to_talk", CALL_ANSWER_YES_NO },
+	{ "free_to_leave", CALL_ANSWER_YES_NO },
+	{ "has_own_documents", CALL_ANSWER_YES_NO },
+	{ "minor_involved", CALL_ANSWER_YES_NO },
+	{ "specific_location", CALL_ANSWER_YES_NO },
+	{ "first_hand", CALL_ANSWER_YES_NO },
+	{ "language", CALL_ANSWER_LANGUAGE },
+};
+
+enum call_answer_kind call_answer_kind(const char *question)
+{
+	for (size_t i = 0; i < COUNT(known_questions); i++)
+		if (str_eq(known_questions[i].id, question))
+			return known_questions[i].kind;
+	return CALL_ANSWER_FREE;
+}
+
+/* A question id: a lower-case letter, then letters, digits or '_'. */
+static bool question_id_valid(const char *q)
+{
+	size_t n = q ? strlen(q) : 0;
+	if (n == 0 || n > CALL_QUESTION_ID_MAX || q[0] < 'a' || q[0] > 'z')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((q[i] >= 'a' && q[i] <= 'z') || is_digit(q[i]) ||
+		      q[i] == '_'))
+			return false;
+	return true;
+}
+
+/* Checks a free text field: bounded, UTF-8, no control characters. */
+static enum htd_err check_text(const char *field, const char *s, size_t max,
+			       bool required, bool multiline,
+			       struct htd_error *err)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0) {
+		if (required)
+			return htd_error_field(err, HTD_ERR_INVALID, field,
+					       "%s must not be empty", field);
+		return HTD_OK;
+	}
+	if (n > max)
+		return htd_error_field(err, HTD_ERR_TOO_LARGE, field,
+				       "%s is %zu bytes; the limit is %zu",
+				       field, n, max);
+	if (!str_utf8_valid(s, n))
+		return htd_error_field(err, HTD_ERR_INVALID, field,
+				       "%s is not valid UTF-8 text", field);
+	if (!str_no_controls(s, n, multiline))
+		return htd_error_field(err, HTD_ERR_INVALID, field,
+				       multiline
+					       ? "%s contains control characters"
+					       : "%s must be one line without "
+						 "control characters",
+				       field);
+	return HTD_OK;
+}
+
+enum htd_err call_answer_normalise(const char *question, const char *value,
+				   char *out, size_t size,
+				   struct htd_error *err)
+{
+	if (!question_id_valid(question))
+		return htd_error_field(
+			err, HTD_ERR_INVALID, "question",
+			"question id '%.64s' is not valid: use lower-case "
+			"letters, digits and '_' (at most %d), e.g. "
+			"free_to_leave",
+			question ? question : "", CALL_QUESTION_ID_MAX);
+	enum htd_err rc = check_text("value", value, CALL_ANSWER_MAX, true,
+				     false, err);
+	if (rc != HTD_OK)
+		return rc;
+	switch (call_answer_kind(question)) {
+	case CALL_ANSWER_YES_NO: {
+		static const char *const allowed[] = { "yes", "no", "unknown" };
+		for (size_t i = 0; i < COUNT(allowed); i++) {
+			if (strcasecmp(value, allowed[i]) == 0) {
+				if (!str_copy(out, size, allowed[i]))
+					break;
+				return HTD_OK;
+			}
+		}
+		return htd_error_field(err, HTD_ERR_INVALID, "value",
+				       "%s takes yes, no or unknown, not "
+				       "'%.40s'",
+				       question, value);
+	}
+	case CALL_ANSWER_LANGUAGE:
+		if (call_language_normalise(value, out, size))
+			return HTD_OK;
+		return htd_error_field(err, HTD_ERR_INVALID, "value",
+				       "language takes a BCP 47 tag such as "
+				       "'es' or 'es-MX', not '%.40s'",
+				       value);
+	case CALL_ANSWER_FREE:
+		break;
+	}
+	if (!str_copy(out, size, value))
+		return htd_error_field(err, HTD_ERR_TOO_LARGE, "value",
+				       "value is too long");
+	return HTD_OK;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static bool callback_valid(const char *s)
+{
+	int digits = 0;
+	for (const char *p = s; *p; p++) {
+		if (is_digit(*p))
+			digits++;
+		else if (!strchr(" +-().x", *p))
+			return false;
+	}
+	return digits >= 3;
+}
+
+enum htd_err call_event_validate(const struct call_event *e,
+				 struct htd_error *err)
+{
+	enum htd_err rc;
+	char tmp[CALL_ANSWER_MAX + 1];
+
+	if ((unsigned)e->type >= CALL_EVENT__COUNT)
+		return htd_error_field(err, HTD_ERR_INVALID, "type",
+				       "unknown event type");
+	if (e->at_ms <= 0)
+		return htd_error_field(err, HTD_ERR_INVALID, "at",
+				       "event time is missing");
+	rc = check_text("actor", e->actor, CALL_ACTOR_MAX, true, false, err);
+	if (rc != HTD_OK)
+		return rc;
+
+	switch (e->type) {
+	case CALL_EVENT_OPENED:
+		if ((unsigned)e->u.opened.channel >= CALL_CHANNEL__COUNT)
+			return htd_error_field(err, HTD_ERR_INVALID, "channel",
+					       "unknown channel");
+		if (!call_language_normalise(e->u.opened.language, tmp,
+					     sizeof(tmp)) ||
+		    strcmp(tmp, e->u.opened.language) != 0)
+			return htd_error_field(
+				err, HTD_ERR_INVALID, "language",
+				"language must be a BCP 47 tag such as 'en', "
+				"'es' or 'es-MX', not '%.40s'",
+				e->u.opened.language ? e->u.opened.language
+						     : "");
+		rc = check_text("location", e->u.opened.location_text,
+				CALL_LOCATION_MAX, false, false, err);
+		if (rc == HTD_OK)
+			rc = check_text("callback", e->u.opened.callback_number,
+					CALL_CALLBACK_MAX, false, false, err);
+		if (rc == HTD_OK && !str_empty(e->u.opened.callback_number) &&
+		    !callback_valid(e->u.opened.callback_number))
+			rc = htd_error_field(
+				err, HTD_ERR_INVALID, "callback",
+				"callback number '%.32s' must hold digits and "
+				"only '+', '-', '(', ')', '.', ' ' or 'x'",
+				e->u.opened.callback_number);
+		if (rc == HTD_OK)
+			rc = check_text("caller_name", e->u.opened.caller_name,
+					CALL_CALLER_NAME_MAX, false, false,
+					err);
+		return rc;
+	case CALL_EVENT_NOTE_ADDED:
+		return check_text("text", e->u.note.text, CALL_NOTE_MAX, true,
+				  true, err);
+	case CALL_EVENT_ANSWER_RECORDED:
+		rc = call_answer_normalise(e->u.answer.question,
+					   e->u.answer.value, tmp, sizeof(tmp),
+					   err);
+		if (rc == HTD_OK && strcmp(tmp, e->u.answer.value) != 0)
+			rc = htd_error_field(err, HTD_ERR_INVALID, "value",
+					     "answer is not in canonical form "
+					     "('%s')",
+					     tmp);
+		return rc;
+	case CALL_EVENT_CLOSED:
+		if ((unsigned)e->u.closed.disposition >= CALL_DISPOSITION__COUNT)
+			return htd_error_field(err, HTD_ERR_INVALID,
+					       "disposition",
+					       "unknown disposition");
+		return check_text("summary", e->u.closed.summary,
+				  CALL_SUMMARY_MAX, false, true, err);
+	case CALL_EVENT__COUNT:
+		break;
+	}
+	return htd_error_field(err, HTD_ERR_INVALID, "type",
+			       "unknown event type");
+}
+
+/* ---- projection ------------------------------------------------------- */
+
+void call_init(struct call *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->status = CALL_STATUS_OPEN;
+	c->category = CALL_CATEGORY_UNDETERMINED;
+	c->channel = CALL_CHANNEL_VOICE;
+	c->disposition = CALL_DISPOSITION_NONE;
+}
+
+void call_free(struct call *c)
+{
+	if (!c)
+		return;
+	free(c->language);
+	free(c->location_text);
+	free(c->callback_number);
+	free(c->caller_name);
+	free(c->opened_by);
+	free(c->close_summary);
+	for (size_t i = 0; i < c->n_answers; i++) {
+		free(c->answers[i].question);
+		free(c->answers[i].value);
+	}
+	free(c->answers);
+	call_init(c);
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+void call_copy(struct call *dst, const struct call *src)
+{
+	*dst = *src;
+	dst->language = dup_or_empty(src->language);
+	dst->location_text = dup_or_empty(src->location_text);
+	dst->callback_number = dup_or_empty(src->callback_number);
+	dst->caller_name = dup_or_empty(src->caller_name);
+	dst->opened_by = dup_or_empty(src->opened_by);
+	dst->close_summary = dup_or_empty(src->close_summary);
+	dst->answers = NULL;
+	if (src->n_answers) {
+		dst->answers = xcalloc(src->n_answers, sizeof(*dst->answers));
+		for (size_t i = 0; i < src->n_answers; i++) {
+			dst->answers[i].question =
+				xstrdup(src->answers[i].question);
+			dst->answers[i].value = xstrdup(src->answers[i].value);
+			dst->answers[i].at_ms = src->answers[i].at_ms;
+		}
+	}
+}
+
+const struct call_answer *call_answer_get(const struct call *c,
+					  const char *question)
+{
+	for (size_t i = 0; i < c->n_answers; i++)
+		if (str_eq(c->answers[i].question, question))
+			return &c->answers[i];
+	return NULL;
+}
+
+static void replace(char **field, const char *value)
+{
+	free(*field);
+	*field = dup_or_empty(value);
+}
+
+enum htd_err call_apply(struct call *c, const struct call_event *e,
+			struct htd_error *err)
+{
+	if (e->type == CALL_EVENT_OPENED) {
+		if (c->version != 0)
+			return htd_error_set(err, HTD_ERR_CONFLICT,
+					     "call %s is already open", c->ref);
+	} else if (c->version == 0) {
+		return htd_error_set(err, HTD_ERR_CONFLICT,
+				     "a call must be opened before anything "
+				     "else is recorded");
+	}
+	if (c->status == CALL_STATUS_CLOSED &&
+	    (e->type == CALL_EVENT_ANSWER_RECORDED ||
+	     e->type == CALL_EVENT_CLOSED))
+		return htd_error_set(err, HTD_ERR_CONFLICT,
+				     "call %s is closed; %s", c->ref,
+				     e->type == CALL_EVENT_CLOSED
+					     ? "it cannot be closed again"
+					     : "answers can no longer change "
+					       "(add a note instead)");
+
+	switch (e->type) {
+	case CALL_EVENT_OPENED:
+		c->status = CALL_STATUS_OPEN;
+		c->channel = e->u.opened.channel;
+		replace(&c->language, e->u.opened.language);
+		replace(&c->location_text, e->u.opened.location_text);
+		replace(&c->callback_number, e->u.opened.callback_number);
+		replace(&c->caller_name, e->u.opened.caller_name);
+		replace(&c->opened_by, e->actor);
+		replace(&c->close_summary, "");
+		c->opened_at_ms = e->at_ms;
+		break;
+	case CALL_EVENT_NOTE_ADDED:
+		c->note_count++;
+		break;
+	case CALL_EVENT_ANSWER_RECORDED: {
+		struct call_answer *a = NULL;
+		for (size_t i = 0; i < c->n_answers; i++)
+			if (str_eq(c->answers[i].question,
+				   e->u.answer.question))
+				a = &c->answers[i];
+		if (!a) {
+			if (c->n_answers >= CALL_ANSWERS_MAX)
+				return htd_error_field(
+					err, HTD_ERR_TOO_LARGE, "question",
+					"call %s already has answers to %d "
+					"questions",
+					c->ref, CALL_ANSWERS_MAX);
+			c->answers = xrealloc(c->answers,
+					      (c->n_answers + 1) *
+						      sizeof(*c->answers));
+			a = &c->answers[c->n_answers++];
+			a->question = xstrdup(e->u.answer.question);
+			a->value = NULL;
+		}
+		replace(&a->value, e->u.answer.value);
+		a->at_ms = e->at_ms;
+		if (str_eq(e->u.answer.question, "language"))
+			replace(&c->language, e->u.answer.value);
+		break;
+	}
+	case CALL_EVENT_CLOSED:
+		c->status = CALL_STATUS_CLOSED;
+		c->disposition = e->u.closed.disposition;
+		c->closed_at_ms = e->at_ms;
+		replace(&c->close_summary, e->u.closed.summary);
+		break;
+	case CALL_EVENT__COUNT:
+		return htd_error_set(err, HTD_ERR_INVALID,
+				     "unknown event type");
+	}
+	if (e->at_ms > c->updated_at_ms)
+		c->updated_at_ms = e->at_ms;
+	c->version++;
+	return HTD_OK;
+}
+
+static bool differs(const char *field, char *what, size_t size)
+{
+	if (what)
+		str_copy(what, size, field);
+	return false;
+}
+
+bool call_equal(const struct call *a, const struct call *b, char *what,
+		size_t size)
+{
+	if (strcmp(a->ref, b->ref) != 0)
+		return differs("ref", what, size);
+	if (a->status != b->status)
+		return differs("status", what, size);
+	if (a->category != b->category)
+		return differs("category", what, size);
+	if (a->channel != b->channel)
+		return differs("channel", what, size);
+	if (!str_eq(a->language, b->language))
+		return differs("language", what, size);
+	if (!str_eq(a->location_text, b->location_text))
+		return differs("location", what, size);
+	if (!str_eq(a->callback_number, b->callback_number))
+		return differs("callback", what, size);
+	if (!str_eq(a->caller_name, b->caller_name))
+		return differs("caller_name", what, size);
+	if (!str_eq(a->opened_by, b->opened_by))
+		return differs("opened_by", what, size);
+	if (a->opened_at_ms != b->opened_at_ms)
+		return differs("opened_at", what, size);
+	if (a->updated_at_ms != b->updated_at_ms)
+		return differs("updated_at", what, size);
+	if (a->closed_at_ms != b->closed_at_ms)
+		return differs("closed_at", what, size);
+	if (a->disposition != b->disposition)
+		return differs("disposition", what, size);
+	if (!str_eq(a->close_summary, b->close_summary))
+		return differs("close_summary", what, size);
+	if (a->note_count != b->note_count)
+		return differs("note_count", what, size);
+	if (a->version != b->version)
+		return differs("version", what, size);
+	if (a->n_answers != b->n_answers)
+		return differs("answers", what, size);
+	for (size_t i = 0; i < a->n_answers; i++) {
+		const struct call_answer *x = &a->answers[i];
+		const struct call_answer *y = call_answer_get(b, x->question);
+		if (!y || !str_eq(x->value, y->value) || x->at_ms != y->at_ms)
+			return differs("answers", what, size);
+	}
+	return true;
+}

@@ -1,0 +1,248 @@
+/*
+ * call.h - a trafficking call, its events, and how events build its state.
+ *
+ * A call's history is an append-only list of events; its current state (the
+ * "projection", struct call) is what you get by applying them in order with
+ * call_apply(). The store keeps both and must agree with this function: the
+ * crash tests replay every call's events and compare. Pure: no I/O, no clock;
+ * times come in on the events.
+ *
+ * Ownership: struct call owns all its strings (free with call_free()).
+ * struct call_event only borrows: its strings belong to the caller.
+ */
+#ifndef HTD_CORE_CALL_H
+#define HTD_CORE_CALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+/* Limits on what a call may hold, in bytes of UTF-8. */
+#define CALL_REF_MAX 32             /* "HT-2026-000123" and longer sequences */
+#define CALL_LANGUAGE_MAX 35        /* BCP 47 tag */
+#define CALL_LOCATION_MAX 1024
+#define CALL_CALLBACK_MAX 32
+#define CALL_CALLER_NAME_MAX 200
+#define CALL_NOTE_MAX 16384
+#define CALL_QUESTION_ID_MAX 64
+#define CALL_ANSWER_MAX 1000
+#define CALL_SUMMARY_MAX 4000
+#define CALL_ACTOR_MAX 128
+#define CALL_ANSWERS_MAX 256        /* distinct questions answered per call */
+
+/* X(ENUM, name, what a dispatcher reads) */
+#define CALL_CHANNELS(X)                                                       \
+	X(VOICE, "voice", "voice call (9-1-1 or 10-digit)")                    \
+	X(TEXT, "text", "text to 9-1-1")                                       \
+	X(TTY, "tty", "TTY/TDD")                                               \
+	X(VIDEO, "video", "video / sign language")                             \
+	X(ADMIN, "admin", "administrative (non-emergency) line")               \
+	X(TRANSFER, "transfer", "transferred in from another agency or PSAP")
+
+enum call_channel {
+#define CALL_CHANNEL_ENUM(e, n, d) CALL_CHANNEL_##e,
+	CALL_CHANNELS(CALL_CHANNEL_ENUM)
+#undef CALL_CHANNEL_ENUM
+	CALL_CHANNEL__COUNT
+};
+
+enum call_status { CALL_STATUS_OPEN, CALL_STATUS_CLOSED, CALL_STATUS__COUNT };
+
+/* domain.md section 2; "undetermined" until the protocol has decided. */
+#define CALL_CATEGORIES(X)                                                     \
+	X(UNDETERMINED, "undetermined")                                        \
+	X(VICTIM_ESCAPE, "victim_escape")                                      \
+	X(VICTIM_CALL, "victim_call")                                          \
+	X(CREDIBLE_TIP, "credible_tip")                                        \
+	X(OTHER, "other")
+
+enum call_category {
+#define CALL_CATEGORY_ENUM(e, n) CALL_CATEGORY_##e,
+	CALL_CATEGORIES(CALL_CATEGORY_ENUM)
+#undef CALL_CATEGORY_ENUM
+	CALL_CATEGORY__COUNT
+};
+
+/* How a call ended (NENA-STA-020.1: every call documented with one). */
+#define CALL_DISPOSITIONS(X)                                                   \
+	X(OFFICER_HANDLED, "officer_handled",                                  \
+	  "officer dispatched; handled by law enforcement")                    \
+	X(TRANSFERRED_TIP_LINE, "transferred_tip_line",                        \
+	  "warm-transferred to the tip line (Crime Stoppers)")                 \
+	X(REFERRED_HOTLINE, "referred_hotline",                                \
+	  "referred to the National Human Trafficking Hotline")                \
+	X(REFERRED_OTHER_AGENCY, "referred_other_agency",                      \
+	  "referred to another agency (HSI, FBI, DOL...)")                     \
+	X(INFORMATION_ONLY, "information_only",                                \
+	  "information given; no trafficking situation reported")              \
+	X(UNFOUNDED, "unfounded", "no trafficking found")                      \
+	X(DUPLICATE, "duplicate", "duplicate of another call")                 \
+	X(DISCONNECTED, "disconnected", "caller disconnected; could not reach")
+
+enum call_disposition {
+#define CALL_DISPOSITION_ENUM(e, n, d) CALL_DISPOSITION_##e,
+	CALL_DISPOSITIONS(CALL_DISPOSITION_ENUM)
+#undef CALL_DISPOSITION_ENUM
+	CALL_DISPOSITION__COUNT,
+	CALL_DISPOSITION_NONE = CALL_DISPOSITION__COUNT
+};
+
+#define CALL_EVENT_TYPES(X)                                                    \
+	X(OPENED, "call_opened")                                               \
+	X(NOTE_ADDED, "note_added")                                            \
+	X(ANSWER_RECORDED, "answer_recorded")                                  \
+	X(CLOSED, "call_closed")
+
+enum call_event_type {
+#define CALL_EVENT_ENUM(e, n) CALL_EVENT_##e,
+	CALL_EVENT_TYPES(CALL_EVENT_ENUM)
+#undef CALL_EVENT_ENUM
+	CALL_EVENT__COUNT
+};
+
+struct call_answer {
+	char *question; /* owned; a question id */
+	char *value;    /* owned */
+	int64_t at_ms;  /* when this value was recorded */
+};
+
+/* The projection of a call's events. */
+struct call {
+	char ref[CALL_REF_MAX]; /* "HT-2026-000123"; set by the store */
+	enum call_status status;
+	enum call_category category;
+	enum call_channel channel;
+	char *language;        /* owned; BCP 47 */
+	char *location_text;   /* owned; "" when unknown */
+	char *callback_number; /* owned; "" when unknown */
+	char *caller_name;     /* owned; "" when unknown or anonymous */
+	char *opened_by;       /* owned; actor of the opened event */
+	int64_t opened_at_ms;
+	int64_t updated_at_ms;
+	int64_t closed_at_ms; /* 0 while open */
+	enum call_disposition disposition; /* CALL_DISPOSITION_NONE while open */
+	char *close_summary;               /* owned; "" while open */
+	struct call_answer *answers;       /* owned; in first-answered order */
+	size_t n_answers;
+	int64_t note_count;
+	int64_t version; /* number of events applied; the next event is version+1 */
+};
+
+/* An event; every string is borrowed from the caller. */
+struct call_event {
+	enum call_event_type type;
+	int64_t at_ms;
+	const char *actor; /* who: "user:jsmith", "cli:root" */
+	union {
+		struct {
+			enum call_channel channel;
+			const char *language;
+			const char *location_text;
+			const char *callback_number;
+			const char *caller_name;
+		} opened;
+		struct {
+			const char *text;
+		} note;
+		struct {
+			const char *question;
+			const char *value;
+		} answer;
+		struct {
+			enum call_disposition disposition;
+			const char *summary;
+		} closed;
+	} u;
+};
+
+/* Names. Each *_name() returns a static string ("?" when out of range);
+ * each *_parse() returns true and sets *out when `s` is a known name. */
+const char *call_channel_name(enum call_channel c);
+const char *call_channel_description(enum call_channel c);
+bool call_channel_parse(const char *s, enum call_channel *out);
+const char *call_status_name(enum call_status s);
+bool call_status_parse(const char *s, enum call_status *out);
+const char *call_category_name(enum call_category c);
+bool call_category_parse(const char *s, enum call_category *out);
+const char *call_disposition_name(enum call_disposition d);
+const char *call_disposition_description(enum call_disposition d);
+bool call_disposition_parse(const char *s, enum call_disposition *out);
+const char *call_event_type_name(enum call_event_type t);
+bool call_event_type_parse(const char *s, enum call_event_type *out);
+
+/*
+ * Call references. call_ref_format() writes "HT-<year>-<seq, at least six
+ * digits>" and returns false when it does not fit or is out of range
+ * (year 1970..9999, seq 1..999999999999). call_ref_parse() accepts what a
+ * dispatcher might type: any case, with or without leading zeros
+ * ("ht-2026-123"), and returns the parts; false when it is not a call id.
+ */
+bool call_ref_format(int year, int64_t seq, char *out, size_t size);
+bool call_ref_parse(const char *s, int *year, int64_t *seq);
+
+/*
+ * BCP 47 language tags: call_language_normalise() checks the syntax
+ * (2-3 letter language, then subtags of 1-8 letters or digits) and writes
+ * the tag in canonical case ("es-MX", "zh-Hant-TW") to `out`. Returns false
+ * when `s` is not a well-formed tag.
+ */
+bool call_language_normalise(const char *s, char *out, size_t size);
+
+/* The kind of value a well-known question (domain.md section 2) takes. */
+enum call_answer_kind {
+	CALL_ANSWER_FREE,    /* not a well-known question: any short text */
+	CALL_ANSWER_YES_NO,  /* yes / no / unknown */
+	CALL_ANSWER_LANGUAGE /* a BCP 47 tag */
+};
+
+/* Returns the kind of answer `question` takes. */
+enum call_answer_kind call_answer_kind(const char *question);
+
+/*
+ * Checks an answer and writes its canonical form to `out` (yes/no/unknown in
+ * lower case, language tags in canonical case, other text as given).
+ * HTD_ERR_INVALID with the field named ("question" or "value") otherwise.
+ */
+enum htd_err call_answer_normalise(const char *question, const char *value,
+				   char *out, size_t size,
+				   struct htd_error *err);
+
+/* Checks every field of `e` against the limits above: well-formed UTF-8, no
+ * control characters (notes and summaries may hold line breaks), known enum
+ * values, syntax of ids and tags. Names the field in `err`. */
+enum htd_err call_event_validate(const struct call_event *e,
+				 struct htd_error *err);
+
+/* Initialises an empty call (version 0). */
+void call_init(struct call *c);
+
+/* Frees what `c` owns and re-initialises it; accepts NULL. */
+void call_free(struct call *c);
+
+/* Makes `dst` (initialised or freed) a deep copy of `src`. */
+void call_copy(struct call *dst, const struct call *src);
+
+/*
+ * Applies one event to the projection. The event must be valid
+ * (call_event_validate). Fails with HTD_ERR_CONFLICT, leaving `c` unchanged,
+ * when the event does not fit the call's state: an open event on a call
+ * that exists, anything before the open event, an answer or a second close
+ * on a closed call. Notes are accepted after closing (supplements).
+ */
+enum htd_err call_apply(struct call *c, const struct call_event *e,
+			struct htd_error *err);
+
+/* Returns the answer to `question`, or NULL; borrowed from `c`. */
+const struct call_answer *call_answer_get(const struct call *c,
+					  const char *question);
+
+/*
+ * Compares two projections field by field. Returns true when equal; when
+ * not, and `what` is not NULL, writes the first differing field's name.
+ */
+bool call_equal(const struct call *a, const struct call *b, char *what,
+		size_t size);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * event_json.h - the stored form of a call event's payload, and the JSON
+ * views of calls and events that the CLI (--json) and the HTTP API write.
+ *
+ * A payload holds only the type-specific fields of an event (the type, time
+ * and actor are columns of their own). Decoding is strict: unknown or
+ * missing members and wrong types are errors naming the member, since a
+ * payload that does not decode means the store was changed outside
+ * htdispatch.
+ */
+#ifndef HTD_FORMATS_EVENT_JSON_H
+#define HTD_FORMATS_EVENT_JSON_H
+
+#include <jansson.h>
+
+#include "core/call.h"
+#include "store/store.h"
+#include "util/error.h"
+
+/* Limit on a payload we accept to decode. */
+#define EVENT_PAYLOAD_MAX (64 * 1024)
+
+/* Returns the payload of `e` as compact JSON text; owned, free with free(). */
+char *event_json_encode(const struct call_event *e);
+
+/* A decoded event: `event`'s strings borrow from `doc`. */
+struct event_decoded {
+	struct call_event event;
+	json_t *doc;
+};
+
+/*
+ * Decodes a stored event into `out`, then checks it with
+ * call_event_validate(). On success release `out` with
+ * event_decoded_release(); on failure nothing needs releasing.
+ */
+enum htd_err event_json_decode(const char *type, int64_t at_ms,
+			       const char *actor, const char *payload,
+			       struct event_decoded *out,
+			       struct htd_error *err);
+
+/* Releases a decoded event; accepts NULL. */
+void event_decoded_release(struct event_decoded *d);
+
+/* Returns a new JSON object for a call (answers included); owned. */
+json_t *call_json(const struct call *c);
+
+/* Returns a new JSON object for a stored event: seq, type, at, actor and
+ * the payload's members (or "payload" as text when it is not an object);
+ * owned. */
+json_t *event_json(const struct store_event *e);
+
+/* Returns an RFC 3339 UTC JSON string for `ms`, or JSON null for 0. */
+json_t *time_json(int64_t ms);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * calls.h - the call use cases: open, note, answer, close, get, list,
+ * history and verification.
+ *
+ * One function per use case; the CLI, the HTTP API and the tests call these
+ * and nothing below them. Input arrives as text, as a person or a client
+ * sent it, and is validated here with the offending field named, so every
+ * face reports the same errors. Each change is one event appended with the
+ * call's new projection in one durable transaction: when a function returns
+ * HTD_OK the change is on disk.
+ */
+#ifndef HTD_SERVICE_CALLS_H
+#define HTD_SERVICE_CALLS_H
+
+#include "core/call.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+/* What the use cases need; borrowed, owned by the face that made it. */
+struct service {
+	struct store *store;
+	const struct htd_clock *clock; /* NULL: the system clock */
+};
+
+/* A new call as entered; NULL or "" for what is not known. */
+struct call_open_request {
+	const char *channel;     /* call_channel name; default "voice" */
+	const char *language;    /* BCP 47; default "en" */
+	const char *location;    /* where it is happening, as told */
+	const char *callback;    /* callback number */
+	const char *caller_name; /* empty for anonymous */
+};
+
+/*
+ * Each change below takes the acting user (`actor`, e.g. "user:jsmith") and
+ * a call id as typed ("HT-2026-000123", "ht-2026-123"); on success it fills
+ * `out` (initialised by the caller; freed first) with the call afterwards.
+ * Errors: HTD_ERR_INVALID / HTD_ERR_TOO_LARGE naming the field,
+ * HTD_ERR_NOT_FOUND, HTD_ERR_CONFLICT (e.g. the call is closed), and the
+ * store's errors (HTD_ERR_BUSY, HTD_ERR_FULL, ...) with nothing saved.
+ */
+enum htd_err calls_open(struct service *svc, const char *actor,
+			const struct call_open_request *req, struct call *out,
+			struct htd_error *err);
+enum htd_err calls_add_note(struct service *svc, const char *actor,
+			    const char *ref, const char *text,
+			    struct call *out, struct htd_error *err);
+enum htd_err calls_record_answer(struct service *svc, const char *actor,
+				 const char *ref, const char *question,
+				 const char *value, struct call *out,
+				 struct htd_error *err);
+enum htd_err calls_close(struct service *svc, const char *actor,
+			 const char *ref, const char *disposition,
+			 const char *summary, struct call *out,
+			 struct htd_error *err);
+
+/* Reads one call into `out` (initialised by the caller). */
+enum htd_err calls_get(struct service *svc, const char *ref, struct call *out,
+		       struct htd_error *err);
+
+/* A list query as text (from options or a query string); NULL = not set. */
+struct calls_query {
+	const char *status;   /* open | closed */
+	const char *category; /* undetermined | victim_escape | ... */
+	const char *since;    /* time_parse() syntax */
+	const char *until;
+	const char *limit;    /* 1..CALL_LIST_MAX */
+	const char *after;    /* call id: the last one of the previous page */
+};
+
+/* Checks a query and turns it into a filter, naming the field at fault. */
+enum htd_err calls_query_parse(const struct calls_query *q,
+			       struct call_filter *out, struct htd_error *err);
+
+/* Lists calls, newest first; free the page with call_page_free(). */
+enum htd_err calls_list(struct service *svc, const struct call_filter *filter,
+			struct call_page *out, struct htd_error *err);
+
+/* Calls `fn` for each event of a call, in order. */
+enum htd_err calls_history(struct service *svc, const char *ref,
+			   int (*fn)(void *ctx, const struct store_event *e),
+			   void *ctx, struct htd_error *err);
+
+/*
+ * Replays a call's events through call_apply() and compares the result with
+ * the stored projection. HTD_ERR_CORRUPT, naming the call and the field, when
+ * they disagree or an event does not decode.
+ */
+enum htd_err calls_verify(struct service *svc, const char *ref,
+			  struct htd_error *err);
+
+/* Verifies every call; *checked gets the number verified. Stops at the
+ * first disagreement. */
+enum htd_err calls_verify_all(struct service *svc, long *checked,
+			      struct htd_error *err);
+
+/*
+ * Turns a call id as typed into its canonical form in `out`.
+ * HTD_ERR_INVALID (field "id") when it is not a call id.
+ */
+enum htd_err calls_ref_canonical(const char *ref, char out[CALL_REF_MAX],
+				 struct htd_error *err);
+
+#endif

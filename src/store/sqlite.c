@@ -1,0 +1,1006 @@
+/*
+ * sqlite.c - the SQLite back-end of store.h.
+ *
+ * Durability: WAL with synchronous=FULL, so a commit is on disk when
+ * sqlite3_step(COMMIT) returns; every write is one BEGIN IMMEDIATE
+ * transaction that holds the event and the projection together. Events are
+ * append-only, enforced by triggers as well as by this code. The schema is a
+ * list of numbered migrations compiled in; PRAGMA user_version records how
+ * far a database has come, and a database from a newer htdispatch is refused
+ * before anything is written to it.
+ */
+#include "store/sqlite.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+/* ---- schema ----------------------------------------------------------- */
+
+struct migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+static const struct migration migrations[] = {
+	{ 1, "calls, their append-only events, answers, call-id sequences",
+	  "CREATE TABLE schema_migrations (\n"
+	  "  version INTEGER PRIMARY KEY,\n"
+	  "  name TEXT NOT NULL,\n"
+	  "  applied_at_ms INTEGER NOT NULL\n"
+	  ");\n"
+	  "CREATE TABLE call_sequences (\n"
+	  "  year INTEGER PRIMARY KEY,\n"
+	  "  last INTEGER NOT NULL CHECK (last > 0)\n"
+	  ");\n"
+	  "CREATE TABLE calls (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  ref TEXT NOT NULL UNIQUE,\n"
+	  "  year INTEGER NOT NULL,\n"
+	  "  seq INTEGER NOT NULL,\n"
+	  "  status TEXT NOT NULL CHECK (status IN ('open', 'closed')),\n"
+	  "  category TEXT NOT NULL,\n"
+	  "  channel TEXT NOT NULL,\n"
+	  "  language TEXT NOT NULL,\n"
+	  "  location_text TEXT NOT NULL,\n"
+	  "  callback_number TEXT NOT NULL,\n"
+	  "  caller_name TEXT NOT NULL,\n"
+	  "  opened_by TEXT NOT NULL,\n"
+	  "  opened_at_ms INTEGER NOT NULL,\n"
+	  "  updated_at_ms INTEGER NOT NULL,\n"
+	  "  closed_at_ms INTEGER NOT NULL DEFAULT 0,\n"
+	  "  disposition TEXT NOT NULL DEFAULT '',\n"
+	  "  close_summary TEXT NOT NULL DEFAULT '',\n"
+	  "  note_count INTEGER NOT NULL DEFAULT 0,\n"
+	  "  version INTEGER NOT NULL CHECK (version > 0),\n"
+	  "  UNIQUE (year, seq)\n"
+	  ");\n"
+	  "CREATE INDEX calls_by_opened ON calls (opened_at_ms, id);\n"
+	  "CREATE INDEX calls_by_status ON calls (status, opened_at_ms);\n"
+	  "CREATE TABLE call_answers (\n"
+	  "  call_id INTEGER NOT NULL REFERENCES calls (id),\n"
+	  "  question TEXT NOT NULL,\n"
+	  "  value TEXT NOT NULL,\n"
+	  "  at_ms INTEGER NOT NULL,\n"
+	  "  ord INTEGER NOT NULL,\n"
+	  "  PRIMARY KEY (call_id, question)\n"
+	  ") WITHOUT ROWID;\n"
+	  "CREATE TABLE call_events (\n"
+	  "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	  "  call_id INTEGER NOT NULL REFERENCES calls (id),\n"
+	  "  seq INTEGER NOT NULL CHECK (seq > 0),\n"
+	  "  type TEXT NOT NULL,\n"
+	  "  at_ms INTEGER NOT NULL,\n"
+	  "  actor TEXT NOT NULL,\n"
+	  "  payload TEXT NOT NULL,\n"
+	  "  UNIQUE (call_id, seq)\n"
+	  ");\n"
+	  "CREATE TRIGGER call_events_no_update BEFORE UPDATE ON call_events\n"
+	  "BEGIN SELECT RAISE(ABORT, 'call events are append-only'); END;\n"
+	  "CREATE TRIGGER call_events_no_delete BEFORE DELETE ON call_events\n"
+	  "BEGIN SELECT RAISE(ABORT, 'call events are append-only'); END;\n"
+	  "CREATE TRIGGER calls_no_delete BEFORE DELETE ON calls\n"
+	  "BEGIN SELECT RAISE(ABORT, 'calls are never deleted'); END;\n" },
+};
+
+#define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_schema_latest(void)
+{
+	return migrations[MIGRATION_COUNT - 1].version;
+}
+
+/* ---- statements ------------------------------------------------------- */
+
+#define CALL_COLUMNS                                                           \
+	"ref, status, category, channel, language, location_text, "           \
+	"callback_number, caller_name, opened_by, opened_at_ms, "             \
+	"updated_at_ms, closed_at_ms, disposition, close_summary, "           \
+	"note_count, version, id"
+
+enum stmt_id {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_SEQ_NEXT,
+	STMT_CALL_INSERT,
+	STMT_CALL_UPDATE,
+	STMT_CALL_VERSION,
+	STMT_EVENT_INSERT,
+	STMT_ANSWER_UPSERT,
+	STMT_CALL_GET,
+	STMT_ANSWERS_GET,
+	STMT_EVENTS,
+	STMT_CALLS_EACH,
+	STMT_CALL_LIST,
+	STMT__COUNT
+};
+
+static const char *const stmt_sql[STMT__COUNT] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SEQ_NEXT] = "INSERT INTO call_sequences (year, last) VALUES (?1, 1) "
+			  "ON CONFLICT (year) DO UPDATE SET last = last + 1 "
+			  "RETURNING last",
+	[STMT_CALL_INSERT] =
+		"INSERT INTO calls (ref, year, seq, status, category, channel, "
+		"language, location_text, callback_number, caller_name, "
+		"opened_by, opened_at_ms, updated_at_ms, closed_at_ms, "
+		"disposition, close_summary, note_count, version) VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+		"?15, ?16, ?17, ?18) RETURNING id",
+	[STMT_CALL_UPDATE] =
+		"UPDATE calls SET status = ?1, category = ?2, channel = ?3, "
+		"language = ?4, location_text = ?5, callback_number = ?6, "
+		"caller_name = ?7, updated_at_ms = ?8, closed_at_ms = ?9, "
+		"disposition = ?10, close_summary = ?11, note_count = ?12, "
+		"version = ?13 WHERE id = ?14 AND version = ?15",
+	[STMT_CALL_VERSION] = "SELECT id, version FROM calls WHERE ref = ?1",
+	[STMT_EVENT_INSERT] =
+		"INSERT INTO call_events (call_id, seq, type, at_ms, actor, "
+		"payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_ANSWER_UPSERT] =
+		"INSERT INTO call_answers (call_id, question, value, at_ms, ord) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (call_id, question) DO "
+		"UPDATE SET value = excluded.value, at_ms = excluded.at_ms, "
+		"ord = excluded.ord "
+		"WHERE value IS NOT excluded.value OR at_ms IS NOT "
+		"excluded.at_ms OR ord IS NOT excluded.ord",
+	[STMT_CALL_GET] = "SELECT " CALL_COLUMNS " FROM calls WHERE ref = ?1",
+	[STMT_ANSWERS_GET] = "SELECT question, value, at_ms FROM call_answers "
+			     "WHERE call_id = ?1 ORDER BY ord",
+	[STMT_EVENTS] = "SELECT id, seq, type, at_ms, actor, payload FROM "
+			"call_events WHERE call_id = ?1 ORDER BY seq",
+	[STMT_CALLS_EACH] = "SELECT ref FROM calls ORDER BY id",
+	[STMT_CALL_LIST] =
+		"SELECT " CALL_COLUMNS " FROM calls WHERE "
+		"(?1 IS NULL OR status = ?1) AND "
+		"(?2 IS NULL OR category = ?2) AND "
+		"(?3 IS NULL OR opened_at_ms >= ?3) AND "
+		"(?4 IS NULL OR opened_at_ms < ?4) AND "
+		"(?5 IS NULL OR (opened_at_ms, id) < (?5, ?6)) "
+		"ORDER BY opened_at_ms DESC, id DESC LIMIT ?7",
+};
+
+struct sqlite_store {
+	struct store base;
+	sqlite3 *db;
+	int busy_timeout_ms;
+	sqlite3_stmt *stmt[STMT__COUNT];
+};
+
+/* ---- errors ----------------------------------------------------------- */
+
+/*
+ * Turns a SQLite result code into our error, naming the file and what we
+ * were doing. The only place SQLite codes are interpreted.
+ */
+static enum htd_err sq_error(struct sqlite_store *s, int rc,
+			     const char *doing, struct htd_error *err)
+{
+	const char *path = s->base.path;
+	int primary = rc & 0xff;
+	int sys = s->db ? sqlite3_system_errno(s->db) : 0;
+	const char *detail = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+
+	if (primary == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
+		return htd_error_set(err, HTD_ERR_FULL,
+				     "%s: the disk is full while %s; nothing "
+				     "of it was saved",
+				     path, doing);
+	switch (primary) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return htd_error_set(err, HTD_ERR_BUSY,
+				     "%s: the database is locked by another "
+				     "process (waited %d ms) while %s; try "
+				     "again",
+				     path, s->busy_timeout_ms, doing);
+	case SQLITE_NOTADB:
+		return htd_error_set(err, HTD_ERR_NOT_DATABASE,
+				     "%s: not an htdispatch database (not an "
+				     "SQLite file); it was left untouched",
+				     path);
+	case SQLITE_CORRUPT:
+		return htd_error_set(err, HTD_ERR_CORRUPT,
+				     "%s: the database is corrupt (%s) while "
+				     "%s; restore the latest backup (see "
+				     "docs/operations.md)",
+				     path, detail, doing);
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return htd_error_set(err, HTD_ERR_READONLY,
+				     "%s: cannot write while %s: the file or "
+				     "its directory is read-only (%s)",
+				     path, doing, detail);
+	case SQLITE_CANTOPEN:
+		if (sys == EROFS || sys == EACCES || sys == EPERM)
+			return htd_error_set(err, HTD_ERR_READONLY,
+					     "%s: cannot open for writing: %s "
+					     "(the database and its directory "
+					     "must be writable)",
+					     path, strerror(sys));
+		return htd_error_set(err, HTD_ERR_IO, "%s: cannot open: %s",
+				     path, sys ? strerror(sys) : detail);
+	case SQLITE_IOERR:
+		if (sys == EROFS || sys == EACCES || sys == EPERM)
+			return htd_error_set(err, HTD_ERR_READONLY,
+					     "%s: cannot write while %s: %s",
+					     path, doing, strerror(sys));
+		return htd_error_set(err, HTD_ERR_IO,
+				     "%s: input/output error while %s: %s",
+				     path, doing, sys ? strerror(sys) : detail);
+	case SQLITE_CONSTRAINT:
+		return htd_error_set(err, HTD_ERR_CONFLICT,
+				     "%s: %s while %s", path, detail, doing);
+	default:
+		return htd_error_set(err, HTD_ERR_INTERNAL,
+				     "%s: database error while %s: %s", path,
+				     doing, detail);
+	}
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static sqlite3_stmt *stmt_get(struct sqlite_store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = s->stmt[id];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* Runs a statement that returns no rows. */
+static int stmt_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+static enum htd_err tx_begin(struct sqlite_store *s, struct htd_error *err)
+{
+	int rc = stmt_done(stmt_get(s, STMT_BEGIN));
+	if (rc != SQLITE_OK)
+		return sq_error(s, rc, "starting a transaction", err);
+	return HTD_OK;
+}
+
+static enum htd_err tx_commit(struct sqlite_store *s, struct htd_error *err)
+{
+	int rc = stmt_done(stmt_get(s, STMT_COMMIT));
+	if (rc != SQLITE_OK) {
+		enum htd_err e = sq_error(s, rc, "committing", err);
+		if (!sqlite3_get_autocommit(s->db))
+			(void)stmt_done(stmt_get(s, STMT_ROLLBACK));
+		return e;
+	}
+	return HTD_OK;
+}
+
+static void tx_rollback(struct sqlite_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)stmt_done(stmt_get(s, STMT_ROLLBACK));
+}
+
+/* Writes the answers of a projection (insert or change; never delete). */
+static int write_answers(struct sqlite_store *s, int64_t call_id,
+			 const struct call *c)
+{
+	for (size_t i = 0; i < c->n_answers; i++) {
+		sqlite3_stmt *st = stmt_get(s, STMT_ANSWER_UPSERT);
+		sqlite3_bind_int64(st, 1, call_id);
+		bind_text(st, 2, c->answers[i].question);
+		bind_text(st, 3, c->answers[i].value);
+		sqlite3_bind_int64(st, 4, c->answers[i].at_ms);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)i);
+		int rc = stmt_done(st);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+static int insert_event(struct sqlite_store *s, int64_t call_id,
+			const struct store_event *e)
+{
+	sqlite3_stmt *st = stmt_get(s, STMT_EVENT_INSERT);
+	sqlite3_bind_int64(st, 1, call_id);
+	sqlite3_bind_int64(st, 2, e->seq);
+	bind_text(st, 3, e->type);
+	sqlite3_bind_int64(st, 4, e->at_ms);
+	bind_text(st, 5, e->actor);
+	bind_text(st, 6, e->payload);
+	return stmt_done(st);
+}
+
+/* ---- operations ------------------------------------------------------- */
+
+static enum htd_err sq_call_create(struct store *base, int year,
+				   const struct call *c,
+				   const struct store_event *opened,
+				   char ref_out[CALL_REF_MAX],
+				   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	const char *doing = "opening a call";
+	char ref[CALL_REF_MAX];
+	int rc;
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+
+	sqlite3_stmt *st = stmt_get(s, STMT_SEQ_NEXT);
+	sqlite3_bind_int(st, 1, year);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		goto fail;
+	int64_t seq = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (!call_ref_format(year, seq, ref, sizeof(ref))) {
+		tx_rollback(s);
+		return htd_error_set(err, HTD_ERR_INTERNAL,
+				     "call number %lld of %d is out of range",
+				     (long long)seq, year);
+	}
+
+	st = stmt_get(s, STMT_CALL_INSERT);
+	bind_text(st, 1, ref);
+	sqlite3_bind_int(st, 2, year);
+	sqlite3_bind_int64(st, 3, seq);
+	bind_text(st, 4, call_status_name(c->status));
+	bind_text(st, 5, call_category_name(c->category));
+	bind_text(st, 6, call_channel_name(c->channel));
+	bind_text(st, 7, c->language);
+	bind_text(st, 8, c->location_text);
+	bind_text(st, 9, c->callback_number);
+	bind_text(st, 10, c->caller_name);
+	bind_text(st, 11, c->opened_by);
+	sqlite3_bind_int64(st, 12, c->opened_at_ms);
+	sqlite3_bind_int64(st, 13, c->updated_at_ms);
+	sqlite3_bind_int64(st, 14, c->closed_at_ms);
+	bind_text(st, 15, call_disposition_name(c->disposition));
+	bind_text(st, 16, c->close_summary);
+	sqlite3_bind_int64(st, 17, c->note_count);
+	sqlite3_bind_int64(st, 18, c->version);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		goto fail;
+	int64_t call_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+
+	rc = insert_event(s, call_id, opened);
+	if (rc == SQLITE_OK)
+		rc = write_answers(s, call_id, c);
+	if (rc != SQLITE_OK)
+		goto fail;
+	e = tx_commit(s, err);
+	if (e == HTD_OK)
+		str_copy(ref_out, CALL_REF_MAX, ref);
+	return e;
+fail:
+	e = sq_error(s, rc, doing, err);
+	tx_rollback(s);
+	return e;
+}
+
+/* Appends one item inside the open transaction. */
+static enum htd_err append_one(struct sqlite_store *s,
+			       const struct store_append *a,
+			       struct htd_error *err)
+{
+	const struct call *c = a->projection;
+	sqlite3_stmt *st = stmt_get(s, STMT_CALL_VERSION);
+	bind_text(st, 1, a->call_ref);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return htd_error_set(err, HTD_ERR_NOT_FOUND,
+				     "no call %s", a->call_ref);
+	}
+	if (rc != SQLITE_ROW)
+		return sq_error(s, rc, "recording an event", err);
+	int64_t call_id = sqlite3_column_int64(st, 0);
+	int64_t version = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (version != a->expected_version ||
+	    a->event->seq != a->expected_version + 1 ||
+	    c->version != a->event->seq)
+		return htd_error_set(err, HTD_ERR_CONFLICT,
+				     "call %s changed meanwhile (version %lld, "
+				     "expected %lld)",
+				     a->call_ref, (long long)version,
+				     (long long)a->expected_version);
+
+	st = stmt_get(s, STMT_CALL_UPDATE);
+	bind_text(st, 1, call_status_name(c->status));
+	bind_text(st, 2, call_category_name(c->category));
+	bind_text(st, 3, call_channel_name(c->channel));
+	bind_text(st, 4, c->language);
+	bind_text(st, 5, c->location_text);
+	bind_text(st, 6, c->callback_number);
+	bind_text(st, 7, c->caller_name);
+	sqlite3_bind_int64(st, 8, c->updated_at_ms);
+	sqlite3_bind_int64(st, 9, c->closed_at_ms);
+	bind_text(st, 10, call_disposition_name(c->disposition));
+	bind_text(st, 11, c->close_summary);
+	sqlite3_bind_int64(st, 12, c->note_count);
+	sqlite3_bind_int64(st, 13, c->version);
+	sqlite3_bind_int64(st, 14, call_id);
+	sqlite3_bind_int64(st, 15, a->expected_version);
+	rc = stmt_done(st);
+	if (rc == SQLITE_OK && sqlite3_changes(s->db) != 1)
+		return htd_error_set(err, HTD_ERR_CONFLICT,
+				     "call %s changed meanwhile", a->call_ref);
+	if (rc == SQLITE_OK)
+		rc = insert_event(s, call_id, a->event);
+	if (rc == SQLITE_OK)
+		rc = write_answers(s, call_id, c);
+	if (rc != SQLITE_OK)
+		return sq_error(s, rc, "recording an event", err);
+	return HTD_OK;
+}
+
+static enum htd_err sq_append(struct store *base,
+			      const struct store_append *items, size_t n,
+			      struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (n == 0)
+		return HTD_OK;
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	for (size_t i = 0; i < n; i++) {
+		e = append_one(s, &items[i], err);
+		if (e != HTD_OK) {
+			tx_rollback(s);
+			return e;
+		}
+	}
+	return tx_commit(s, err);
+}
+
+static char *column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return xstrdup(t ? (const char *)t : "");
+}
+
+/* Reads a row of CALL_COLUMNS into `c`; *call_id gets the row id. */
+static enum htd_err read_call_row(struct sqlite_store *s, sqlite3_stmt *st,
+				  struct call *c, int64_t *call_id,
+				  struct htd_error *err)
+{
+	const char *bad = NULL;
+	call_init(c);
+	str_copy(c->ref, sizeof(c->ref),
+		 (const char *)sqlite3_column_text(st, 0));
+	if (!call_status_parse((const char *)sqlite3_column_text(st, 1),
+			       &c->status))
+		bad = "status";
+	if (!call_category_parse((const char *)sqlite3_column_text(st, 2),
+				 &c->category))
+		bad = "category";
+	if (!call_channel_parse((const char *)sqlite3_column_text(st, 3),
+				&c->channel))
+		bad = "channel";
+	c->language = column_dup(st, 4);
+	c->location_text = column_dup(st, 5);
+	c->callback_number = column_dup(st, 6);
+	c->caller_name = column_dup(st, 7);
+	c->opened_by = column_dup(st, 8);
+	c->opened_at_ms = sqlite3_column_int64(st, 9);
+	c->updated_at_ms = sqlite3_column_int64(st, 10);
+	c->closed_at_ms = sqlite3_column_int64(st, 11);
+	const char *disp = (const char *)sqlite3_column_text(st, 12);
+	if (disp && disp[0]) {
+		if (!call_disposition_parse(disp, &c->disposition))
+			bad = "disposition";
+	}
+	c->close_summary = column_dup(st, 13);
+	c->note_count = sqlite3_column_int64(st, 14);
+	c->version = sqlite3_column_int64(st, 15);
+	*call_id = sqlite3_column_int64(st, 16);
+	if (bad) {
+		call_free(c);
+		return htd_error_set(err, HTD_ERR_CORRUPT,
+				     "%s: call %s has an unknown %s; the "
+				     "database was changed outside htdispatch",
+				     s->base.path,
+				     (const char *)sqlite3_column_text(st, 0),
+				     bad);
+	}
+	return HTD_OK;
+}
+
+static enum htd_err sq_call_get(struct store *base, const char *ref,
+				struct call *out, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	int64_t call_id;
+	call_free(out);
+	sqlite3_stmt *st = stmt_get(s, STMT_CALL_GET);
+	bind_text(st, 1, ref);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return htd_error_set(err, HTD_ERR_NOT_FOUND, "no call %s", ref);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return sq_error(s, rc, "reading a call", err);
+	}
+	enum htd_err e = read_call_row(s, st, out, &call_id, err);
+	sqlite3_reset(st);
+	if (e != HTD_OK)
+		return e;
+
+	st = stmt_get(s, STMT_ANSWERS_GET);
+	sqlite3_bind_int64(st, 1, call_id);
+	size_t cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n_answers == cap) {
+			cap = cap ? cap * 2 : 8;
+			out->answers =
+				xrealloc(out->answers, cap * sizeof(*out->answers));
+		}
+		struct call_answer *a = &out->answers[out->n_answers++];
+		a->question = column_dup(st, 0);
+		a->value = column_dup(st, 1);
+		a->at_ms = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		call_free(out);
+		return sq_error(s, rc, "reading a call's answers", err);
+	}
+	return HTD_OK;
+}
+
+static enum htd_err sq_call_list(struct store *base,
+				 const struct call_filter *f,
+				 struct call_page *out, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	memset(out, 0, sizeof(*out));
+	size_t limit = f->limit ? f->limit : CALL_LIST_DEFAULT;
+	if (limit > CALL_LIST_MAX)
+		return htd_error_field(err, HTD_ERR_INVALID, "limit",
+				       "limit must be 1..%d", CALL_LIST_MAX);
+
+	int64_t after_opened = 0, after_id = 0;
+	if (f->after[0]) {
+		sqlite3_stmt *st = stmt_get(s, STMT_CALL_GET);
+		bind_text(st, 1, f->after);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			sqlite3_reset(st);
+			return htd_error_field(err, HTD_ERR_NOT_FOUND, "after",
+					       "paging cursor %s is not a call",
+					       f->after);
+		}
+		if (rc != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return sq_error(s, rc, "listing calls", err);
+		}
+		after_opened = sqlite3_column_int64(st, 9);
+		after_id = sqlite3_column_int64(st, 16);
+		sqlite3_reset(st);
+	}
+
+	sqlite3_stmt *st = stmt_get(s, STMT_CALL_LIST);
+	if (f->by_status)
+		bind_text(st, 1, call_status_name(f->status));
+	if (f->by_category)
+		bind_text(st, 2, call_category_name(f->category));
+	if (f->since_ms)
+		sqlite3_bind_int64(st, 3, f->since_ms);
+	if (f->until_ms)
+		sqlite3_bind_int64(st, 4, f->until_ms);
+	if (f->after[0]) {
+		sqlite3_bind_int64(st, 5, after_opened);
+		sqlite3_bind_int64(st, 6, after_id);
+	}
+	/* One row more than asked tells whether another page follows. */
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)limit + 1);
+
+	int rc;
+	out->calls = xcalloc(limit + 1, sizeof(*out->calls));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == limit) {
+			out->more = true;
+			break;
+		}
+		int64_t id;
+		enum htd_err e = read_call_row(s, st, &out->calls[out->n], &id,
+					       err);
+		if (e != HTD_OK) {
+			sqlite3_reset(st);
+			call_page_free(out);
+			return e;
+		}
+		out->n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		call_page_free(out);
+		return sq_error(s, rc, "listing calls", err);
+	}
+	return HTD_OK;
+}
+
+static enum htd_err sq_events_each(struct store *base, const char *ref,
+				   int (*fn)(void *, const struct store_event *),
+				   void *ctx, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_CALL_VERSION);
+	bind_text(st, 1, ref);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return htd_error_set(err, HTD_ERR_NOT_FOUND,
+					     "no call %s", ref);
+		return sq_error(s, rc, "reading a call's events", err);
+	}
+	int64_t call_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+
+	/* The statement is held during callbacks: a callback must not use
+	 * this store's events statement (none does: it is private). */
+	st = stmt_get(s, STMT_EVENTS);
+	sqlite3_bind_int64(st, 1, call_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_event e;
+		memset(&e, 0, sizeof(e));
+		e.id = sqlite3_column_int64(st, 0);
+		str_copy(e.call_ref, sizeof(e.call_ref), ref);
+		e.seq = sqlite3_column_int64(st, 1);
+		e.type = (const char *)sqlite3_column_text(st, 2);
+		e.at_ms = sqlite3_column_int64(st, 3);
+		e.actor = (const char *)sqlite3_column_text(st, 4);
+		e.payload = (const char *)sqlite3_column_text(st, 5);
+		if (fn(ctx, &e) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "reading a call's events", err);
+	return HTD_OK;
+}
+
+static enum htd_err sq_calls_each(struct store *base,
+				  int (*fn)(void *, const char *), void *ctx,
+				  struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	/* A separate statement, so the callback may read calls and events. */
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, stmt_sql[STMT_CALLS_EACH], -1, &st,
+				    NULL);
+	if (rc != SQLITE_OK)
+		return sq_error(s, rc, "listing calls", err);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(ctx, (const char *)sqlite3_column_text(st, 0)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "listing calls", err);
+	return HTD_OK;
+}
+
+static enum htd_err sq_integrity_check(struct store *base,
+				       struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
+				    NULL);
+	if (rc != SQLITE_OK)
+		return sq_error(s, rc, "checking integrity", err);
+	enum htd_err e = HTD_OK;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		if (!str_eq(r, "ok"))
+			e = htd_error_set(err, HTD_ERR_CORRUPT,
+					  "%s: integrity check failed: %s",
+					  s->base.path, r ? r : "");
+	} else {
+		e = sq_error(s, rc, "checking integrity", err);
+	}
+	sqlite3_finalize(st);
+	if (e != HTD_OK)
+		return e;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st,
+				NULL);
+	if (rc != SQLITE_OK)
+		return sq_error(s, rc, "checking integrity", err);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		e = htd_error_set(err, HTD_ERR_CORRUPT,
+				  "%s: a row of %s refers to a missing row",
+				  s->base.path,
+				  (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		e = sq_error(s, rc, "checking integrity", err);
+	sqlite3_finalize(st);
+	return e;
+}
+
+static int sq_schema_version(struct store *base)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void sq_close(struct store *base)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	for (int i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	if (s->db)
+		sqlite3_close(s->db);
+	free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.call_create = sq_call_create,
+	.append = sq_append,
+	.call_get = sq_call_get,
+	.call_list = sq_call_list,
+	.events_each = sq_events_each,
+	.calls_each = sq_calls_each,
+	.integrity_check = sq_integrity_check,
+	.schema_version = sq_schema_version,
+};
+
+/* ---- opening ---------------------------------------------------------- */
+
+/* Runs a one-row integer query such as a PRAGMA. */
+static int query_int(struct sqlite_store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum htd_err migrate(struct sqlite_store *s, int from,
+			    struct htd_error *err)
+{
+	for (int i = 0; i < MIGRATION_COUNT; i++) {
+		const struct migration *m = &migrations[i];
+		if (m->version <= from)
+			continue;
+		int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
+				      NULL);
+		if (rc != SQLITE_OK)
+			return sq_error(s, rc, "upgrading the schema", err);
+		/* Another process may have migrated while we waited. */
+		int64_t now_at = 0;
+		rc = query_int(s, "PRAGMA user_version", &now_at);
+		if (rc == SQLITE_OK && now_at >= m->version) {
+			sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+			continue;
+		}
+		char pragma[96];
+		str_format(pragma, sizeof(pragma),
+			   "PRAGMA user_version = %d; PRAGMA application_id = "
+			   "%d;",
+			   m->version, SQLITE_STORE_APPLICATION_ID);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, m->sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_stmt *st = NULL;
+			rc = sqlite3_prepare_v2(
+				s->db,
+				"INSERT INTO schema_migrations (version, name, "
+				"applied_at_ms) VALUES (?1, ?2, "
+				"CAST((julianday('now') - 2440587.5) * "
+				"86400000 AS INTEGER))",
+				-1, &st, NULL);
+			if (rc == SQLITE_OK) {
+				sqlite3_bind_int(st, 1, m->version);
+				sqlite3_bind_text(st, 2, m->name, -1,
+						  SQLITE_STATIC);
+				rc = stmt_done(st);
+			}
+			sqlite3_finalize(st);
+		}
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			enum htd_err e =
+				sq_error(s, rc, "upgrading the schema", err);
+			if (!sqlite3_get_autocommit(s->db))
+				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL,
+					     NULL);
+			return e;
+		}
+		char v[16];
+		str_format(v, sizeof(v), "%d", m->version);
+		log_event(LOG_INFO, "schema_migrated", "db", s->base.path,
+			  "version", v, "name", m->name, NULL);
+	}
+	return HTD_OK;
+}
+
+/* Checks what kind of file we opened before writing anything to it. */
+static enum htd_err check_file(struct sqlite_store *s, bool create,
+			       int *version, struct htd_error *err)
+{
+	int64_t tables = 0, app_id = 0, user_version = 0;
+	int rc = query_int(s, "SELECT count(*) FROM sqlite_schema", &tables);
+	if (rc == SQLITE_OK)
+		rc = query_int(s, "PRAGMA application_id", &app_id);
+	if (rc == SQLITE_OK)
+		rc = query_int(s, "PRAGMA user_version", &user_version);
+	if (rc != SQLITE_OK)
+		return sq_error(s, rc, "opening the database", err);
+
+	if (tables == 0 && app_id == 0 && user_version == 0) {
+		if (!create)
+			return htd_error_set(err, HTD_ERR_NO_DATABASE,
+					     "%s is empty, not an htdispatch "
+					     "database; run 'htdispatch init "
+					     "--db %s'",
+					     s->base.path, s->base.path);
+		*version = 0;
+		return HTD_OK;
+	}
+	if (app_id != SQLITE_STORE_APPLICATION_ID)
+		return htd_error_set(err, HTD_ERR_NOT_DATABASE,
+				     "%s is an SQLite database of another "
+				     "program (application_id 0x%08llx), not "
+				     "htdispatch's; it was left untouched",
+				     s->base.path, (unsigned long long)app_id);
+	if (user_version > store_schema_latest())
+		return htd_error_set(err, HTD_ERR_SCHEMA_NEWER,
+				     "%s has schema version %lld, from a newer "
+				     "htdispatch; this one knows versions up to "
+				     "%d. Run the newer htdispatch (the file "
+				     "was left untouched)",
+				     s->base.path, (long long)user_version,
+				     store_schema_latest());
+	*version = (int)user_version;
+	return HTD_OK;
+}
+
+enum htd_err sqlite_store_open(const struct store_options *opts,
+			       struct store **out, struct htd_error *err)
+{
+	struct sqlite_store *s = xcalloc(1, sizeof(*s));
+	enum htd_err e = HTD_OK;
+	int rc, version = 0;
+	struct stat sb;
+
+	s->base.ops = &sqlite_ops;
+	if (!str_copy(s->base.path, sizeof(s->base.path), opts->path)) {
+		e = htd_error_field(err, HTD_ERR_INVALID, "db",
+				    "database path is too long");
+		goto fail;
+	}
+	s->busy_timeout_ms = opts->busy_timeout_ms > 0
+				     ? opts->busy_timeout_ms
+				     : STORE_BUSY_TIMEOUT_DEFAULT;
+
+	if (stat(opts->path, &sb) != 0) {
+		if (errno != ENOENT) {
+			e = htd_error_set(err, HTD_ERR_IO, "%s: %s", opts->path,
+					  strerror(errno));
+			goto fail;
+		}
+		if (!opts->create) {
+			e = htd_error_set(err, HTD_ERR_NO_DATABASE,
+					  "no database at %s; run 'htdispatch "
+					  "init' (or pass --db PATH)",
+					  opts->path);
+			goto fail;
+		}
+	} else if (!S_ISREG(sb.st_mode)) {
+		e = htd_error_set(err, HTD_ERR_NOT_DATABASE,
+				  "%s is not a regular file", opts->path);
+		goto fail;
+	}
+
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+		    (opts->create ? SQLITE_OPEN_CREATE : 0);
+	rc = sqlite3_open_v2(opts->path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		e = sq_error(s, rc, "opening the database", err);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
+
+	e = check_file(s, opts->create, &version, err);
+	if (e != HTD_OK)
+		goto fail;
+
+	/* WAL + synchronous=FULL: a commit is durable when it returns. */
+	sqlite3_stmt *st = NULL;
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+				NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			const char *mode =
+				(const char *)sqlite3_column_text(st, 0);
+			rc = str_eq(mode, "wal") ? SQLITE_OK : SQLITE_CANTOPEN;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db,
+				  "PRAGMA synchronous = FULL; "
+				  "PRAGMA foreign_keys = ON;",
+				  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		e = sq_error(s, rc, "setting up the database", err);
+		goto fail;
+	}
+
+	if (version < store_schema_latest()) {
+		e = migrate(s, version, err);
+		if (e != HTD_OK)
+			goto fail;
+	}
+
+	for (int i = 0; i < STMT__COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+					SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+					NULL);
+		if (rc != SQLITE_OK) {
+			e = sq_error(s, rc, "preparing statements", err);
+			goto fail;
+		}
+	}
+	*out = &s->base;
+	return HTD_OK;
+fail:
+	sq_close(&s->base);
+	*out = NULL;
+	return e;
+}
