@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian packages that htdispatch's build, tests and
+# benchmarks need: only those missing, with one 'apt-get update' when
+# something must be installed. Silent when everything is there.
+set -euo pipefail
+
+packages=(
+	# build
+	gcc make pkg-config meson ninja-build
+	# libraries (design.md "Dependencies")
+	libsqlite3-dev libjansson-dev libutf8proc-dev
+	# tests: unit tests, memory checking, fuzzing (clang's libFuzzer)
+	libcriterion-dev valgrind clang libclang-rt-14-dev
+	# tests: the sqlite3 shell to inspect and damage databases on purpose,
+	# util-linux for mount/setpriv in the fault tests
+	sqlite3 util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null; then
+		sudo=(sudo)
+	else
+		echo "deps: need root (or sudo) to install: ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done" >&2

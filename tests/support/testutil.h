@@ -1,0 +1,35 @@
+/*
+ * testutil.h - helpers shared by the tests: temporary directories, file
+ * hashes to prove a file was left untouched, and building calls through
+ * the service layer on a fixed clock.
+ */
+#ifndef HTD_TESTS_TESTUTIL_H
+#define HTD_TESTS_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Creates a fresh directory under $TMPDIR (or /tmp); returns a static path
+ * valid until the next call. Aborts the test on failure. */
+const char *tu_tmpdir(void);
+
+/* Removes a directory tree (best effort). */
+void tu_rmtree(const char *path);
+
+/* Joins dir and name into buf; returns buf. */
+char *tu_path(char *buf, size_t size, const char *dir, const char *name);
+
+/* Returns a 64-bit FNV-1a hash of a file's bytes, or 0 when unreadable. */
+uint64_t tu_file_hash(const char *path);
+
+/* Returns true when `path` exists. */
+bool tu_exists(const char *path);
+
+/* Writes `len` bytes to a new file. */
+void tu_write_file(const char *path, const void *data, size_t len);
+
+/* Milliseconds for a local time given as YYYY-MM-DDTHH:MM:SS (TZ applies). */
+int64_t tu_local_ms(const char *text);
+
+#endif
