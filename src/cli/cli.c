@@ -288,6 +288,7 @@ static int cmd_version(struct cli *cli, int argc, char **argv)
 int cli_main(int argc, char **argv)
 {
 	struct cli cli = {
+		.prog = argc > 0 && strchr(argv[0], '/') ? argv[0] : "htdispatch",
 		.db_path = CLI_DEFAULT_DB,
 		.busy_timeout_ms = STORE_BUSY_TIMEOUT_DEFAULT,
 	};

@@ -28,6 +28,7 @@ struct cli {
 	bool db_given; /* --db or HTDISPATCH_DB, not the default */
 	bool json;
 	int busy_timeout_ms;
+	const char *prog;    /* how to call us again, for printed guides */
 	const char *command; /* "calls list", for messages */
 	const char *usage;   /* the running command's help text */
 };

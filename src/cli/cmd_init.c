@@ -69,20 +69,19 @@ int cli_cmd_init(struct cli *cli, int argc, char **argv)
 	printf("%s %s (schema version %d).\n",
 	       existed ? "Database ready at" : "Created the database at",
 	       cli->db_path, version);
-	printf("\n"
-	       "Take a call from the terminal:\n"
-	       "  htdispatch calls open --channel voice --language es "
-	       "--location \"4th and Main\" \\\n"
-	       "                        --callback \"555-0100\"\n"
-	       "  htdispatch calls answer HT-YYYY-000001 free_to_leave no\n"
-	       "  htdispatch calls note   HT-YYYY-000001 \"boss keeps "
-	       "passports\"\n"
-	       "  htdispatch calls close  HT-YYYY-000001 officer_handled "
+	const char *h = cli->prog;
+	printf("\nTake a call from the terminal:\n"
+	       "  %s calls open --channel voice --language es \\\n"
+	       "      --location \"4th and Main\" --callback \"555-0100\"\n"
+	       "  %s calls answer HT-YYYY-000001 free_to_leave no\n"
+	       "  %s calls note   HT-YYYY-000001 \"boss keeps passports\"\n"
+	       "  %s calls close  HT-YYYY-000001 officer_handled "
 	       "--summary \"...\"\n"
-	       "  htdispatch calls list --status open\n"
-	       "  htdispatch calls show   HT-YYYY-000001\n"
-	       "Check the database:  htdispatch db check\n"
-	       "Everything else:     htdispatch --help\n");
+	       "  %s calls list --status open\n"
+	       "  %s calls show   HT-YYYY-000001\n"
+	       "Check the database:  %s db check\n"
+	       "Everything else:     %s --help\n",
+	       h, h, h, h, h, h, h, h);
 	if (cli->db_given)
 		printf("(Pass --db %s, or set HTDISPATCH_DB, on each "
 		       "command.)\n",

@@ -494,12 +494,13 @@ static char *dup_or_empty(const char *s)
 void call_copy(struct call *dst, const struct call *src)
 {
 	*dst = *src;
-	dst->language = dup_or_empty(src->language);
-	dst->location_text = dup_or_empty(src->location_text);
-	dst->callback_number = dup_or_empty(src->callback_number);
-	dst->caller_name = dup_or_empty(src->caller_name);
-	dst->opened_by = dup_or_empty(src->opened_by);
-	dst->close_summary = dup_or_empty(src->close_summary);
+	/* xstrdup keeps NULL as NULL, so that the copy is call_equal(). */
+	dst->language = xstrdup(src->language);
+	dst->location_text = xstrdup(src->location_text);
+	dst->callback_number = xstrdup(src->callback_number);
+	dst->caller_name = xstrdup(src->caller_name);
+	dst->opened_by = xstrdup(src->opened_by);
+	dst->close_summary = xstrdup(src->close_summary);
 	dst->answers = NULL;
 	if (src->n_answers) {
 		dst->answers = xcalloc(src->n_answers, sizeof(*dst->answers));

@@ -96,8 +96,10 @@ enum htd_err event_json_decode(const char *type, int64_t at_ms,
 				       "is %d",
 				       len, EVENT_PAYLOAD_MAX);
 	json_error_t jerr;
+	/* JSON_ALLOW_NUL: a \u0000 is then caught below, naming the member. */
 	json_t *doc = json_loadb(payload ? payload : "", len,
-				 JSON_REJECT_DUPLICATES, &jerr);
+				 JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+				 &jerr);
 	if (!doc)
 		return htd_error_field(err, HTD_ERR_PARSE, "payload",
 				       "event payload is not JSON: %s at "

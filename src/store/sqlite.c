@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "util/log.h"
 #include "util/mem.h"
@@ -181,6 +183,51 @@ struct sqlite_store {
 /* ---- errors ----------------------------------------------------------- */
 
 /*
+ * Finds out why a database could not be opened or written, since SQLite's
+ * last errno is often from a fallback attempt (ENOENT for a side file) rather
+ * than the cause. Writes a reason to `out` and returns true when it finds
+ * one: a read-only file system, a directory or file we may not write, a
+ * missing directory.
+ */
+static bool diagnose_unwritable(const char *path, char *out, size_t size)
+{
+	char dir[1024];
+	str_copy(dir, sizeof(dir), path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		str_copy(dir, sizeof(dir), ".");
+
+	struct statvfs vfs;
+	if (statvfs(dir, &vfs) != 0) {
+		str_format(out, size, "directory %s: %s", dir,
+			   strerror(errno));
+		return true;
+	}
+	if (vfs.f_flag & ST_RDONLY) {
+		str_format(out, size,
+			   "the directory %s is on a read-only file system",
+			   dir);
+		return true;
+	}
+	if (access(dir, W_OK) != 0) {
+		str_format(out, size,
+			   "the directory %s is read-only for this user (%s)",
+			   dir, strerror(errno));
+		return true;
+	}
+	if (access(path, F_OK) == 0 && access(path, R_OK | W_OK) != 0) {
+		str_format(out, size, "the file is read-only for this user (%s)",
+			   strerror(errno));
+		return true;
+	}
+	return false;
+}
+
+/*
  * Turns a SQLite result code into our error, naming the file and what we
  * were doing. The only place SQLite codes are interpreted.
  */
@@ -218,19 +265,21 @@ static enum htd_err sq_error(struct sqlite_store *s, int rc,
 				     path, detail, doing);
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
-		return htd_error_set(err, HTD_ERR_READONLY,
-				     "%s: cannot write while %s: the file or "
-				     "its directory is read-only (%s)",
-				     path, doing, detail);
-	case SQLITE_CANTOPEN:
-		if (sys == EROFS || sys == EACCES || sys == EPERM)
+	case SQLITE_CANTOPEN: {
+		char why[1200];
+		if (diagnose_unwritable(path, why, sizeof(why)))
 			return htd_error_set(err, HTD_ERR_READONLY,
-					     "%s: cannot open for writing: %s "
+					     "%s: cannot write while %s: %s "
 					     "(the database and its directory "
 					     "must be writable)",
-					     path, strerror(sys));
+					     path, doing, why);
+		if (primary != SQLITE_CANTOPEN)
+			return htd_error_set(err, HTD_ERR_READONLY,
+					     "%s: cannot write while %s: %s",
+					     path, doing, detail);
 		return htd_error_set(err, HTD_ERR_IO, "%s: cannot open: %s",
 				     path, sys ? strerror(sys) : detail);
+	}
 	case SQLITE_IOERR:
 		if (sys == EROFS || sys == EACCES || sys == EPERM)
 			return htd_error_set(err, HTD_ERR_READONLY,

@@ -42,13 +42,23 @@ bool log_enabled(enum log_level level)
 	return level >= log_min && level < LOG_OFF;
 }
 
+/* Values longer than this are cut, so that a line stays bounded. */
+#define LOG_VALUE_MAX 1024
+
+/* A C1 control (U+0080..U+009F; NEL is one) is encoded as C2 80..C2 9F. */
+static bool is_c1(const unsigned char *p)
+{
+	return p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+}
+
 static bool needs_quotes(const char *v)
 {
 	if (!*v)
 		return true;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++, n++)
 		if (*p <= ' ' || *p == '"' || *p == '=' || *p == '\\' ||
-		    *p == 0x7f)
+		    *p == 0x7f || is_c1(p) || n >= LOG_VALUE_MAX)
 			return true;
 	return false;
 }
@@ -63,7 +73,7 @@ static void append_value(struct buf *b, const char *v)
 	(void)buf_puts(b, "\"");
 	size_t n = 0;
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++, n++) {
-		if (n >= 1024) {
+		if (n >= LOG_VALUE_MAX) {
 			(void)buf_puts(b, "...");
 			break;
 		}
@@ -74,10 +84,16 @@ static void append_value(struct buf *b, const char *v)
 		case '\r': (void)buf_puts(b, "\\r"); break;
 		case '\t': (void)buf_puts(b, "\\t"); break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				(void)buf_printf(b, "\\x%02x", *p);
-			else
+			} else if (is_c1(p)) {
+				(void)buf_printf(b, "\\x%02x\\x%02x", p[0],
+						 p[1]);
+				p++;
+				n++;
+			} else {
 				(void)buf_append(b, p, 1);
+			}
 		}
 	}
 	(void)buf_puts(b, "\"");

@@ -382,20 +382,21 @@ Test(store_sqlite, list_filters_and_pages)
 Test(store_sqlite, locked_database_times_out_with_a_clear_error)
 {
 	store_close(open_ok(true));
-	int ready[2];
+	int ready[2], release[2];
 	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(release), 0);
 	pid_t pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
-		/* Another process holds the write lock for two seconds. */
+		/* Another process holds the write lock until told to let go. */
 		sqlite3 *h;
+		char c;
 		if (sqlite3_open(db, &h) != SQLITE_OK ||
 		    sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 			    SQLITE_OK)
 			_exit(1);
-		if (write(ready[1], "x", 1) != 1)
+		if (write(ready[1], "x", 1) != 1 || read(release[0], &c, 1) != 1)
 			_exit(1);
-		sleep(2);
 		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_close(h);
 		_exit(0);
@@ -414,6 +415,7 @@ Test(store_sqlite, locked_database_times_out_with_a_clear_error)
 	cr_assert(strstr(err.message, "locked by another process"), "%s",
 		  err.message);
 	cr_assert(strstr(err.message, "200 ms"), "%s", err.message);
+	cr_assert_eq(write(release[1], "x", 1), 1);
 	int status;
 	waitpid(pid, &status, 0);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# test.sh - `make test`: install what is missing, build, and run every test:
+# source checks, unit and integration tests in a plain build, the same under
+# AddressSanitizer + UndefinedBehaviorSanitizer, the integration tests and
+# unit tests under valgrind, and short fuzz runs. Ends with one line
+# "make test: N passed, M failed"; exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+scripts/deps.sh || exit 1
+
+passed=0
+failed=0
+failures=()
+
+# Adds meson's "Ok:" and "Fail:"/"Timeout:" counts from a log to the totals.
+count_meson() {
+	local log=$1 label=$2 ok bad
+	ok=$(awk '/^Ok:/ {print $2}' "$log" | tail -n1)
+	bad=$(awk '/^(Fail|Timeout|Unexpected Pass):/ {s += $2} END {print s + 0}' "$log")
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + bad))
+	if [ "$bad" -gt 0 ] || [ -z "$ok" ]; then
+		failures+=("$label")
+		[ -z "$ok" ] && failed=$((failed + 1))
+	fi
+}
+
+step() { printf '\n==== %s\n' "$*"; }
+
+build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
+			{ cat "$dir.setup.log"; return 1; }
+		rm -f "$dir.setup.log"
+	fi
+	ninja -C "$dir" >/dev/null || ninja -C "$dir"
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+step "build (gcc, -Werror)"
+if ! build build; then
+	echo "make test: 0 passed, 1 failed (the build failed)"
+	exit 1
+fi
+
+step "unit and integration tests"
+meson test -C build --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
+count_meson "$log" "plain build"
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer build"
+if build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug; then
+	meson test -C build-asan --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
+	count_meson "$log" "sanitizer build"
+else
+	failed=$((failed + 1)); failures+=("sanitizer build")
+fi
+
+step "valgrind (memcheck): every CLI command of the integration tests"
+meson test -C build --setup valgrind --suite integration \
+	--no-suite durability --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
+count_meson "$log" "valgrind"
+
+# Possible leaks are Criterion's own (nanomsg buffers in forked children);
+# definite and indirect leaks, and every other memcheck error, fail.
+step "valgrind (memcheck): unit tests"
+for t in build/tests/unit/*/test_*; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	if valgrind --quiet --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		--trace-children=yes "$t" >"$log" 2>&1; then
+		passed=$((passed + 1)); echo "ok   $t"
+	else
+		failed=$((failed + 1)); failures+=("valgrind $t"); echo "FAIL $t"; tail -n 40 "$log"
+	fi
+done
+
+step "fuzzing (short runs)"
+if [ -x scripts/fuzz.sh ]; then
+	FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh 2>&1 | tee "$log" | grep -vE '^#[0-9]+|^INFO:'
+	line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
+	if [ -n "$line" ]; then
+		p=$(sed -E 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
+		f=$(sed -E 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+		passed=$((passed + p)); failed=$((failed + f))
+		[ "$f" -gt 0 ] && failures+=("fuzzing")
+	else
+		failed=$((failed + 1)); failures+=("fuzzing (no result)")
+	fi
+fi
+
+echo
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "make test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
