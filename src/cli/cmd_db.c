@@ -14,7 +14,8 @@ const char cli_usage_db[] =
 	"\n"
 	"Checks the database file's integrity, then replays every call's\n"
 	"events and compares the result with the call's stored state. Run it\n"
-	"after a crash, a restore or a disk problem. Reads only.\n"
+	"after a crash, a restore or a disk problem. It changes nothing\n"
+	"(beyond bringing an older schema up to date, as every command does).\n"
 	"\n"
 	"Exit status: 0 all is consistent, 1 a problem was found (named in\n"
 	"the message) or the database could not be read, 2 usage error.\n";
