@@ -651,10 +651,12 @@ bool call_equal(const struct call *a, const struct call *b, char *what,
 		return differs("version", what, size);
 	if (a->n_answers != b->n_answers)
 		return differs("answers", what, size);
+	/* Answers are kept in first-answered order; the order is compared. */
 	for (size_t i = 0; i < a->n_answers; i++) {
 		const struct call_answer *x = &a->answers[i];
-		const struct call_answer *y = call_answer_get(b, x->question);
-		if (!y || !str_eq(x->value, y->value) || x->at_ms != y->at_ms)
+		const struct call_answer *y = &b->answers[i];
+		if (!str_eq(x->question, y->question) ||
+		    !str_eq(x->value, y->value) || x->at_ms != y->at_ms)
 			return differs("answers", what, size);
 	}
 	return true;

@@ -1265,6 +1265,14 @@ Test(call_copy, equal_names_each_differing_field)
 	CHECK_DIFF(b.answers[1].value[0] = 'x', "answers");
 	CHECK_DIFF(b.answers[1].at_ms++, "answers");
 	CHECK_DIFF(b.answers[0].question[0] = 'x', "answers");
+	/* The same answers in another order: the order is first-answered. */
+	CHECK_DIFF(
+		{
+			struct call_answer t = b.answers[0];
+			b.answers[0] = b.answers[1];
+			b.answers[1] = t;
+		},
+		"answers");
 
 	/* The first differing field (in struct order) is the one named. */
 	CHECK_DIFF(
