@@ -277,6 +277,11 @@ enum htd_err calls_query_parse(const struct calls_query *q,
 		if (rc != HTD_OK)
 			return rc;
 	}
+	/* 0 means "no bound" in a filter; no call is older than 1970. */
+	if (q->until && f->until_ms == 0)
+		return htd_error_field(err, HTD_ERR_INVALID, "until",
+				       "until must be after "
+				       "1970-01-01T00:00:00Z");
 	if (f->since_ms && f->until_ms && f->until_ms <= f->since_ms)
 		return htd_error_field(err, HTD_ERR_INVALID, "until",
 				       "until must be later than since");

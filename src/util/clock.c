@@ -218,6 +218,10 @@ enum htd_err time_parse(const char *s, const char *what, int64_t *ms_out,
 	if (secs < 0)
 		return htd_error_field(err, HTD_ERR_INVALID, what,
 				       "%s: '%s' is before 1970", what, s);
+	if (secs * 1000 + frac > TIME_MAX_MS)
+		return htd_error_field(err, HTD_ERR_INVALID, what,
+				       "%s: '%s' is after the year 9999", what,
+				       s);
 	*ms_out = secs * 1000 + frac;
 	return HTD_OK;
 bad:

@@ -277,6 +277,9 @@ Test(service_calls, query_parse_names_the_field)
 		{ { .limit = "1001" }, "limit" },
 		{ { .limit = "10abc" }, "limit" },
 		{ { .after = "HT-26-1" }, "after" },
+		{ { .until = "1970-01-01T00:00:00Z" }, "until" },
+		{ { .since = "2026-01-01", .until = "1970-01-01T00:00Z" },
+		  "until" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		htd_error_clear(&err);

@@ -142,6 +142,19 @@ Test(clock, parse_utc_forms)
 	cr_assert_eq(parse_ok("2024-02-29T00:00Z"), INT64_C(1709164800000));
 }
 
+Test(clock, parse_refuses_what_cannot_be_written_back)
+{
+	/* In UTC these fall in the year 10000, which nothing can format. */
+	struct htd_error err;
+	int64_t ms = 0;
+	cr_assert_eq(time_parse("9999-12-31T23:59-23:59", "t", &ms, &err),
+		     HTD_ERR_INVALID);
+	cr_assert(strstr(err.message, "after the year 9999"), "%s",
+		  err.message);
+	cr_assert_eq(time_parse("9999-12-31T23:00:00-01:00", "t", &ms, &err),
+		     HTD_ERR_INVALID);
+}
+
 Test(clock, parse_offsets)
 {
 	cr_assert_eq(parse_ok("2026-11-29T08:54:19.123+00:00"), T_2026_11_29);

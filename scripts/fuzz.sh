@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# fuzz.sh - build the libFuzzer drivers in fuzz/ (clang, ASan + UBSan) and
+# run each for a short, bounded time on a copy of its committed corpus, so
+# the corpora in the repository never change by running this.
+#
+# Usage: scripts/fuzz.sh [driver...]      (default: every fuzz/fuzz_*.c)
+#   FUZZ_SECONDS   time per driver (default 15)
+#   FUZZ_BUILD_DIR build directory (default build-fuzz)
+# Exits non-zero when a driver finds a crash, leak, timeout or OOM, after
+# printing the path of the input that reproduces it (kept under
+# $FUZZ_BUILD_DIR/fuzz-artifacts/). The last line is "fuzz: N passed, M failed".
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+
+seconds=${FUZZ_SECONDS:-15}
+build=${FUZZ_BUILD_DIR:-build-fuzz}
+
+if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
+	echo "fuzz.sh: FUZZ_SECONDS must be a positive whole number, not '$seconds'" >&2
+	exit 2
+fi
+if ! command -v clang >/dev/null; then
+	echo "fuzz.sh: clang is not installed (scripts/deps.sh installs it)" >&2
+	exit 2
+fi
+
+if [ ! -f "$build/build.ninja" ]; then
+	CC=clang meson setup "$build" -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+fi
+if ! ninja -C "$build" >"$build/fuzz-build.log" 2>&1; then
+	cat "$build/fuzz-build.log" >&2
+	echo "fuzz.sh: the build in $build failed" >&2
+	exit 1
+fi
+
+if [ $# -gt 0 ]; then
+	drivers=("$@")
+else
+	drivers=()
+	for src in fuzz/fuzz_*.c; do
+		drivers+=("$(basename "$src" .c)")
+	done
+fi
+
+# Times are parsed in local time: a zone with daylight saving time finds
+# more. Sanitizer reports must stop the run so libFuzzer keeps the input.
+export TZ=${TZ:-America/Chicago}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/htd-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+passed=0
+failed=0
+summary=()
+for d in "${drivers[@]}"; do
+	bin="$build/fuzz/$d"
+	artifacts="$PWD/$build/fuzz-artifacts/$d"
+	log="$PWD/$build/fuzz-logs/$d.log"
+	if [ ! -x "$bin" ]; then
+		summary+=("$d: FAILED (no such driver: $bin)")
+		failed=$((failed + 1))
+		continue
+	fi
+	mkdir -p "$artifacts" "$(dirname "$log")" "$work/$d"
+	rm -f "$artifacts"/*
+	if [ -d "fuzz/corpus/$d" ]; then
+		cp -R "fuzz/corpus/$d/." "$work/$d/"
+	fi
+	dict=()
+	if [ -f "fuzz/$d.dict" ]; then
+		dict=("-dict=fuzz/$d.dict")
+	fi
+
+	echo "fuzz: running $d for ${seconds}s" >&2
+	rc=0
+	"$bin" "${dict[@]}" -max_total_time="$seconds" -timeout=5 \
+		-rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$artifacts/" "$work/$d" >"$log" 2>&1 || rc=$?
+
+	done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)
+	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
+	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$done_line")
+	corp=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<<"$done_line")
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+	stats="runs: ${runs:-?}, exec/s: ${eps:-?}, cov: ${cov:-?}, ft: ${ft:-?}, corpus: ${corp:-?}"
+
+	found=$(find "$artifacts" -type f | sort)
+	if [ "$rc" -eq 0 ] && [ -z "$found" ]; then
+		summary+=("$d: ok ($stats)")
+		passed=$((passed + 1))
+	else
+		echo "fuzz: $d FAILED (exit $rc); log: $log" >&2
+		# The driver's own message comes just before libFuzzer's report.
+		grep -v -E '^(INFO:|#[0-9]|	NEW_FUNC)' "$log" |
+			grep -m 1 -B 8 -E '^==[0-9]+== ?ERROR|runtime error:' >&2 || true
+		grep -E '^SUMMARY' "$log" >&2 || true
+		for f in $found; do
+			echo "fuzz: reproduce with: $PWD/$bin $f" >&2
+		done
+		summary+=("$d: FAILED (exit $rc; ${found:-no reproducer}; log $log)")
+		failed=$((failed + 1))
+	fi
+done
+
+for line in "${summary[@]}"; do
+	echo "$line"
+done
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
