@@ -72,7 +72,7 @@ static double now_seconds(void)
 	struct timespec ts;
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
 		fprintf(stderr, "store_append: clock_gettime: %s\n",
-			strerror(errno));
+		        strerror(errno));
 		exit(1);
 	}
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -98,14 +98,14 @@ static void print_store_error(const char *doing, const struct htd_error *err)
 {
 	char msg[HTD_ERROR_MESSAGE_MAX + HTD_ERROR_FILE_MAX + 32];
 	fprintf(stderr, "store_append: %s: %s\n", doing,
-		htd_error_format(err, msg, sizeof(msg)));
+	        htd_error_format(err, msg, sizeof(msg)));
 }
 
 static void print_sqlite_error(sqlite3 *db, const char *path, int rc,
-			       const char *doing)
+                               const char *doing)
 {
 	fprintf(stderr, "store_append: %s: %s: %s\n", path, doing,
-		db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	        db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
 /* Removes the files of `dir` (ours: databases, WAL, shm) and `dir`. */
@@ -116,7 +116,7 @@ static int remove_dir(const char *dir)
 	DIR *d = opendir(dir);
 	if (!d) {
 		fprintf(stderr, "store_append: cannot open %s: %s\n", dir,
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	struct dirent *de;
@@ -126,14 +126,14 @@ static int remove_dir(const char *dir)
 		if (!str_format(path, sizeof(path), "%s/%s", dir, de->d_name) ||
 		    unlink(path) != 0) {
 			fprintf(stderr, "store_append: cannot remove %s: %s\n",
-				path, strerror(errno));
+			        path, strerror(errno));
 			rc = -1;
 		}
 	}
 	closedir(d);
 	if (rmdir(dir) != 0) {
 		fprintf(stderr, "store_append: cannot remove %s: %s\n", dir,
-			strerror(errno));
+		        strerror(errno));
 		rc = -1;
 	}
 	return rc;
@@ -143,7 +143,7 @@ static int remove_dir(const char *dir)
 static int remove_database(const char *path)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm",
-						"-journal" };
+		                                "-journal" };
 	char p[PATH_MAX_BENCH];
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
@@ -151,7 +151,7 @@ static int remove_database(const char *path)
 			return -1;
 		if (unlink(p) != 0 && errno != ENOENT) {
 			fprintf(stderr, "store_append: cannot remove %s: %s\n",
-				p, strerror(errno));
+			        p, strerror(errno));
 			rc = -1;
 		}
 	}
@@ -165,11 +165,11 @@ static const char *filesystem_name(const char *dir, char *buf, size_t size)
 		unsigned long magic;
 		const char *name;
 	} known[] = {
-		{ 0xEF53, "ext2/3/4" },	      { 0x58465342, "xfs" },
-		{ 0x9123683E, "btrfs" },      { 0x01021994, "tmpfs" },
-		{ 0x794C7630, "overlayfs" },  { 0x2FC12FC1, "zfs" },
-		{ 0x6969, "nfs" },	      { 0xF2F52010, "f2fs" },
-		{ 0x65735546, "fuse" },	      { 0x5346544E, "ntfs" },
+		{ 0xEF53, "ext2/3/4" },      { 0x58465342, "xfs" },
+		{ 0x9123683E, "btrfs" },     { 0x01021994, "tmpfs" },
+		{ 0x794C7630, "overlayfs" }, { 0x2FC12FC1, "zfs" },
+		{ 0x6969, "nfs" },           { 0xF2F52010, "f2fs" },
+		{ 0x65735546, "fuse" },      { 0x5346544E, "ntfs" },
 		{ 0x01021997, "9p (v9fs)" },
 	};
 	struct statfs sf;
@@ -213,9 +213,9 @@ static const char *cpu_model(char *buf, size_t size)
 static int workload_init(struct workload *w)
 {
 	static const char words[] =
-		"Caller reports two women kept in the back room of the nail "
-		"salon on Elm Street; the manager holds their passports and "
-		"they sleep on site. ";
+	    "Caller reports two women kept in the back room of the nail "
+	    "salon on Elm Street; the manager holds their passports and "
+	    "they sleep on site. ";
 	size_t len = sizeof(words) - 1;
 	for (size_t i = 0; i < NOTE_BYTES; i++)
 		w->note[i] = words[i % len];
@@ -252,7 +252,7 @@ struct store_side {
 /* Opens a new store at `path` and opens `n_calls` calls in it, the way
  * service/calls.c does: apply, encode, store_call_create. */
 static int store_side_open(struct store_side *s, const char *path,
-			   const struct config *cfg, struct workload *w)
+                           const struct config *cfg, struct workload *w)
 {
 	struct htd_error err;
 	struct store_options opts = { .path = path, .create = true };
@@ -298,7 +298,7 @@ static int store_side_open(struct store_side *s, const char *path,
 		char ref[CALL_REF_MAX];
 		int year = time_local_year(e.at_ms);
 		rc = store_call_create(s->store, year > 0 ? year : 2026, c, &se,
-				       ref, &err);
+		                       ref, &err);
 		free(payload);
 		if (rc != HTD_OK) {
 			print_store_error("opening a call", &err);
@@ -328,8 +328,8 @@ static void store_side_close(struct store_side *s)
  * append with the version it was computed from.
  */
 static int store_side_run(struct store_side *s, struct workload *w,
-			  int64_t count, int64_t batch, int64_t *next_call,
-			  double *seconds)
+                          int64_t count, int64_t batch, int64_t *next_call,
+                          double *seconds)
 {
 	struct htd_error err;
 	struct call_event e;
@@ -365,8 +365,8 @@ static int store_side_run(struct store_side *s, struct workload *w,
 				.projection = c,
 			};
 		}
-		enum htd_err rc = store_append(s->store, s->items, (size_t)n,
-					       &err);
+		enum htd_err rc =
+		    store_append(s->store, s->items, (size_t)n, &err);
 		if (rc != HTD_OK) {
 			print_store_error("appending", &err);
 			return -1;
@@ -396,12 +396,12 @@ static int raw_pragma(struct raw_side *r, const char *sql, const char *want)
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			const char *got =
-				(const char *)sqlite3_column_text(st, 0);
+			    (const char *)sqlite3_column_text(st, 0);
 			if (!str_eq(got, want)) {
 				fprintf(stderr,
-					"store_append: %s: %s gave '%s', "
-					"not '%s'\n",
-					r->path, sql, got ? got : "", want);
+				        "store_append: %s: %s gave '%s', "
+				        "not '%s'\n",
+				        r->path, sql, got ? got : "", want);
 				sqlite3_finalize(st);
 				return -1;
 			}
@@ -419,31 +419,29 @@ static int raw_pragma(struct raw_side *r, const char *sql, const char *want)
  * call_events' columns: the simplest thing a user would write instead.
  */
 static int raw_side_open(struct raw_side *r, const char *path,
-			 const struct config *cfg)
+                         const struct config *cfg)
 {
-	static const char table[] =
-		"CREATE TABLE events (\n"
-		"  id INTEGER PRIMARY KEY,\n"
-		"  call_id INTEGER NOT NULL,\n"
-		"  seq INTEGER NOT NULL,\n"
-		"  type TEXT NOT NULL,\n"
-		"  at_ms INTEGER NOT NULL,\n"
-		"  actor TEXT NOT NULL,\n"
-		"  payload TEXT NOT NULL\n"
-		")";
+	static const char table[] = "CREATE TABLE events (\n"
+	                            "  id INTEGER PRIMARY KEY,\n"
+	                            "  call_id INTEGER NOT NULL,\n"
+	                            "  seq INTEGER NOT NULL,\n"
+	                            "  type TEXT NOT NULL,\n"
+	                            "  at_ms INTEGER NOT NULL,\n"
+	                            "  actor TEXT NOT NULL,\n"
+	                            "  payload TEXT NOT NULL\n"
+	                            ")";
 	r->path = path;
 	int rc = sqlite3_open_v2(path, &r->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-					 SQLITE_OPEN_NOMUTEX,
-				 NULL);
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                             SQLITE_OPEN_NOMUTEX,
+	                         NULL);
 	if (rc != SQLITE_OK) {
 		print_sqlite_error(r->db, path, rc, "opening");
 		return -1;
 	}
 	if (raw_pragma(r, "PRAGMA journal_mode = WAL", "wal") != 0)
 		return -1;
-	rc = sqlite3_exec(r->db, "PRAGMA synchronous = FULL", NULL, NULL,
-			  NULL);
+	rc = sqlite3_exec(r->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		print_sqlite_error(r->db, path, rc, "PRAGMA synchronous");
 		return -1;
@@ -462,13 +460,13 @@ static int raw_side_open(struct raw_side *r, const char *path,
 		{ &r->begin, "BEGIN IMMEDIATE" },
 		{ &r->commit, "COMMIT" },
 		{ &r->insert, "INSERT INTO events (call_id, seq, type, at_ms, "
-			      "actor, payload) VALUES (?1, ?2, ?3, ?4, ?5, "
-			      "?6)" },
+		              "actor, payload) VALUES (?1, ?2, ?3, ?4, ?5, "
+		              "?6)" },
 	};
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
 		rc = sqlite3_prepare_v3(r->db, stmts[i].sql, -1,
-					SQLITE_PREPARE_PERSISTENT, stmts[i].st,
-					NULL);
+		                        SQLITE_PREPARE_PERSISTENT, stmts[i].st,
+		                        NULL);
 		if (rc != SQLITE_OK) {
 			print_sqlite_error(r->db, path, rc, stmts[i].sql);
 			return -1;
@@ -502,7 +500,7 @@ static int raw_step(sqlite3_stmt *st)
 
 /* Inserts `count` rows like the store's, `batch` per transaction. */
 static int raw_side_run(struct raw_side *r, struct workload *w, int64_t count,
-			int64_t batch, int64_t *next_call, double *seconds)
+                        int64_t batch, int64_t *next_call, double *seconds)
 {
 	double start = now_seconds();
 	for (int64_t done = 0; done < count;) {
@@ -521,12 +519,11 @@ static int raw_side_run(struct raw_side *r, struct workload *w, int64_t count,
 			sqlite3_bind_text(st, 3, w->type, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 4, w->at_ms++);
 			sqlite3_bind_text(st, 5, ACTOR, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 6, w->payload, -1,
-					  SQLITE_STATIC);
+			sqlite3_bind_text(st, 6, w->payload, -1, SQLITE_STATIC);
 			rc = raw_step(st);
 			if (rc != SQLITE_OK) {
 				print_sqlite_error(r->db, r->path, rc,
-						   "INSERT");
+				                   "INSERT");
 				return -1;
 			}
 		}
@@ -555,7 +552,7 @@ static int raw_side_run(struct raw_side *r, struct workload *w, int64_t count,
  * odd ones; each side's rate is its appends over the sum of its slices.
  */
 static int run_round(const struct config *cfg, const char *dir, int64_t round,
-		     struct workload *w, struct sample samples[PHASE__COUNT])
+                     struct workload *w, struct sample samples[PHASE__COUNT])
 {
 	char store_path[PATH_MAX_BENCH], raw_path[PATH_MAX_BENCH];
 	struct store_side s;
@@ -565,10 +562,10 @@ static int run_round(const struct config *cfg, const char *dir, int64_t round,
 
 	memset(&s, 0, sizeof(s));
 	memset(&r, 0, sizeof(r));
-	if (!str_format(store_path, sizeof(store_path), "%s/store-%lld.db",
-			dir, (long long)round) ||
+	if (!str_format(store_path, sizeof(store_path), "%s/store-%lld.db", dir,
+	                (long long)round) ||
 	    !str_format(raw_path, sizeof(raw_path), "%s/raw-%lld.db", dir,
-			(long long)round)) {
+	                (long long)round)) {
 		fprintf(stderr, "store_append: %s: path too long\n", dir);
 		return -1;
 	}
@@ -583,17 +580,16 @@ static int run_round(const struct config *cfg, const char *dir, int64_t round,
 		for (int64_t i = 0; i < SLICES; i++) {
 			/* Whole batches per slice; the last takes the rest. */
 			int64_t per = count / SLICES / batch * batch;
-			int64_t n = i + 1 < SLICES ? per
-						   : count - per * (SLICES - 1);
+			int64_t n =
+			    i + 1 < SLICES ? per : count - per * (SLICES - 1);
 			for (int k = 0; k < 2; k++) {
 				bool store_turn = ((k + i + round) % 2) == 0;
 				double t = 0;
 				int ok = store_turn
-						 ? store_side_run(&s, w, n, batch,
-								  &store_next,
-								  &t)
-						 : raw_side_run(&r, w, n, batch,
-								&raw_next, &t);
+				             ? store_side_run(&s, w, n, batch,
+				                              &store_next, &t)
+				             : raw_side_run(&r, w, n, batch,
+				                            &raw_next, &t);
 				if (ok != 0)
 					goto out;
 				if (store_turn)
@@ -644,29 +640,29 @@ static json_t *median_json(double m, const double *rounds, int64_t n)
 }
 
 static json_t *phase_json(const struct config *cfg, const struct sample *sm,
-			  const struct summary *sum, int p)
+                          const struct summary *sum, int p)
 {
 	int64_t n = p == PHASE_SINGLE ? cfg->singles : cfg->batched;
 	int64_t per_tx = p == PHASE_SINGLE ? 1 : cfg->batch;
 	json_t *o = json_object();
 	json_object_set_new(o, "appends", json_integer(n));
 	json_object_set_new(o, "per_transaction", json_integer(per_tx));
-	json_object_set_new(o, "store_per_second",
-			    median_json(sum->store[p], sm->store_rate,
-					cfg->rounds));
-	json_object_set_new(o, "raw_per_second",
-			    median_json(sum->raw[p], sm->raw_rate,
-					cfg->rounds));
-	json_object_set_new(o, "ratio",
-			    median_json(sum->ratio[p], sum->ratios[p],
-					cfg->rounds));
+	json_object_set_new(
+	    o, "store_per_second",
+	    median_json(sum->store[p], sm->store_rate, cfg->rounds));
+	json_object_set_new(
+	    o, "raw_per_second",
+	    median_json(sum->raw[p], sm->raw_rate, cfg->rounds));
+	json_object_set_new(
+	    o, "ratio",
+	    median_json(sum->ratio[p], sum->ratios[p], cfg->rounds));
 	return o;
 }
 
 static int write_json(const struct config *cfg, const char *dir,
-		      const struct workload *w,
-		      const struct sample samples[PHASE__COUNT],
-		      const struct summary *sum)
+                      const struct workload *w,
+                      const struct sample samples[PHASE__COUNT],
+                      const struct summary *sum)
 {
 	char date[TIME_TEXT_MAX], cpu[256], fs[64];
 	struct utsname u;
@@ -681,56 +677,56 @@ static int write_json(const struct config *cfg, const char *dir,
 	json_object_set_new(machine, "kernel", json_string(u.release));
 	json_object_set_new(machine, "arch", json_string(u.machine));
 	json_object_set_new(machine, "cpu",
-			    json_string(cpu_model(cpu, sizeof(cpu))));
+	                    json_string(cpu_model(cpu, sizeof(cpu))));
 	json_object_set_new(machine, "cpus",
-			    json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+	                    json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
 
 	json_t *databases = json_object();
 	json_object_set_new(databases, "dir", json_string(dir));
 	json_object_set_new(databases, "filesystem",
-			    json_string(filesystem_name(dir, fs, sizeof(fs))));
+	                    json_string(filesystem_name(dir, fs, sizeof(fs))));
 
 	json_t *params = json_object();
 	json_object_set_new(params, "single_appends",
-			    json_integer(cfg->singles));
+	                    json_integer(cfg->singles));
 	json_object_set_new(params, "batched_appends",
-			    json_integer(cfg->batched));
+	                    json_integer(cfg->batched));
 	json_object_set_new(params, "batch_size", json_integer(cfg->batch));
 	json_object_set_new(params, "rounds", json_integer(cfg->rounds));
 	json_object_set_new(params, "slices_per_phase", json_integer(SLICES));
 	json_object_set_new(params, "calls", json_integer(cfg->calls));
 	json_object_set_new(params, "note_bytes", json_integer(NOTE_BYTES));
 	json_object_set_new(params, "payload_bytes",
-			    json_integer((json_int_t)strlen(w->payload)));
+	                    json_integer((json_int_t)strlen(w->payload)));
 	json_object_set_new(params, "quick", json_boolean(cfg->quick));
 
 	json_t *target = json_object();
 	json_object_set_new(target, "single_ratio_min",
-			    json_real(TARGET_RATIO));
+	                    json_real(TARGET_RATIO));
 	json_object_set_new(target, "met", json_boolean(sum->met));
 
 	json_t *root = json_object();
 	json_object_set_new(root, "benchmark", json_string("store_append"));
 	json_object_set_new(root, "htdispatch_version",
-			    json_string(HTD_VERSION));
+	                    json_string(HTD_VERSION));
 	json_object_set_new(root, "date", json_string(date));
 	json_object_set_new(root, "machine", machine);
 	json_object_set_new(root, "sqlite_version",
-			    json_string(sqlite3_libversion()));
+	                    json_string(sqlite3_libversion()));
 	json_object_set_new(root, "durability",
-			    json_string("journal_mode=WAL, synchronous=FULL"));
+	                    json_string("journal_mode=WAL, synchronous=FULL"));
 	json_object_set_new(root, "anchor",
-			    json_string("raw SQLite: a rowid table of "
-					"call_events' columns, no other "
-					"index, one prepared INSERT"));
+	                    json_string("raw SQLite: a rowid table of "
+	                                "call_events' columns, no other "
+	                                "index, one prepared INSERT"));
 	json_object_set_new(root, "databases", databases);
 	json_object_set_new(root, "params", params);
-	json_object_set_new(root, "single",
-			    phase_json(cfg, &samples[PHASE_SINGLE], sum,
-				       PHASE_SINGLE));
-	json_object_set_new(root, "batched",
-			    phase_json(cfg, &samples[PHASE_BATCHED], sum,
-				       PHASE_BATCHED));
+	json_object_set_new(
+	    root, "single",
+	    phase_json(cfg, &samples[PHASE_SINGLE], sum, PHASE_SINGLE));
+	json_object_set_new(
+	    root, "batched",
+	    phase_json(cfg, &samples[PHASE_BATCHED], sum, PHASE_BATCHED));
 	json_object_set_new(root, "target", target);
 
 	/* Written aside, then renamed: a failed run leaves the last result. */
@@ -739,13 +735,13 @@ static int write_json(const struct config *cfg, const char *dir,
 	if (!str_format(tmp, sizeof(tmp), "%s.tmp", cfg->out))
 		fprintf(stderr, "store_append: %s: path too long\n", cfg->out);
 	else if (json_dump_file(root, tmp,
-				JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-					JSON_REAL_PRECISION(6)) != 0)
+	                        JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	                            JSON_REAL_PRECISION(6)) != 0)
 		fprintf(stderr, "store_append: cannot write %s: %s\n", tmp,
-			strerror(errno));
+		        strerror(errno));
 	else if (rename(tmp, cfg->out) != 0)
 		fprintf(stderr, "store_append: cannot rename %s to %s: %s\n",
-			tmp, cfg->out, strerror(errno));
+		        tmp, cfg->out, strerror(errno));
 	else
 		rc = 0;
 	json_decref(root);
@@ -768,17 +764,17 @@ static int check_out_dir(const char *out)
 	else
 		*slash = '\0';
 	if (access(dir, W_OK) != 0) {
-		fprintf(stderr, "store_append: cannot write into %s: %s\n",
-			dir, strerror(errno));
+		fprintf(stderr, "store_append: cannot write into %s: %s\n", dir,
+		        strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
 static void print_table(const struct config *cfg, const char *dir,
-			const struct workload *w,
-			const struct sample samples[PHASE__COUNT],
-			const struct summary *sum)
+                        const struct workload *w,
+                        const struct sample samples[PHASE__COUNT],
+                        const struct summary *sum)
 {
 	char fs[64];
 	printf("store_append: durable event appends, store.h vs raw SQLite "
@@ -795,11 +791,11 @@ static void print_table(const struct config *cfg, const char *dir,
 		char label[48];
 		if (p == PHASE_SINGLE)
 			str_format(label, sizeof(label), "single x%lld",
-				   (long long)cfg->singles);
+			           (long long)cfg->singles);
 		else
 			str_format(label, sizeof(label), "batch %lld x%lld",
-				   (long long)cfg->batch,
-				   (long long)cfg->batched);
+			           (long long)cfg->batch,
+			           (long long)cfg->batched);
 		printf("  %-22s %14.0f %14.0f %8.3f\n", label, sum->store[p],
 		       sum->raw[p], sum->ratio[p]);
 	}
@@ -822,34 +818,35 @@ static void print_table(const struct config *cfg, const char *dir,
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: bench_store_append [--quick] [--out PATH] [--dir DIR]\n"
-		"                          [--single N] [--batched M] "
-		"[--batch B] [--rounds R]\n"
-		"  --quick      small sizes for a smoke run\n"
-		"  --out PATH   where to write the JSON (default "
-		"%s/store_append.json,\n"
-		"               and none with --quick or other sizes)\n"
-		"  --dir DIR    put the databases in a new directory under DIR\n"
-		"               (default $TMPDIR or /tmp); fsync cost depends "
-		"on it\n"
-		"  --single N   single appends per side per round\n"
-		"  --batched M  batched appends per side per round\n"
-		"  --batch B    appends per transaction in the batched case\n"
-		"  --rounds R   rounds, alternating which side goes first "
-		"(1..%d)\n",
-		HTD_BENCH_RESULTS, ROUNDS_MAX);
+	fprintf(
+	    f,
+	    "usage: bench_store_append [--quick] [--out PATH] [--dir DIR]\n"
+	    "                          [--single N] [--batched M] "
+	    "[--batch B] [--rounds R]\n"
+	    "  --quick      small sizes for a smoke run\n"
+	    "  --out PATH   where to write the JSON (default "
+	    "%s/store_append.json,\n"
+	    "               and none with --quick or other sizes)\n"
+	    "  --dir DIR    put the databases in a new directory under DIR\n"
+	    "               (default $TMPDIR or /tmp); fsync cost depends "
+	    "on it\n"
+	    "  --single N   single appends per side per round\n"
+	    "  --batched M  batched appends per side per round\n"
+	    "  --batch B    appends per transaction in the batched case\n"
+	    "  --rounds R   rounds, alternating which side goes first "
+	    "(1..%d)\n",
+	    HTD_BENCH_RESULTS, ROUNDS_MAX);
 }
 
 /* Parses "--name VALUE" as an integer in [min, max]. */
 static int option_int(int argc, char **argv, int *i, int64_t min, int64_t max,
-		      int64_t *out)
+                      int64_t *out)
 {
 	if (*i + 1 >= argc || !str_to_i64(argv[*i + 1], min, max, out)) {
 		fprintf(stderr,
-			"store_append: %s needs a whole number from %lld to "
-			"%lld\n",
-			argv[*i], (long long)min, (long long)max);
+		        "store_append: %s needs a whole number from %lld to "
+		        "%lld\n",
+		        argv[*i], (long long)min, (long long)max);
 		return -1;
 	}
 	(*i)++;
@@ -867,9 +864,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			quick = true;
 		} else if (str_eq(a, "--out") || str_eq(a, "--dir")) {
 			if (i + 1 >= argc || str_empty(argv[i + 1])) {
-				fprintf(stderr, "store_append: %s needs a "
-						"path\n",
-					a);
+				fprintf(stderr,
+				        "store_append: %s needs a "
+				        "path\n",
+				        a);
 				return -1;
 			}
 			if (str_eq(a, "--out")) {
@@ -891,7 +889,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			exit(0);
 		} else {
 			fprintf(stderr, "store_append: unknown option '%s'\n",
-				a);
+			        a);
 			usage(stderr);
 			return -1;
 		}
@@ -906,8 +904,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	/* A batch touches distinct calls, each with its own projection. */
 	cfg->calls = cfg->batch > 64 ? cfg->batch : 64;
 	/* Only a run at the standard sizes replaces the recorded result. */
-	bool standard = !quick && singles < 0 && batched < 0 && batch < 0 &&
-			rounds < 0;
+	bool standard =
+	    !quick && singles < 0 && batched < 0 && batch < 0 && rounds < 0;
 	if (!out_set && standard)
 		cfg->out = HTD_BENCH_RESULTS "/store_append.json";
 	return 0;
@@ -934,16 +932,17 @@ int main(int argc, char **argv)
 
 	const char *parent = cfg.dir;
 	if (!parent)
-		parent = !str_empty(getenv("TMPDIR")) ? getenv("TMPDIR")
-						      : "/tmp";
+		parent =
+		    !str_empty(getenv("TMPDIR")) ? getenv("TMPDIR") : "/tmp";
 	if (!str_format(dir, sizeof(dir), "%s/htd-bench-XXXXXX", parent)) {
 		fprintf(stderr, "store_append: %s: path too long\n", parent);
 		return 1;
 	}
 	if (!mkdtemp(dir)) {
-		fprintf(stderr, "store_append: cannot create a directory in "
-				"%s: %s\n",
-			parent, strerror(errno));
+		fprintf(stderr,
+		        "store_append: cannot create a directory in "
+		        "%s: %s\n",
+		        parent, strerror(errno));
 		return 1;
 	}
 	if (workload_init(&w) != 0)
@@ -957,8 +956,8 @@ int main(int argc, char **argv)
 		sum.store[p] = median(samples[p].store_rate, cfg.rounds);
 		sum.raw[p] = median(samples[p].raw_rate, cfg.rounds);
 		for (int64_t r = 0; r < cfg.rounds; r++)
-			sum.ratios[p][r] = samples[p].store_rate[r] /
-					   samples[p].raw_rate[r];
+			sum.ratios[p][r] =
+			    samples[p].store_rate[r] / samples[p].raw_rate[r];
 		sum.ratio[p] = median(sum.ratios[p], cfg.rounds);
 	}
 	sum.met = sum.ratio[PHASE_SINGLE] >= TARGET_RATIO;

@@ -18,11 +18,11 @@
 #include "fuzz/fuzz.h"
 
 static void fail(const char *what, const char *question, const char *value,
-		 const char *out)
+                 const char *out)
 {
 	fprintf(stderr, "answer: %s\nquestion: '%s'\nvalue: '%s'\nout: '%s'\n",
-		what, question ? question : "(null)", value ? value : "(null)",
-		out ? out : "(none)");
+	        what, question ? question : "(null)", value ? value : "(null)",
+	        out ? out : "(none)");
 	abort();
 }
 
@@ -64,7 +64,7 @@ static void check_answer(const char *question, const char *value)
 	}
 	htd_error_clear(&err);
 	if (call_answer_normalise(question, out, again, sizeof(again), &err) !=
-		    HTD_OK ||
+	        HTD_OK ||
 	    strcmp(out, again) != 0)
 		fail("answer is not idempotent", question, value, again);
 
@@ -82,7 +82,7 @@ static void check_answer(const char *question, const char *value)
 	size_t n = strlen(out);
 	char *exact = xmalloc(n + 1);
 	if (call_answer_normalise(question, value, exact, n + 1, NULL) !=
-		    HTD_OK ||
+	        HTD_OK ||
 	    strcmp(exact, out) != 0)
 		fail("answer does not fit its own size", question, value, out);
 	free(exact);

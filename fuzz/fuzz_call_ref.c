@@ -20,21 +20,22 @@ static void check_round_trip(const char *input, int year, int64_t seq)
 	int64_t seq2;
 
 	if (!call_ref_format(year, seq, ref, sizeof(ref))) {
-		fprintf(stderr, "'%s' parsed to %d/%lld, which does not "
-				"format\n",
-			input, year, (long long)seq);
+		fprintf(stderr,
+		        "'%s' parsed to %d/%lld, which does not "
+		        "format\n",
+		        input, year, (long long)seq);
 		abort();
 	}
 	if (!call_ref_parse(ref, &year2, &seq2) || year2 != year ||
 	    seq2 != seq) {
 		fprintf(stderr, "'%s' -> %d/%lld -> '%s' does not parse back\n",
-			input, year, (long long)seq, ref);
+		        input, year, (long long)seq, ref);
 		abort();
 	}
 	if (!call_ref_format(year2, seq2, again, sizeof(again)) ||
 	    strcmp(again, ref) != 0) {
 		fprintf(stderr, "canonical id '%s' is not stable ('%s')\n", ref,
-			again);
+		        again);
 		abort();
 	}
 }

@@ -27,15 +27,15 @@ static void fail(const char *what, const char *const *fields)
 	fprintf(stderr, "calls_query: %s\n", what);
 	for (int i = 0; i < FUZZ_QUERY_FIELDS; i++)
 		fprintf(stderr, "  %s: %s%s%s\n", names[i],
-			fields[i] ? "'" : "", fields[i] ? fields[i] : "NULL",
-			fields[i] ? "'" : "");
+		        fields[i] ? "'" : "", fields[i] ? fields[i] : "NULL",
+		        fields[i] ? "'" : "");
 	abort();
 }
 
 static bool field_known(const char *field)
 {
 	static const char *const names[] = { "status", "category", "since",
-					      "until",  "limit",    "after" };
+		                             "until",  "limit",    "after" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(field, names[i]) == 0)
 			return true;
@@ -43,7 +43,7 @@ static bool field_known(const char *field)
 }
 
 static void check_accepted(const struct call_filter *f,
-			   const char *const *fields)
+                           const char *const *fields)
 {
 	if (f->limit > CALL_LIST_MAX)
 		fail("limit out of range", fields);
@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (calls_query_parse(&q, &f, &err) == HTD_OK) {
 		check_accepted(&f, fields);
 	} else if (err.code == HTD_OK || !field_known(err.field) ||
-		   err.message[0] == '\0') {
+	           err.message[0] == '\0') {
 		fail("a rejection does not name a field of the query", fields);
 	}
 	/* Without an error to fill in it must not crash either. */

@@ -31,14 +31,13 @@ static const enum call_event_type fuzz_types[] = {
 static void fail(const char *what, const char *payload, const char *detail)
 {
 	fprintf(stderr, "event_json: %s\npayload: %s\ndetail: %s\n", what,
-		payload, detail ? detail : "(none)");
+	        payload, detail ? detail : "(none)");
 	abort();
 }
 
 /* Returns true when the two events hold the same type, time, actor and
  * type-specific fields. */
-static bool events_equal(const struct call_event *a,
-			 const struct call_event *b)
+static bool events_equal(const struct call_event *a, const struct call_event *b)
 {
 	if (a->type != b->type || a->at_ms != b->at_ms ||
 	    !str_eq(a->actor, b->actor))
@@ -48,11 +47,10 @@ static bool events_equal(const struct call_event *a,
 		return a->u.opened.channel == b->u.opened.channel &&
 		       str_eq(a->u.opened.language, b->u.opened.language) &&
 		       str_eq(a->u.opened.location_text,
-			      b->u.opened.location_text) &&
+		              b->u.opened.location_text) &&
 		       str_eq(a->u.opened.callback_number,
-			      b->u.opened.callback_number) &&
-		       str_eq(a->u.opened.caller_name,
-			      b->u.opened.caller_name);
+		              b->u.opened.callback_number) &&
+		       str_eq(a->u.opened.caller_name, b->u.opened.caller_name);
 	case CALL_EVENT_NOTE_ADDED:
 		return str_eq(a->u.note.text, b->u.note.text);
 	case CALL_EVENT_ANSWER_RECORDED:
@@ -61,8 +59,7 @@ static bool events_equal(const struct call_event *a,
 	case CALL_EVENT_CLOSED:
 		return a->u.closed.disposition == b->u.closed.disposition &&
 		       str_eq(a->u.closed.summary, b->u.closed.summary);
-	case CALL_EVENT__COUNT:
-		break;
+	case CALL_EVENT__COUNT: break;
 	}
 	return false;
 }
@@ -114,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	htd_error_clear(&err);
 	if (event_json_decode(type, FUZZ_AT_MS, FUZZ_ACTOR, payload, &first,
-			      &err) != HTD_OK) {
+	                      &err) != HTD_OK) {
 		if (err.code == HTD_OK || err.field[0] == '\0')
 			fail("a rejection names no field", payload,
 			     err.message);
@@ -126,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = event_json_encode(&first.event);
 	htd_error_clear(&err);
 	if (event_json_decode(type, FUZZ_AT_MS, FUZZ_ACTOR, text, &second,
-			      &err) != HTD_OK)
+	                      &err) != HTD_OK)
 		fail(err.message, payload, text);
 	if (!events_equal(&first.event, &second.event))
 		fail("the re-encoded event differs", payload, text);

@@ -25,21 +25,22 @@ static void check_accepted(const char *input, int64_t ms)
 
 	if (ms < 0) {
 		fprintf(stderr, "'%s' was accepted as %lld, before 1970\n",
-			input, (long long)ms);
+		        input, (long long)ms);
 		abort();
 	}
 	if (ms > FUZZ_TIME_MAX_MS)
 		return; /* in the year 10000 UTC: nothing formats it */
 	if (!time_format_utc(ms, text, sizeof(text))) {
-		fprintf(stderr, "'%s' was accepted as %lld, which does not "
-				"format\n",
-			input, (long long)ms);
+		fprintf(stderr,
+		        "'%s' was accepted as %lld, which does not "
+		        "format\n",
+		        input, (long long)ms);
 		abort();
 	}
 	htd_error_clear(&err);
 	if (time_parse(text, "fuzz", &again, &err) != HTD_OK || again != ms) {
 		fprintf(stderr, "'%s' -> %lld -> '%s' -> %lld (%s)\n", input,
-			(long long)ms, text, (long long)again, err.message);
+		        (long long)ms, text, (long long)again, err.message);
 		abort();
 	}
 }
@@ -57,9 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == HTD_OK) {
 		check_accepted(s, ms);
 	} else if (rc != HTD_ERR_INVALID || err.code != rc ||
-		   err.message[0] == '\0') {
-		fprintf(stderr, "'%s' was rejected with %s and no message\n",
-			s, htd_err_name(rc));
+	           err.message[0] == '\0') {
+		fprintf(stderr, "'%s' was rejected with %s and no message\n", s,
+		        htd_err_name(rc));
 		abort();
 	}
 	free(s);

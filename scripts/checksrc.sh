@@ -40,6 +40,19 @@ for f in $files; do
 	fi
 done
 
+# The layout is clang-format's (.clang-format); `clang-format -i FILE` fixes it.
+if command -v clang-format >/dev/null; then
+	for f in $files; do
+		if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
+			echo "checksrc: $f: not formatted (run: clang-format -i $f)"
+			status=1
+		fi
+	done
+else
+	echo "checksrc: clang-format not installed; layout not checked" >&2
+	status=1
+fi
+
 if [ "$status" -eq 0 ]; then
 	echo "checksrc: $(echo "$files" | wc -l) files clean"
 fi

@@ -11,6 +11,8 @@ packages=(
 	libsqlite3-dev libjansson-dev libutf8proc-dev
 	# tests: unit tests, memory checking, fuzzing (clang's libFuzzer)
 	libcriterion-dev valgrind clang libclang-rt-14-dev
+	# source checks: the layout of .clang-format
+	clang-format
 	# tests: the sqlite3 shell to inspect and damage databases on purpose,
 	# util-linux for mount/setpriv in the fault tests
 	sqlite3 util-linux

@@ -20,14 +20,15 @@
 static int cmd_help(struct cli *cli, int argc, char **argv);
 static int cmd_version(struct cli *cli, int argc, char **argv);
 
-static const char usage_help[] = "usage: htdispatch help [COMMAND]\n"
-				 "\n"
-				 "Shows the help of htdispatch or of COMMAND.\n";
+static const char usage_help[] =
+    "usage: htdispatch help [COMMAND]\n"
+    "\n"
+    "Shows the help of htdispatch or of COMMAND.\n";
 static const char usage_version[] =
-	"usage: htdispatch version [--json]\n"
-	"\n"
-	"Shows the version of htdispatch, of its database schema and of the\n"
-	"libraries it runs on.\n";
+    "usage: htdispatch version [--json]\n"
+    "\n"
+    "Shows the version of htdispatch, of its database schema and of the\n"
+    "libraries it runs on.\n";
 
 static const struct cli_command commands[] = {
 	{ "init", "create or upgrade the database", cli_usage_init,
@@ -44,34 +45,34 @@ static const struct cli_command commands[] = {
 static void print_main_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: htdispatch [--db PATH] [--json] COMMAND [ARGS...]\n"
-		"\n"
-		"htdispatch handles 9-1-1 calls about human trafficking as the "
-		"NENA\nprotocol prescribes.\n\n"
-		"Commands:\n");
+	        "usage: htdispatch [--db PATH] [--json] COMMAND [ARGS...]\n"
+	        "\n"
+	        "htdispatch handles 9-1-1 calls about human trafficking as the "
+	        "NENA\nprotocol prescribes.\n\n"
+	        "Commands:\n");
 	for (size_t i = 0; i < COMMAND_COUNT; i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name,
-			commands[i].summary);
+		        commands[i].summary);
 	fprintf(f,
-		"\n"
-		"Options (also accepted after the command):\n"
-		"  --db PATH            database file (default: $HTDISPATCH_DB "
-		"or\n"
-		"                       " CLI_DEFAULT_DB ")\n"
-		"  --json               write results as JSON for machines\n"
-		"  --busy-timeout MS    wait this long for a locked database "
-		"(default %d)\n"
-		"  --help, -h           show help; 'htdispatch COMMAND "
-		"--help' for a command\n"
-		"  --version            show the version\n"
-		"\n"
-		"Exit status: 0 success, 1 the operation failed, 2 usage error "
-		"(what was\ntyped is wrong).\n"
-		"Environment: HTDISPATCH_DB, HTDISPATCH_LOG "
-		"(debug|info|warn|error|off).\n"
-		"Documentation: README.md and docs/ in the source; man "
-		"htdispatch.\n",
-		STORE_BUSY_TIMEOUT_DEFAULT);
+	        "\n"
+	        "Options (also accepted after the command):\n"
+	        "  --db PATH            database file (default: $HTDISPATCH_DB "
+	        "or\n"
+	        "                       " CLI_DEFAULT_DB ")\n"
+	        "  --json               write results as JSON for machines\n"
+	        "  --busy-timeout MS    wait this long for a locked database "
+	        "(default %d)\n"
+	        "  --help, -h           show help; 'htdispatch COMMAND "
+	        "--help' for a command\n"
+	        "  --version            show the version\n"
+	        "\n"
+	        "Exit status: 0 success, 1 the operation failed, 2 usage error "
+	        "(what was\ntyped is wrong).\n"
+	        "Environment: HTDISPATCH_DB, HTDISPATCH_LOG "
+	        "(debug|info|warn|error|off).\n"
+	        "Documentation: README.md and docs/ in the source; man "
+	        "htdispatch.\n",
+	        STORE_BUSY_TIMEOUT_DEFAULT);
 }
 
 static const struct cli_command *find_command(const char *name)
@@ -91,7 +92,7 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'htdispatch %s%s--help'.\n", cmd ? cmd : "",
-		cmd ? " " : "");
+	        cmd ? " " : "");
 	return CLI_EXIT_USAGE;
 }
 
@@ -104,24 +105,18 @@ int cli_fail(struct cli *cli, const struct htd_error *err)
 	case HTD_ERR_USAGE:
 	case HTD_ERR_INVALID:
 	case HTD_ERR_TOO_LARGE:
-	case HTD_ERR_PARSE:
-		code = CLI_EXIT_USAGE;
-		break;
-	case HTD_OK:
-		code = CLI_EXIT_OK;
-		break;
-	default:
-		code = CLI_EXIT_FAILURE;
-		break;
+	case HTD_ERR_PARSE: code = CLI_EXIT_USAGE; break;
+	case HTD_OK: code = CLI_EXIT_OK; break;
+	default: code = CLI_EXIT_FAILURE; break;
 	}
 	const char *cmd = cli && cli->command ? cli->command : NULL;
 	fprintf(stderr, "htdispatch%s%s: error: %s\n", cmd ? " " : "",
-		cmd ? cmd : "", msg);
+	        cmd ? cmd : "", msg);
 	if (cli && cli->json) {
-		json_t *e = json_pack("{s:{s:s,s:s,s:s?}}", "error", "code",
-				      htd_err_name(err->code), "message", msg,
-				      "field",
-				      err->field[0] ? err->field : NULL);
+		json_t *e =
+		    json_pack("{s:{s:s,s:s,s:s?}}", "error", "code",
+		              htd_err_name(err->code), "message", msg, "field",
+		              err->field[0] ? err->field : NULL);
 		json_dumpf(e, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(e);
@@ -130,7 +125,7 @@ int cli_fail(struct cli *cli, const struct htd_error *err)
 }
 
 enum htd_err cli_open_store(struct cli *cli, bool create, struct store **out,
-			    struct htd_error *err)
+                            struct htd_error *err)
 {
 	struct store_options opts = {
 		.path = cli->db_path,
@@ -148,14 +143,14 @@ const char *cli_actor(void)
 		char pwbuf[1024];
 		const char *name = NULL;
 		if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) ==
-			    0 &&
+		        0 &&
 		    res)
 			name = res->pw_name;
 		if (name)
 			str_format(actor, sizeof(actor), "cli:%s", name);
 		else
 			str_format(actor, sizeof(actor), "cli:uid%u",
-				   (unsigned)getuid());
+			           (unsigned)getuid());
 	}
 	return actor;
 }
@@ -169,7 +164,7 @@ void cli_getopt_reset(void)
 enum { OPT_DB = 0x1000, OPT_JSON, OPT_BUSY, OPT_HELP };
 
 int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
-	       const struct option *opts, int *exit_code)
+               const struct option *opts, int *exit_code)
 {
 	struct option all[32];
 	size_t n = 0;
@@ -178,7 +173,7 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
 	all[n++] = (struct option){ "db", required_argument, NULL, OPT_DB };
 	all[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
 	all[n++] = (struct option){ "busy-timeout", required_argument, NULL,
-				    OPT_BUSY };
+		                    OPT_BUSY };
 	all[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	all[n] = (struct option){ 0, 0, 0, 0 };
 
@@ -186,7 +181,7 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
 	char optstring[64];
 	bool stop = shortopts && shortopts[0] == '+';
 	str_format(optstring, sizeof(optstring), "%s:%sh", stop ? "+" : "",
-		   shortopts ? shortopts + stop : "");
+	           shortopts ? shortopts + stop : "");
 
 	for (;;) {
 		int c = getopt_long(argc, argv, optstring, all, NULL);
@@ -194,23 +189,21 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
 		case OPT_DB:
 			if (!optarg[0]) {
 				*exit_code = cli_usage_error(
-					cli, "--db needs a file name");
+				    cli, "--db needs a file name");
 				return -2;
 			}
 			cli->db_path = optarg;
 			cli->db_given = true;
 			continue;
-		case OPT_JSON:
-			cli->json = true;
-			continue;
+		case OPT_JSON: cli->json = true; continue;
 		case OPT_BUSY: {
 			int64_t ms;
 			if (!str_to_i64(optarg, 1, 600000, &ms)) {
 				*exit_code = cli_usage_error(
-					cli,
-					"--busy-timeout takes milliseconds, "
-					"1 to 600000, not '%s'",
-					optarg);
+				    cli,
+				    "--busy-timeout takes milliseconds, "
+				    "1 to 600000, not '%s'",
+				    optarg);
 				return -2;
 			}
 			cli->busy_timeout_ms = (int)ms;
@@ -223,20 +216,18 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
 			return -2;
 		case ':':
 			*exit_code = cli_usage_error(
-				cli, "option '%s' needs a value",
-				argv[optind - 1]);
+			    cli, "option '%s' needs a value", argv[optind - 1]);
 			return -2;
 		case '?':
 			if (optopt)
 				*exit_code = cli_usage_error(
-					cli, "unknown option '-%c'", optopt);
+				    cli, "unknown option '-%c'", optopt);
 			else
-				*exit_code = cli_usage_error(
-					cli, "unknown option '%s'",
-					argv[optind - 1]);
+				*exit_code =
+				    cli_usage_error(cli, "unknown option '%s'",
+				                    argv[optind - 1]);
 			return -2;
-		default:
-			return c;
+		default: return c;
 		}
 	}
 }
@@ -266,13 +257,12 @@ static int cmd_version(struct cli *cli, int argc, char **argv)
 			return code;
 	if (optind < argc)
 		return cli_usage_error(cli, "unexpected argument '%s'",
-				       argv[optind]);
+		                       argv[optind]);
 	if (cli->json) {
-		json_t *o = json_pack("{s:s,s:i,s:s,s:s}", "version",
-				      HTD_VERSION, "schema",
-				      store_schema_latest(), "sqlite",
-				      sqlite3_libversion(), "jansson",
-				      jansson_version_str());
+		json_t *o = json_pack(
+		    "{s:s,s:i,s:s,s:s}", "version", HTD_VERSION, "schema",
+		    store_schema_latest(), "sqlite", sqlite3_libversion(),
+		    "jansson", jansson_version_str());
 		json_dumpf(o, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(o);
@@ -288,7 +278,8 @@ static int cmd_version(struct cli *cli, int argc, char **argv)
 int cli_main(int argc, char **argv)
 {
 	struct cli cli = {
-		.prog = argc > 0 && strchr(argv[0], '/') ? argv[0] : "htdispatch",
+		.prog =
+		    argc > 0 && strchr(argv[0], '/') ? argv[0] : "htdispatch",
 		.db_path = CLI_DEFAULT_DB,
 		.busy_timeout_ms = STORE_BUSY_TIMEOUT_DEFAULT,
 	};
@@ -301,9 +292,9 @@ int cli_main(int argc, char **argv)
 	enum log_level level = LOG_WARN;
 	if (env_log && env_log[0] && !log_level_parse(env_log, &level)) {
 		fprintf(stderr,
-			"htdispatch: HTDISPATCH_LOG must be debug, info, warn, "
-			"error or off, not '%s'\n",
-			env_log);
+		        "htdispatch: HTDISPATCH_LOG must be debug, info, warn, "
+		        "error or off, not '%s'\n",
+		        env_log);
 		return CLI_EXIT_USAGE;
 	}
 	log_set_level(level);

@@ -51,14 +51,14 @@ int cli_main(int argc, char **argv);
  * (*exit_code = 2): the caller returns *exit_code then.
  */
 int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
-	       const struct option *opts, int *exit_code);
+               const struct option *opts, int *exit_code);
 
 /* Resets getopt for a new argument vector. */
 void cli_getopt_reset(void);
 
 /* Prints "htdispatch COMMAND: message" and a hint; returns 2. */
 int cli_usage_error(struct cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Reports `err` (on stderr; also as JSON on stdout with --json) and returns
  * the exit code its code maps to. */
@@ -66,7 +66,7 @@ int cli_fail(struct cli *cli, const struct htd_error *err);
 
 /* Opens the store named by the options. */
 enum htd_err cli_open_store(struct cli *cli, bool create, struct store **out,
-			    struct htd_error *err);
+                            struct htd_error *err);
 
 /* Returns who is acting, for the record: "cli:<login name>". Static. */
 const char *cli_actor(void);

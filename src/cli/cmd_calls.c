@@ -16,41 +16,41 @@
 #include "util/str.h"
 
 const char cli_usage_calls[] =
-	"usage: htdispatch calls ACTION [OPTIONS] [ARGS]\n"
-	"\n"
-	"Actions:\n"
-	"  open    [--channel C] [--language L] [--location TEXT]\n"
-	"          [--callback NUMBER] [--caller-name NAME]\n"
-	"                                  open a call; prints its id\n"
-	"  note    ID TEXT...              add a note ('-' reads it from "
-	"stdin)\n"
-	"  answer  ID QUESTION VALUE       record the answer to a question\n"
-	"  close   ID DISPOSITION [--summary TEXT]\n"
-	"                                  close the call\n"
-	"  list    [--status open|closed] [--category C] [--since T] "
-	"[--until T]\n"
-	"          [--limit N] [--after ID] list calls, newest first\n"
-	"  show    ID                      the call, its answers and its "
-	"history\n"
-	"\n"
-	"IDs look like HT-2026-000123 (case and leading zeros do not matter).\n"
-	"Channels: voice (default), text, tty, video, admin, transfer.\n"
-	"Languages: BCP 47 tags such as en (default), es, es-MX, vi.\n"
-	"Questions answered yes/no/unknown: caller_is_victim, victim_present,\n"
-	"  escaped, in_danger_now, happening_now, safe_to_talk, free_to_leave,\n"
-	"  has_own_documents, minor_involved, specific_location, first_hand;\n"
-	"  language takes a tag; other question ids take short text.\n"
-	"Dispositions: officer_handled, transferred_tip_line, "
-	"referred_hotline,\n"
-	"  referred_other_agency, information_only, unfounded, duplicate,\n"
-	"  disconnected.\n"
-	"Categories: undetermined, victim_escape, victim_call, credible_tip, "
-	"other.\n"
-	"Times: YYYY-MM-DD (local midnight) or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM].\n"
-	"\n"
-	"Common options: --db PATH, --json, --busy-timeout MS, --help.\n"
-	"Exit status: 0 success, 1 failure (e.g. no such call, call closed,\n"
-	"database locked), 2 usage error (what was typed is wrong).\n";
+    "usage: htdispatch calls ACTION [OPTIONS] [ARGS]\n"
+    "\n"
+    "Actions:\n"
+    "  open    [--channel C] [--language L] [--location TEXT]\n"
+    "          [--callback NUMBER] [--caller-name NAME]\n"
+    "                                  open a call; prints its id\n"
+    "  note    ID TEXT...              add a note ('-' reads it from "
+    "stdin)\n"
+    "  answer  ID QUESTION VALUE       record the answer to a question\n"
+    "  close   ID DISPOSITION [--summary TEXT]\n"
+    "                                  close the call\n"
+    "  list    [--status open|closed] [--category C] [--since T] "
+    "[--until T]\n"
+    "          [--limit N] [--after ID] list calls, newest first\n"
+    "  show    ID                      the call, its answers and its "
+    "history\n"
+    "\n"
+    "IDs look like HT-2026-000123 (case and leading zeros do not matter).\n"
+    "Channels: voice (default), text, tty, video, admin, transfer.\n"
+    "Languages: BCP 47 tags such as en (default), es, es-MX, vi.\n"
+    "Questions answered yes/no/unknown: caller_is_victim, victim_present,\n"
+    "  escaped, in_danger_now, happening_now, safe_to_talk, free_to_leave,\n"
+    "  has_own_documents, minor_involved, specific_location, first_hand;\n"
+    "  language takes a tag; other question ids take short text.\n"
+    "Dispositions: officer_handled, transferred_tip_line, "
+    "referred_hotline,\n"
+    "  referred_other_agency, information_only, unfounded, duplicate,\n"
+    "  disconnected.\n"
+    "Categories: undetermined, victim_escape, victim_call, credible_tip, "
+    "other.\n"
+    "Times: YYYY-MM-DD (local midnight) or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM].\n"
+    "\n"
+    "Common options: --db PATH, --json, --busy-timeout MS, --help.\n"
+    "Exit status: 0 success, 1 failure (e.g. no such call, call closed,\n"
+    "database locked), 2 usage error (what was typed is wrong).\n";
 
 /* ---- output helpers ---------------------------------------------------- */
 
@@ -64,7 +64,7 @@ static void print_json(json_t *o)
 /* Returns the display width of `n` bytes of UTF-8 at `p` and, through
  * `fit`, how many of those bytes fit in `limit` cells. */
 static int text_width(const utf8proc_uint8_t *p, size_t n, int limit,
-		      size_t *fit)
+                      size_t *fit)
 {
 	size_t i = 0;
 	int used = 0;
@@ -72,7 +72,7 @@ static int text_width(const utf8proc_uint8_t *p, size_t n, int limit,
 	while (i < n) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t k =
-			utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
+		    utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
 		if (k <= 0)
 			break;
 		used += utf8proc_charwidth(cp);
@@ -142,7 +142,7 @@ static int ctx_open(struct calls_ctx *ctx)
 
 /* Prints the short result of a change. */
 static int print_changed(struct calls_ctx *ctx, const struct call *c,
-			 const char *what)
+                         const char *what)
 {
 	if (ctx->cli->json) {
 		print_json(call_json(c));
@@ -177,7 +177,7 @@ static int act_open(struct calls_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(ctx->cli, "unexpected argument '%s'",
-				       argv[optind]);
+		                       argv[optind]);
 	if ((code = ctx_open(ctx)) >= 0)
 		return code;
 	struct call call;
@@ -194,15 +194,15 @@ static int act_open(struct calls_ctx *ctx, int argc, char **argv)
 /* Parses the options of an action that takes only positionals (and
  * --summary for close); returns -1 to go on or an exit code. */
 static int positional_only(struct calls_ctx *ctx, int argc, char **argv,
-			   const char **summary)
+                           const char **summary)
 {
 	static const struct option opts[] = {
 		{ "summary", required_argument, NULL, 's' },
 		{ 0, 0, 0, 0 },
 	};
 	int code, c;
-	while ((c = cli_getopt(ctx->cli, argc, argv, "",
-			       summary ? opts : NULL, &code)) != -1) {
+	while ((c = cli_getopt(ctx->cli, argc, argv, "", summary ? opts : NULL,
+	                       &code)) != -1) {
 		if (c == -2)
 			return code;
 		if (c == 's' && summary)
@@ -221,9 +221,9 @@ static enum htd_err read_stdin_note(struct buf *b, struct htd_error *err)
 	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
 		if (buf_append(b, chunk, n) != HTD_OK)
 			return htd_error_field(err, HTD_ERR_TOO_LARGE, "text",
-					       "the note on stdin is longer "
-					       "than %d bytes",
-					       CALL_NOTE_MAX);
+			                       "the note on stdin is longer "
+			                       "than %d bytes",
+			                       CALL_NOTE_MAX);
 	}
 	if (ferror(stdin))
 		return htd_error_set(err, HTD_ERR_IO, "cannot read stdin");
@@ -237,8 +237,8 @@ static int act_note(struct calls_ctx *ctx, int argc, char **argv)
 		return code;
 	if (argc - optind < 2)
 		return cli_usage_error(ctx->cli,
-				       "usage: calls note ID TEXT... (or '-' "
-				       "to read stdin)");
+		                       "usage: calls note ID TEXT... (or '-' "
+		                       "to read stdin)");
 	if ((code = ctx_open(ctx)) >= 0)
 		return code;
 	const char *ref = argv[optind];
@@ -253,14 +253,14 @@ static int act_note(struct calls_ctx *ctx, int argc, char **argv)
 		}
 	} else {
 		for (int i = optind + 1; i < argc; i++) {
-			if ((i > optind + 1 && buf_puts(&text, " ") != HTD_OK) ||
+			if ((i > optind + 1 &&
+			     buf_puts(&text, " ") != HTD_OK) ||
 			    buf_puts(&text, argv[i]) != HTD_OK) {
 				buf_free(&text);
-				htd_error_field(&err, HTD_ERR_TOO_LARGE,
-						"text",
-						"the note is longer than %d "
-						"bytes",
-						CALL_NOTE_MAX);
+				htd_error_field(&err, HTD_ERR_TOO_LARGE, "text",
+				                "the note is longer than %d "
+				                "bytes",
+				                CALL_NOTE_MAX);
 				return cli_fail(ctx->cli, &err);
 			}
 		}
@@ -268,7 +268,7 @@ static int act_note(struct calls_ctx *ctx, int argc, char **argv)
 	struct call call;
 	call_init(&call);
 	if (calls_add_note(&ctx->svc, cli_actor(), ref, buf_str(&text), &call,
-			   &err) != HTD_OK)
+	                   &err) != HTD_OK)
 		code = cli_fail(ctx->cli, &err);
 	else
 		code = print_changed(ctx, &call, "note added");
@@ -284,7 +284,7 @@ static int act_answer(struct calls_ctx *ctx, int argc, char **argv)
 		return code;
 	if (argc - optind != 3)
 		return cli_usage_error(ctx->cli,
-				       "usage: calls answer ID QUESTION VALUE");
+		                       "usage: calls answer ID QUESTION VALUE");
 	if ((code = ctx_open(ctx)) >= 0)
 		return code;
 	struct call call;
@@ -292,8 +292,8 @@ static int act_answer(struct calls_ctx *ctx, int argc, char **argv)
 	call_init(&call);
 	htd_error_clear(&err);
 	if (calls_record_answer(&ctx->svc, cli_actor(), argv[optind],
-				argv[optind + 1], argv[optind + 2], &call,
-				&err) != HTD_OK)
+	                        argv[optind + 1], argv[optind + 2], &call,
+	                        &err) != HTD_OK)
 		code = cli_fail(ctx->cli, &err);
 	else
 		code = print_changed(ctx, &call, "answer recorded");
@@ -309,16 +309,16 @@ static int act_close(struct calls_ctx *ctx, int argc, char **argv)
 		return code;
 	if (argc - optind != 2)
 		return cli_usage_error(
-			ctx->cli,
-			"usage: calls close ID DISPOSITION [--summary TEXT]");
+		    ctx->cli,
+		    "usage: calls close ID DISPOSITION [--summary TEXT]");
 	if ((code = ctx_open(ctx)) >= 0)
 		return code;
 	struct call call;
 	struct htd_error err;
 	call_init(&call);
 	htd_error_clear(&err);
-	if (calls_close(&ctx->svc, cli_actor(), argv[optind],
-			argv[optind + 1], summary, &call, &err) != HTD_OK)
+	if (calls_close(&ctx->svc, cli_actor(), argv[optind], argv[optind + 1],
+	                summary, &call, &err) != HTD_OK)
 		code = cli_fail(ctx->cli, &err);
 	else
 		code = print_changed(ctx, &call, "closed");
@@ -353,7 +353,7 @@ static int act_list(struct calls_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(ctx->cli, "unexpected argument '%s'",
-				       argv[optind]);
+		                       argv[optind]);
 	struct call_filter filter;
 	struct call_page page = { 0 };
 	struct htd_error err;
@@ -373,8 +373,8 @@ static int act_list(struct calls_ctx *ctx, int argc, char **argv)
 			json_object_del(o, "answers");
 			json_array_append_new(arr, o);
 		}
-		print_json(json_pack("{s:o,s:s?}", "calls", arr, "next_after",
-				     next));
+		print_json(
+		    json_pack("{s:o,s:s?}", "calls", arr, "next_after", next));
 	} else if (page.n == 0) {
 		printf("No calls match.\n");
 	} else {
@@ -419,7 +419,7 @@ static int show_event(void *vctx, const struct store_event *e)
 	struct event_decoded d;
 	struct htd_error err;
 	if (event_json_decode(e->type, e->at_ms, e->actor, e->payload, &d,
-			      &err) != HTD_OK) {
+	                      &err) != HTD_OK) {
 		printf("  (unreadable: %s)\n", err.message);
 		return 0;
 	}
@@ -443,16 +443,16 @@ static int show_event(void *vctx, const struct store_event *e)
 		break;
 	}
 	case CALL_EVENT_ANSWER_RECORDED:
-		printf("  %s = %s\n", ev->u.answer.question, ev->u.answer.value);
+		printf("  %s = %s\n", ev->u.answer.question,
+		       ev->u.answer.value);
 		break;
 	case CALL_EVENT_CLOSED:
-		printf("  %s%s%s\n", call_disposition_name(ev->u.closed.disposition),
+		printf("  %s%s%s\n",
+		       call_disposition_name(ev->u.closed.disposition),
 		       str_empty(ev->u.closed.summary) ? "" : ": ",
 		       ev->u.closed.summary);
 		break;
-	case CALL_EVENT__COUNT:
-		fputc('\n', stdout);
-		break;
+	case CALL_EVENT__COUNT: fputc('\n', stdout); break;
 	}
 	event_decoded_release(&d);
 	return 0;
@@ -496,7 +496,8 @@ static int act_show(struct calls_ctx *ctx, int argc, char **argv)
 			       local_time(call.closed_at_ms, t, sizeof(t)),
 			       call_disposition_name(call.disposition),
 			       call_disposition_description(call.disposition),
-			       str_empty(call.close_summary) ? "" : "\n            ",
+			       str_empty(call.close_summary) ? ""
+			                                     : "\n            ",
 			       call.close_summary);
 		printf("Answers\n");
 		if (call.n_answers == 0)
@@ -525,15 +526,15 @@ static const struct {
 	const char *name;
 	int (*run)(struct calls_ctx *ctx, int argc, char **argv);
 } actions[] = {
-	{ "open", act_open },     { "note", act_note }, { "answer", act_answer },
-	{ "close", act_close },   { "list", act_list }, { "show", act_show },
+	{ "open", act_open },   { "note", act_note }, { "answer", act_answer },
+	{ "close", act_close }, { "list", act_list }, { "show", act_show },
 };
 
 int cli_cmd_calls(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
 		return cli_usage_error(cli, "which action? open, note, answer, "
-					    "close, list or show");
+		                            "close, list or show");
 	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") ||
 	    str_eq(argv[1], "help")) {
 		fputs(cli_usage_calls, stdout);
@@ -551,7 +552,8 @@ int cli_cmd_calls(struct cli *cli, int argc, char **argv)
 		store_close(ctx.store);
 		return code;
 	}
-	return cli_usage_error(cli, "no action '%s'; use open, note, answer, "
-				    "close, list or show",
-			       argv[1]);
+	return cli_usage_error(cli,
+	                       "no action '%s'; use open, note, answer, "
+	                       "close, list or show",
+	                       argv[1]);
 }

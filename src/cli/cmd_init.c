@@ -12,14 +12,14 @@
 #include "util/str.h"
 
 const char cli_usage_init[] =
-	"usage: htdispatch init [--db PATH] [--json]\n"
-	"\n"
-	"Creates the htdispatch database, or brings an existing one up to this\n"
-	"version's schema. Without --db (or $HTDISPATCH_DB) the database is\n"
-	"" CLI_DEFAULT_DB ", and ./var/ is created when missing (mode 0700:\n"
-	"the database holds victim information). Running it again is safe.\n"
-	"\n"
-	"Exit status: 0 success, 1 failure, 2 usage error.\n";
+    "usage: htdispatch init [--db PATH] [--json]\n"
+    "\n"
+    "Creates the htdispatch database, or brings an existing one up to this\n"
+    "version's schema. Without --db (or $HTDISPATCH_DB) the database is\n"
+    "" CLI_DEFAULT_DB ", and ./var/ is created when missing (mode 0700:\n"
+    "the database holds victim information). Running it again is safe.\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 /* Creates ./var for the default database; other parents must exist. */
 static int make_default_dir(struct cli *cli)
@@ -29,9 +29,10 @@ static int make_default_dir(struct cli *cli)
 	if (mkdir("./var", 0700) == 0 || errno == EEXIST)
 		return CLI_EXIT_OK;
 	struct htd_error err;
-	htd_error_set(&err, errno == EROFS || errno == EACCES ? HTD_ERR_READONLY
-							      : HTD_ERR_IO,
-		      "cannot create ./var: %s", strerror(errno));
+	htd_error_set(&err,
+	              errno == EROFS || errno == EACCES ? HTD_ERR_READONLY
+	                                                : HTD_ERR_IO,
+	              "cannot create ./var: %s", strerror(errno));
 	return cli_fail(cli, &err);
 }
 
@@ -43,7 +44,7 @@ int cli_cmd_init(struct cli *cli, int argc, char **argv)
 			return code;
 	if (optind < argc)
 		return cli_usage_error(cli, "unexpected argument '%s'",
-				       argv[optind]);
+		                       argv[optind]);
 	code = make_default_dir(cli);
 	if (code != CLI_EXIT_OK)
 		return code;
@@ -60,7 +61,7 @@ int cli_cmd_init(struct cli *cli, int argc, char **argv)
 
 	if (cli->json) {
 		json_t *o = json_pack("{s:s,s:i,s:b}", "db", cli->db_path,
-				      "schema", version, "created", !existed);
+		                      "schema", version, "created", !existed);
 		json_dumpf(o, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(o);

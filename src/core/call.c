@@ -53,7 +53,7 @@ static const char *name_of(const char *const *names, size_t count, int v)
 }
 
 static bool parse_name(const char *const *names, size_t count, const char *s,
-		       int *out)
+                       int *out)
 {
 	if (!s)
 		return false;
@@ -76,7 +76,7 @@ const char *call_channel_name(enum call_channel c)
 const char *call_channel_description(enum call_channel c)
 {
 	return name_of(channel_descriptions, COUNT(channel_descriptions),
-		       (int)c);
+	               (int)c);
 }
 
 bool call_channel_parse(const char *s, enum call_channel *out)
@@ -128,7 +128,7 @@ const char *call_disposition_description(enum call_disposition d)
 	if (d == CALL_DISPOSITION_NONE)
 		return "";
 	return name_of(disposition_descriptions,
-		       COUNT(disposition_descriptions), (int)d);
+	               COUNT(disposition_descriptions), (int)d);
 }
 
 bool call_disposition_parse(const char *s, enum call_disposition *out)
@@ -177,8 +177,8 @@ static bool is_alpha(char c)
 
 bool call_ref_parse(const char *s, int *year, int64_t *seq)
 {
-	if (!s || (s[0] != 'H' && s[0] != 'h') || (s[1] != 'T' && s[1] != 't') ||
-	    s[2] != '-')
+	if (!s || (s[0] != 'H' && s[0] != 'h') ||
+	    (s[1] != 'T' && s[1] != 't') || s[2] != '-')
 		return false;
 	const char *p = s + 3;
 	int y = 0;
@@ -233,7 +233,7 @@ bool call_language_normalise(const char *s, char *out, size_t size)
 		for (size_t k = start; k < i; k++) {
 			char c = s[k];
 			bool upper = (sub > 0 && n == 2 && alpha) ||
-				     (sub > 0 && n == 4 && alpha && k == start);
+			             (sub > 0 && n == 4 && alpha && k == start);
 			if (upper && c >= 'a' && c <= 'z')
 				c = (char)(c - 'a' + 'A');
 			else if (!upper && c >= 'A' && c <= 'Z')
@@ -296,46 +296,46 @@ static bool question_id_valid(const char *q)
 
 /* Checks a free text field: bounded, UTF-8, no control characters. */
 static enum htd_err check_text(const char *field, const char *s, size_t max,
-			       bool required, bool multiline,
-			       struct htd_error *err)
+                               bool required, bool multiline,
+                               struct htd_error *err)
 {
 	size_t n = s ? strlen(s) : 0;
 	if (n == 0) {
 		if (required)
 			return htd_error_field(err, HTD_ERR_INVALID, field,
-					       "%s must not be empty", field);
+			                       "%s must not be empty", field);
 		return HTD_OK;
 	}
 	if (n > max)
 		return htd_error_field(err, HTD_ERR_TOO_LARGE, field,
-				       "%s is %zu bytes; the limit is %zu",
-				       field, n, max);
+		                       "%s is %zu bytes; the limit is %zu",
+		                       field, n, max);
 	if (!str_utf8_valid(s, n))
 		return htd_error_field(err, HTD_ERR_INVALID, field,
-				       "%s is not valid UTF-8 text", field);
+		                       "%s is not valid UTF-8 text", field);
 	if (!str_no_controls(s, n, multiline))
 		return htd_error_field(err, HTD_ERR_INVALID, field,
-				       multiline
-					       ? "%s contains control characters"
-					       : "%s must be one line without "
-						 "control characters",
-				       field);
+		                       multiline
+		                           ? "%s contains control characters"
+		                           : "%s must be one line without "
+		                             "control characters",
+		                       field);
 	return HTD_OK;
 }
 
 enum htd_err call_answer_normalise(const char *question, const char *value,
-				   char *out, size_t size,
-				   struct htd_error *err)
+                                   char *out, size_t size,
+                                   struct htd_error *err)
 {
 	if (!question_id_valid(question))
 		return htd_error_field(
-			err, HTD_ERR_INVALID, "question",
-			"question id '%.64s' is not valid: use lower-case "
-			"letters, digits and '_' (at most %d), e.g. "
-			"free_to_leave",
-			question ? question : "", CALL_QUESTION_ID_MAX);
-	enum htd_err rc = check_text("value", value, CALL_ANSWER_MAX, true,
-				     false, err);
+		    err, HTD_ERR_INVALID, "question",
+		    "question id '%.64s' is not valid: use lower-case "
+		    "letters, digits and '_' (at most %d), e.g. "
+		    "free_to_leave",
+		    question ? question : "", CALL_QUESTION_ID_MAX);
+	enum htd_err rc =
+	    check_text("value", value, CALL_ANSWER_MAX, true, false, err);
 	if (rc != HTD_OK)
 		return rc;
 	switch (call_answer_kind(question)) {
@@ -349,23 +349,22 @@ enum htd_err call_answer_normalise(const char *question, const char *value,
 			}
 		}
 		return htd_error_field(err, HTD_ERR_INVALID, "value",
-				       "%s takes yes, no or unknown, not "
-				       "'%.40s'",
-				       question, value);
+		                       "%s takes yes, no or unknown, not "
+		                       "'%.40s'",
+		                       question, value);
 	}
 	case CALL_ANSWER_LANGUAGE:
 		if (call_language_normalise(value, out, size))
 			return HTD_OK;
 		return htd_error_field(err, HTD_ERR_INVALID, "value",
-				       "language takes a BCP 47 tag such as "
-				       "'es' or 'es-MX', not '%.40s'",
-				       value);
-	case CALL_ANSWER_FREE:
-		break;
+		                       "language takes a BCP 47 tag such as "
+		                       "'es' or 'es-MX', not '%.40s'",
+		                       value);
+	case CALL_ANSWER_FREE: break;
 	}
 	if (!str_copy(out, size, value))
 		return htd_error_field(err, HTD_ERR_TOO_LARGE, "value",
-				       "value is too long");
+		                       "value is too long");
 	return HTD_OK;
 }
 
@@ -384,17 +383,17 @@ static bool callback_valid(const char *s)
 }
 
 enum htd_err call_event_validate(const struct call_event *e,
-				 struct htd_error *err)
+                                 struct htd_error *err)
 {
 	enum htd_err rc;
 	char tmp[CALL_ANSWER_MAX + 1];
 
 	if ((unsigned)e->type >= CALL_EVENT__COUNT)
 		return htd_error_field(err, HTD_ERR_INVALID, "type",
-				       "unknown event type");
+		                       "unknown event type");
 	if (e->at_ms <= 0)
 		return htd_error_field(err, HTD_ERR_INVALID, "at",
-				       "event time is missing");
+		                       "event time is missing");
 	rc = check_text("actor", e->actor, CALL_ACTOR_MAX, true, false, err);
 	if (rc != HTD_OK)
 		return rc;
@@ -403,58 +402,57 @@ enum htd_err call_event_validate(const struct call_event *e,
 	case CALL_EVENT_OPENED:
 		if ((unsigned)e->u.opened.channel >= CALL_CHANNEL__COUNT)
 			return htd_error_field(err, HTD_ERR_INVALID, "channel",
-					       "unknown channel");
+			                       "unknown channel");
 		if (!call_language_normalise(e->u.opened.language, tmp,
-					     sizeof(tmp)) ||
+		                             sizeof(tmp)) ||
 		    strcmp(tmp, e->u.opened.language) != 0)
 			return htd_error_field(
-				err, HTD_ERR_INVALID, "language",
-				"language must be a BCP 47 tag such as 'en', "
-				"'es' or 'es-MX', not '%.40s'",
-				e->u.opened.language ? e->u.opened.language
-						     : "");
+			    err, HTD_ERR_INVALID, "language",
+			    "language must be a BCP 47 tag such as 'en', "
+			    "'es' or 'es-MX', not '%.40s'",
+			    e->u.opened.language ? e->u.opened.language : "");
 		rc = check_text("location", e->u.opened.location_text,
-				CALL_LOCATION_MAX, false, false, err);
+		                CALL_LOCATION_MAX, false, false, err);
 		if (rc == HTD_OK)
 			rc = check_text("callback", e->u.opened.callback_number,
-					CALL_CALLBACK_MAX, false, false, err);
+			                CALL_CALLBACK_MAX, false, false, err);
 		if (rc == HTD_OK && !str_empty(e->u.opened.callback_number) &&
 		    !callback_valid(e->u.opened.callback_number))
 			rc = htd_error_field(
-				err, HTD_ERR_INVALID, "callback",
-				"callback number '%.32s' must hold digits and "
-				"only '+', '-', '(', ')', '.', ' ' or 'x'",
-				e->u.opened.callback_number);
+			    err, HTD_ERR_INVALID, "callback",
+			    "callback number '%.32s' must hold digits and "
+			    "only '+', '-', '(', ')', '.', ' ' or 'x'",
+			    e->u.opened.callback_number);
 		if (rc == HTD_OK)
-			rc = check_text("caller_name", e->u.opened.caller_name,
-					CALL_CALLER_NAME_MAX, false, false,
-					err);
+			rc =
+			    check_text("caller_name", e->u.opened.caller_name,
+			               CALL_CALLER_NAME_MAX, false, false, err);
 		return rc;
 	case CALL_EVENT_NOTE_ADDED:
 		return check_text("text", e->u.note.text, CALL_NOTE_MAX, true,
-				  true, err);
+		                  true, err);
 	case CALL_EVENT_ANSWER_RECORDED:
 		rc = call_answer_normalise(e->u.answer.question,
-					   e->u.answer.value, tmp, sizeof(tmp),
-					   err);
+		                           e->u.answer.value, tmp, sizeof(tmp),
+		                           err);
 		if (rc == HTD_OK && strcmp(tmp, e->u.answer.value) != 0)
 			rc = htd_error_field(err, HTD_ERR_INVALID, "value",
-					     "answer is not in canonical form "
-					     "('%s')",
-					     tmp);
+			                     "answer is not in canonical form "
+			                     "('%s')",
+			                     tmp);
 		return rc;
 	case CALL_EVENT_CLOSED:
-		if ((unsigned)e->u.closed.disposition >= CALL_DISPOSITION__COUNT)
+		if ((unsigned)e->u.closed.disposition >=
+		    CALL_DISPOSITION__COUNT)
 			return htd_error_field(err, HTD_ERR_INVALID,
-					       "disposition",
-					       "unknown disposition");
+			                       "disposition",
+			                       "unknown disposition");
 		return check_text("summary", e->u.closed.summary,
-				  CALL_SUMMARY_MAX, false, true, err);
-	case CALL_EVENT__COUNT:
-		break;
+		                  CALL_SUMMARY_MAX, false, true, err);
+	case CALL_EVENT__COUNT: break;
 	}
 	return htd_error_field(err, HTD_ERR_INVALID, "type",
-			       "unknown event type");
+	                       "unknown event type");
 }
 
 /* ---- projection ------------------------------------------------------- */
@@ -506,7 +504,7 @@ void call_copy(struct call *dst, const struct call *src)
 		dst->answers = xcalloc(src->n_answers, sizeof(*dst->answers));
 		for (size_t i = 0; i < src->n_answers; i++) {
 			dst->answers[i].question =
-				xstrdup(src->answers[i].question);
+			    xstrdup(src->answers[i].question);
 			dst->answers[i].value = xstrdup(src->answers[i].value);
 			dst->answers[i].at_ms = src->answers[i].at_ms;
 		}
@@ -514,7 +512,7 @@ void call_copy(struct call *dst, const struct call *src)
 }
 
 const struct call_answer *call_answer_get(const struct call *c,
-					  const char *question)
+                                          const char *question)
 {
 	for (size_t i = 0; i < c->n_answers; i++)
 		if (str_eq(c->answers[i].question, question))
@@ -529,26 +527,26 @@ static void replace(char **field, const char *value)
 }
 
 enum htd_err call_apply(struct call *c, const struct call_event *e,
-			struct htd_error *err)
+                        struct htd_error *err)
 {
 	if (e->type == CALL_EVENT_OPENED) {
 		if (c->version != 0)
 			return htd_error_set(err, HTD_ERR_CONFLICT,
-					     "call %s is already open", c->ref);
+			                     "call %s is already open", c->ref);
 	} else if (c->version == 0) {
 		return htd_error_set(err, HTD_ERR_CONFLICT,
-				     "a call must be opened before anything "
-				     "else is recorded");
+		                     "a call must be opened before anything "
+		                     "else is recorded");
 	}
 	if (c->status == CALL_STATUS_CLOSED &&
 	    (e->type == CALL_EVENT_ANSWER_RECORDED ||
 	     e->type == CALL_EVENT_CLOSED))
 		return htd_error_set(err, HTD_ERR_CONFLICT,
-				     "call %s is closed; %s", c->ref,
-				     e->type == CALL_EVENT_CLOSED
-					     ? "it cannot be closed again"
-					     : "answers can no longer change "
-					       "(add a note instead)");
+		                     "call %s is closed; %s", c->ref,
+		                     e->type == CALL_EVENT_CLOSED
+		                         ? "it cannot be closed again"
+		                         : "answers can no longer change "
+		                           "(add a note instead)");
 
 	switch (e->type) {
 	case CALL_EVENT_OPENED:
@@ -562,25 +560,23 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 		replace(&c->close_summary, "");
 		c->opened_at_ms = e->at_ms;
 		break;
-	case CALL_EVENT_NOTE_ADDED:
-		c->note_count++;
-		break;
+	case CALL_EVENT_NOTE_ADDED: c->note_count++; break;
 	case CALL_EVENT_ANSWER_RECORDED: {
 		struct call_answer *a = NULL;
 		for (size_t i = 0; i < c->n_answers; i++)
 			if (str_eq(c->answers[i].question,
-				   e->u.answer.question))
+			           e->u.answer.question))
 				a = &c->answers[i];
 		if (!a) {
 			if (c->n_answers >= CALL_ANSWERS_MAX)
 				return htd_error_field(
-					err, HTD_ERR_TOO_LARGE, "question",
-					"call %s already has answers to %d "
-					"questions",
-					c->ref, CALL_ANSWERS_MAX);
-			c->answers = xrealloc(c->answers,
-					      (c->n_answers + 1) *
-						      sizeof(*c->answers));
+				    err, HTD_ERR_TOO_LARGE, "question",
+				    "call %s already has answers to %d "
+				    "questions",
+				    c->ref, CALL_ANSWERS_MAX);
+			c->answers =
+			    xrealloc(c->answers,
+			             (c->n_answers + 1) * sizeof(*c->answers));
 			a = &c->answers[c->n_answers++];
 			a->question = xstrdup(e->u.answer.question);
 			a->value = NULL;
@@ -599,7 +595,7 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 		break;
 	case CALL_EVENT__COUNT:
 		return htd_error_set(err, HTD_ERR_INVALID,
-				     "unknown event type");
+		                     "unknown event type");
 	}
 	if (e->at_ms > c->updated_at_ms)
 		c->updated_at_ms = e->at_ms;
@@ -615,7 +611,7 @@ static bool differs(const char *field, char *what, size_t size)
 }
 
 bool call_equal(const struct call *a, const struct call *b, char *what,
-		size_t size)
+                size_t size)
 {
 	if (strcmp(a->ref, b->ref) != 0)
 		return differs("ref", what, size);

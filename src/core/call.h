@@ -20,8 +20,8 @@
 #include "util/error.h"
 
 /* Limits on what a call may hold, in bytes of UTF-8. */
-#define CALL_REF_MAX 32             /* "HT-2026-000123" and longer sequences */
-#define CALL_LANGUAGE_MAX 35        /* BCP 47 tag */
+#define CALL_REF_MAX 32      /* "HT-2026-000123" and longer sequences */
+#define CALL_LANGUAGE_MAX 35 /* BCP 47 tag */
 #define CALL_LOCATION_MAX 1024
 #define CALL_CALLBACK_MAX 32
 #define CALL_CALLER_NAME_MAX 200
@@ -30,76 +30,88 @@
 #define CALL_ANSWER_MAX 1000
 #define CALL_SUMMARY_MAX 4000
 #define CALL_ACTOR_MAX 128
-#define CALL_ANSWERS_MAX 256        /* distinct questions answered per call */
+#define CALL_ANSWERS_MAX 256 /* distinct questions answered per call */
 
 /* X(ENUM, name, what a dispatcher reads) */
-#define CALL_CHANNELS(X)                                                       \
-	X(VOICE, "voice", "voice call (9-1-1 or 10-digit)")                    \
-	X(TEXT, "text", "text to 9-1-1")                                       \
-	X(TTY, "tty", "TTY/TDD")                                               \
-	X(VIDEO, "video", "video / sign language")                             \
-	X(ADMIN, "admin", "administrative (non-emergency) line")               \
+#define CALL_CHANNELS(X)                                         \
+	X(VOICE, "voice", "voice call (9-1-1 or 10-digit)")      \
+	X(TEXT, "text", "text to 9-1-1")                         \
+	X(TTY, "tty", "TTY/TDD")                                 \
+	X(VIDEO, "video", "video / sign language")               \
+	X(ADMIN, "admin", "administrative (non-emergency) line") \
 	X(TRANSFER, "transfer", "transferred in from another agency or PSAP")
 
 enum call_channel {
+/* An X-macro expansion is a list: */
+/* clang-format off */
 #define CALL_CHANNEL_ENUM(e, n, d) CALL_CHANNEL_##e,
 	CALL_CHANNELS(CALL_CHANNEL_ENUM)
 #undef CALL_CHANNEL_ENUM
 	CALL_CHANNEL__COUNT
+	/* clang-format on */
 };
 
 enum call_status { CALL_STATUS_OPEN, CALL_STATUS_CLOSED, CALL_STATUS__COUNT };
 
 /* domain.md section 2; "undetermined" until the protocol has decided. */
-#define CALL_CATEGORIES(X)                                                     \
-	X(UNDETERMINED, "undetermined")                                        \
-	X(VICTIM_ESCAPE, "victim_escape")                                      \
-	X(VICTIM_CALL, "victim_call")                                          \
-	X(CREDIBLE_TIP, "credible_tip")                                        \
+#define CALL_CATEGORIES(X)                \
+	X(UNDETERMINED, "undetermined")   \
+	X(VICTIM_ESCAPE, "victim_escape") \
+	X(VICTIM_CALL, "victim_call")     \
+	X(CREDIBLE_TIP, "credible_tip")   \
 	X(OTHER, "other")
 
 enum call_category {
+/* An X-macro expansion is a list: */
+/* clang-format off */
 #define CALL_CATEGORY_ENUM(e, n) CALL_CATEGORY_##e,
 	CALL_CATEGORIES(CALL_CATEGORY_ENUM)
 #undef CALL_CATEGORY_ENUM
 	CALL_CATEGORY__COUNT
+	/* clang-format on */
 };
 
 /* How a call ended (NENA-STA-020.1: every call documented with one). */
-#define CALL_DISPOSITIONS(X)                                                   \
-	X(OFFICER_HANDLED, "officer_handled",                                  \
-	  "officer dispatched; handled by law enforcement")                    \
-	X(TRANSFERRED_TIP_LINE, "transferred_tip_line",                        \
-	  "warm-transferred to the tip line (Crime Stoppers)")                 \
-	X(REFERRED_HOTLINE, "referred_hotline",                                \
-	  "referred to the National Human Trafficking Hotline")                \
-	X(REFERRED_OTHER_AGENCY, "referred_other_agency",                      \
-	  "referred to another agency (HSI, FBI, DOL...)")                     \
-	X(INFORMATION_ONLY, "information_only",                                \
-	  "information given; no trafficking situation reported")              \
-	X(UNFOUNDED, "unfounded", "no trafficking found")                      \
-	X(DUPLICATE, "duplicate", "duplicate of another call")                 \
+#define CALL_DISPOSITIONS(X)                                      \
+	X(OFFICER_HANDLED, "officer_handled",                     \
+	  "officer dispatched; handled by law enforcement")       \
+	X(TRANSFERRED_TIP_LINE, "transferred_tip_line",           \
+	  "warm-transferred to the tip line (Crime Stoppers)")    \
+	X(REFERRED_HOTLINE, "referred_hotline",                   \
+	  "referred to the National Human Trafficking Hotline")   \
+	X(REFERRED_OTHER_AGENCY, "referred_other_agency",         \
+	  "referred to another agency (HSI, FBI, DOL...)")        \
+	X(INFORMATION_ONLY, "information_only",                   \
+	  "information given; no trafficking situation reported") \
+	X(UNFOUNDED, "unfounded", "no trafficking found")         \
+	X(DUPLICATE, "duplicate", "duplicate of another call")    \
 	X(DISCONNECTED, "disconnected", "caller disconnected; could not reach")
 
 enum call_disposition {
+/* An X-macro expansion is a list: */
+/* clang-format off */
 #define CALL_DISPOSITION_ENUM(e, n, d) CALL_DISPOSITION_##e,
 	CALL_DISPOSITIONS(CALL_DISPOSITION_ENUM)
 #undef CALL_DISPOSITION_ENUM
 	CALL_DISPOSITION__COUNT,
 	CALL_DISPOSITION_NONE = CALL_DISPOSITION__COUNT
+	/* clang-format on */
 };
 
-#define CALL_EVENT_TYPES(X)                                                    \
-	X(OPENED, "call_opened")                                               \
-	X(NOTE_ADDED, "note_added")                                            \
-	X(ANSWER_RECORDED, "answer_recorded")                                  \
+#define CALL_EVENT_TYPES(X)                   \
+	X(OPENED, "call_opened")              \
+	X(NOTE_ADDED, "note_added")           \
+	X(ANSWER_RECORDED, "answer_recorded") \
 	X(CLOSED, "call_closed")
 
 enum call_event_type {
+/* An X-macro expansion is a list: */
+/* clang-format off */
 #define CALL_EVENT_ENUM(e, n) CALL_EVENT_##e,
 	CALL_EVENT_TYPES(CALL_EVENT_ENUM)
 #undef CALL_EVENT_ENUM
 	CALL_EVENT__COUNT
+	/* clang-format on */
 };
 
 struct call_answer {
@@ -122,12 +134,14 @@ struct call {
 	int64_t opened_at_ms;
 	int64_t updated_at_ms;
 	int64_t closed_at_ms; /* 0 while open */
-	enum call_disposition disposition; /* CALL_DISPOSITION_NONE while open */
-	char *close_summary;               /* owned; "" while open */
-	struct call_answer *answers;       /* owned; in first-answered order */
+	enum call_disposition
+	    disposition;             /* CALL_DISPOSITION_NONE while open */
+	char *close_summary;         /* owned; "" while open */
+	struct call_answer *answers; /* owned; in first-answered order */
 	size_t n_answers;
 	int64_t note_count;
-	int64_t version; /* number of events applied; the next event is version+1 */
+	int64_t
+	    version; /* number of events applied; the next event is version+1 */
 };
 
 /* An event; every string is borrowed from the caller. */
@@ -206,14 +220,14 @@ enum call_answer_kind call_answer_kind(const char *question);
  * HTD_ERR_INVALID with the field named ("question" or "value") otherwise.
  */
 enum htd_err call_answer_normalise(const char *question, const char *value,
-				   char *out, size_t size,
-				   struct htd_error *err);
+                                   char *out, size_t size,
+                                   struct htd_error *err);
 
 /* Checks every field of `e` against the limits above: well-formed UTF-8, no
  * control characters (notes and summaries may hold line breaks), known enum
  * values, syntax of ids and tags. Names the field in `err`. */
 enum htd_err call_event_validate(const struct call_event *e,
-				 struct htd_error *err);
+                                 struct htd_error *err);
 
 /* Initialises an empty call (version 0). */
 void call_init(struct call *c);
@@ -232,17 +246,17 @@ void call_copy(struct call *dst, const struct call *src);
  * on a closed call. Notes are accepted after closing (supplements).
  */
 enum htd_err call_apply(struct call *c, const struct call_event *e,
-			struct htd_error *err);
+                        struct htd_error *err);
 
 /* Returns the answer to `question`, or NULL; borrowed from `c`. */
 const struct call_answer *call_answer_get(const struct call *c,
-					  const char *question);
+                                          const char *question);
 
 /*
  * Compares two projections field by field. Returns true when equal; when
  * not, and `what` is not NULL, writes the first differing field's name.
  */
 bool call_equal(const struct call *a, const struct call *b, char *what,
-		size_t size);
+                size_t size);
 
 #endif

@@ -35,9 +35,9 @@ struct event_decoded {
  * event_decoded_release(); on failure nothing needs releasing.
  */
 enum htd_err event_json_decode(const char *type, int64_t at_ms,
-			       const char *actor, const char *payload,
-			       struct event_decoded *out,
-			       struct htd_error *err);
+                               const char *actor, const char *payload,
+                               struct event_decoded *out,
+                               struct htd_error *err);
 
 /* Releases a decoded event; accepts NULL. */
 void event_decoded_release(struct event_decoded *d);

@@ -20,16 +20,16 @@
 #define APPEND_RETRIES 8
 
 enum htd_err calls_ref_canonical(const char *ref, char out[CALL_REF_MAX],
-				 struct htd_error *err)
+                                 struct htd_error *err)
 {
 	int year;
 	int64_t seq;
 	if (!call_ref_parse(ref, &year, &seq) ||
 	    !call_ref_format(year, seq, out, CALL_REF_MAX))
 		return htd_error_field(err, HTD_ERR_INVALID, "id",
-				       "'%.40s' is not a call id; call ids "
-				       "look like HT-2026-000123",
-				       ref ? ref : "");
+		                       "'%.40s' is not a call id; call ids "
+		                       "look like HT-2026-000123",
+		                       ref ? ref : "");
 	return HTD_OK;
 }
 
@@ -47,8 +47,8 @@ static int64_t now_ms(const struct service *svc)
 }
 
 enum htd_err calls_open(struct service *svc, const char *actor,
-			const struct call_open_request *req, struct call *out,
-			struct htd_error *err)
+                        const struct call_open_request *req, struct call *out,
+                        struct htd_error *err)
 {
 	struct call_event e;
 	char language[CALL_LANGUAGE_MAX + 1];
@@ -69,17 +69,17 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 	if (!str_empty(req->channel) &&
 	    !call_channel_parse(req->channel, &e.u.opened.channel)) {
 		rc = htd_error_field(err, HTD_ERR_INVALID, "channel",
-				     "unknown channel '%.40s'; use voice, "
-				     "text, tty, video, admin or transfer",
-				     req->channel);
+		                     "unknown channel '%.40s'; use voice, "
+		                     "text, tty, video, admin or transfer",
+		                     req->channel);
 		goto out;
 	}
 	const char *lang = str_empty(req->language) ? "en" : req->language;
 	if (!call_language_normalise(lang, language, sizeof(language))) {
 		rc = htd_error_field(err, HTD_ERR_INVALID, "language",
-				     "language must be a BCP 47 tag such as "
-				     "'en', 'es' or 'es-MX', not '%.40s'",
-				     lang);
+		                     "language must be a BCP 47 tag such as "
+		                     "'en', 'es' or 'es-MX', not '%.40s'",
+		                     lang);
 		goto out;
 	}
 	e.u.opened.language = language;
@@ -106,8 +106,8 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 		goto out;
 	str_copy(c.ref, sizeof(c.ref), ref);
 	log_event(LOG_INFO, "call_opened", "call", ref, "channel",
-		  call_channel_name(c.channel), "language", c.language,
-		  "actor", actor, NULL);
+	          call_channel_name(c.channel), "language", c.language, "actor",
+	          actor, NULL);
 	call_free(out);
 	*out = c;
 	call_init(&c);
@@ -122,8 +122,8 @@ out:
 
 /* Reads the call, applies `e` and appends it, retrying on a stale version. */
 static enum htd_err append_event(struct service *svc, const char *ref_text,
-				 struct call_event *e, struct call *out,
-				 struct htd_error *err)
+                                 struct call_event *e, struct call *out,
+                                 struct htd_error *err)
 {
 	char ref[CALL_REF_MAX];
 	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
@@ -164,7 +164,7 @@ static enum htd_err append_event(struct service *svc, const char *ref_text,
 	}
 	if (rc == HTD_OK) {
 		log_event(LOG_INFO, call_event_type_name(e->type), "call", ref,
-			  "actor", e->actor, NULL);
+		          "actor", e->actor, NULL);
 		call_free(out);
 		*out = c;
 		call_init(&c);
@@ -175,8 +175,8 @@ static enum htd_err append_event(struct service *svc, const char *ref_text,
 }
 
 enum htd_err calls_add_note(struct service *svc, const char *actor,
-			    const char *ref, const char *text,
-			    struct call *out, struct htd_error *err)
+                            const char *ref, const char *text, struct call *out,
+                            struct htd_error *err)
 {
 	struct call_event e;
 	memset(&e, 0, sizeof(e));
@@ -190,15 +190,15 @@ enum htd_err calls_add_note(struct service *svc, const char *actor,
 }
 
 enum htd_err calls_record_answer(struct service *svc, const char *actor,
-				 const char *ref, const char *question,
-				 const char *value, struct call *out,
-				 struct htd_error *err)
+                                 const char *ref, const char *question,
+                                 const char *value, struct call *out,
+                                 struct htd_error *err)
 {
 	char canonical[CALL_ANSWER_MAX + 1];
 	char *q = trimmed(question);
 	char *v = trimmed(value);
-	enum htd_err rc = call_answer_normalise(q, v, canonical,
-						sizeof(canonical), err);
+	enum htd_err rc =
+	    call_answer_normalise(q, v, canonical, sizeof(canonical), err);
 	if (rc == HTD_OK) {
 		struct call_event e;
 		memset(&e, 0, sizeof(e));
@@ -214,9 +214,9 @@ enum htd_err calls_record_answer(struct service *svc, const char *actor,
 }
 
 enum htd_err calls_close(struct service *svc, const char *actor,
-			 const char *ref, const char *disposition,
-			 const char *summary, struct call *out,
-			 struct htd_error *err)
+                         const char *ref, const char *disposition,
+                         const char *summary, struct call *out,
+                         struct htd_error *err)
 {
 	struct call_event e;
 	memset(&e, 0, sizeof(e));
@@ -224,9 +224,9 @@ enum htd_err calls_close(struct service *svc, const char *actor,
 	e.actor = actor;
 	if (!call_disposition_parse(disposition, &e.u.closed.disposition))
 		return htd_error_field(err, HTD_ERR_INVALID, "disposition",
-				       "unknown disposition '%.40s'; see "
-				       "'htdispatch calls close --help'",
-				       disposition ? disposition : "");
+		                       "unknown disposition '%.40s'; see "
+		                       "'htdispatch calls close --help'",
+		                       disposition ? disposition : "");
 	char *s = trimmed(summary);
 	e.u.closed.summary = s;
 	enum htd_err rc = append_event(svc, ref, &e, out, err);
@@ -235,7 +235,7 @@ enum htd_err calls_close(struct service *svc, const char *actor,
 }
 
 enum htd_err calls_get(struct service *svc, const char *ref_text,
-		       struct call *out, struct htd_error *err)
+                       struct call *out, struct htd_error *err)
 {
 	char ref[CALL_REF_MAX];
 	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
@@ -245,25 +245,25 @@ enum htd_err calls_get(struct service *svc, const char *ref_text,
 }
 
 enum htd_err calls_query_parse(const struct calls_query *q,
-			       struct call_filter *f, struct htd_error *err)
+                               struct call_filter *f, struct htd_error *err)
 {
 	memset(f, 0, sizeof(*f));
 	if (q->status) {
 		if (!call_status_parse(q->status, &f->status))
 			return htd_error_field(err, HTD_ERR_INVALID, "status",
-					       "status must be open or closed, "
-					       "not '%.40s'",
-					       q->status);
+			                       "status must be open or closed, "
+			                       "not '%.40s'",
+			                       q->status);
 		f->by_status = true;
 	}
 	if (q->category) {
 		if (!call_category_parse(q->category, &f->category))
 			return htd_error_field(
-				err, HTD_ERR_INVALID, "category",
-				"category must be one of undetermined, "
-				"victim_escape, victim_call, credible_tip, "
-				"other; not '%.40s'",
-				q->category);
+			    err, HTD_ERR_INVALID, "category",
+			    "category must be one of undetermined, "
+			    "victim_escape, victim_call, credible_tip, "
+			    "other; not '%.40s'",
+			    q->category);
 		f->by_category = true;
 	}
 	enum htd_err rc;
@@ -280,25 +280,25 @@ enum htd_err calls_query_parse(const struct calls_query *q,
 	/* 0 means "no bound" in a filter; no call is older than 1970. */
 	if (q->until && f->until_ms == 0)
 		return htd_error_field(err, HTD_ERR_INVALID, "until",
-				       "until must be after "
-				       "1970-01-01T00:00:00Z");
+		                       "until must be after "
+		                       "1970-01-01T00:00:00Z");
 	if (f->since_ms && f->until_ms && f->until_ms <= f->since_ms)
 		return htd_error_field(err, HTD_ERR_INVALID, "until",
-				       "until must be later than since");
+		                       "until must be later than since");
 	if (q->limit) {
 		int64_t n;
 		if (!str_to_i64(q->limit, 1, CALL_LIST_MAX, &n))
 			return htd_error_field(err, HTD_ERR_INVALID, "limit",
-					       "limit must be a whole number "
-					       "from 1 to %d, not '%.20s'",
-					       CALL_LIST_MAX, q->limit);
+			                       "limit must be a whole number "
+			                       "from 1 to %d, not '%.20s'",
+			                       CALL_LIST_MAX, q->limit);
 		f->limit = (size_t)n;
 	}
 	if (q->after) {
 		rc = calls_ref_canonical(q->after, f->after, err);
 		if (rc != HTD_OK) {
 			str_copy(err ? err->field : NULL,
-				 err ? sizeof(err->field) : 0, "after");
+			         err ? sizeof(err->field) : 0, "after");
 			return rc;
 		}
 	}
@@ -306,14 +306,14 @@ enum htd_err calls_query_parse(const struct calls_query *q,
 }
 
 enum htd_err calls_list(struct service *svc, const struct call_filter *filter,
-			struct call_page *out, struct htd_error *err)
+                        struct call_page *out, struct htd_error *err)
 {
 	return store_call_list(svc->store, filter, out, err);
 }
 
 enum htd_err calls_history(struct service *svc, const char *ref_text,
-			   int (*fn)(void *ctx, const struct store_event *e),
-			   void *ctx, struct htd_error *err)
+                           int (*fn)(void *ctx, const struct store_event *e),
+                           void *ctx, struct htd_error *err)
 {
 	char ref[CALL_REF_MAX];
 	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
@@ -336,19 +336,19 @@ static int replay_event(void *ctx, const struct store_event *se)
 	struct event_decoded d;
 	if (se->seq != r->expected_seq) {
 		r->rc = htd_error_set(&r->err, HTD_ERR_CORRUPT,
-				      "call %s: event %lld follows event %lld",
-				      r->ref, (long long)se->seq,
-				      (long long)r->expected_seq - 1);
+		                      "call %s: event %lld follows event %lld",
+		                      r->ref, (long long)se->seq,
+		                      (long long)r->expected_seq - 1);
 		return 1;
 	}
 	r->rc = event_json_decode(se->type, se->at_ms, se->actor, se->payload,
-				  &d, &r->err);
+	                          &d, &r->err);
 	if (r->rc != HTD_OK) {
 		char msg[HTD_ERROR_MESSAGE_MAX];
 		str_copy(msg, sizeof(msg), r->err.message);
 		r->rc = htd_error_set(&r->err, HTD_ERR_CORRUPT,
-				      "call %s: event %lld does not decode: %s",
-				      r->ref, (long long)se->seq, msg);
+		                      "call %s: event %lld does not decode: %s",
+		                      r->ref, (long long)se->seq, msg);
 		return 1;
 	}
 	r->rc = call_apply(&r->call, &d.event, &r->err);
@@ -357,8 +357,8 @@ static int replay_event(void *ctx, const struct store_event *se)
 		char msg[HTD_ERROR_MESSAGE_MAX];
 		str_copy(msg, sizeof(msg), r->err.message);
 		r->rc = htd_error_set(&r->err, HTD_ERR_CORRUPT,
-				      "call %s: event %lld does not apply: %s",
-				      r->ref, (long long)se->seq, msg);
+		                      "call %s: event %lld does not apply: %s",
+		                      r->ref, (long long)se->seq, msg);
 		return 1;
 	}
 	r->expected_seq++;
@@ -366,7 +366,7 @@ static int replay_event(void *ctx, const struct store_event *se)
 }
 
 enum htd_err calls_verify(struct service *svc, const char *ref_text,
-			  struct htd_error *err)
+                          struct htd_error *err)
 {
 	char ref[CALL_REF_MAX];
 	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
@@ -394,10 +394,10 @@ enum htd_err calls_verify(struct service *svc, const char *ref_text,
 		str_copy(r.call.ref, sizeof(r.call.ref), ref);
 		if (!call_equal(&stored, &r.call, field, sizeof(field)))
 			rc = htd_error_set(err, HTD_ERR_CORRUPT,
-					   "call %s: the stored %s disagrees "
-					   "with its %lld events",
-					   ref, field,
-					   (long long)r.expected_seq - 1);
+			                   "call %s: the stored %s disagrees "
+			                   "with its %lld events",
+			                   ref, field,
+			                   (long long)r.expected_seq - 1);
 	}
 	call_free(&stored);
 	call_free(&r.call);
@@ -422,7 +422,7 @@ static int verify_one(void *ctx, const char *ref)
 }
 
 enum htd_err calls_verify_all(struct service *svc, long *checked,
-			      struct htd_error *err)
+                              struct htd_error *err)
 {
 	struct verify_all v;
 	memset(&v, 0, sizeof(v));

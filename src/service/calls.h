@@ -41,23 +41,23 @@ struct call_open_request {
  * store's errors (HTD_ERR_BUSY, HTD_ERR_FULL, ...) with nothing saved.
  */
 enum htd_err calls_open(struct service *svc, const char *actor,
-			const struct call_open_request *req, struct call *out,
-			struct htd_error *err);
+                        const struct call_open_request *req, struct call *out,
+                        struct htd_error *err);
 enum htd_err calls_add_note(struct service *svc, const char *actor,
-			    const char *ref, const char *text,
-			    struct call *out, struct htd_error *err);
+                            const char *ref, const char *text, struct call *out,
+                            struct htd_error *err);
 enum htd_err calls_record_answer(struct service *svc, const char *actor,
-				 const char *ref, const char *question,
-				 const char *value, struct call *out,
-				 struct htd_error *err);
+                                 const char *ref, const char *question,
+                                 const char *value, struct call *out,
+                                 struct htd_error *err);
 enum htd_err calls_close(struct service *svc, const char *actor,
-			 const char *ref, const char *disposition,
-			 const char *summary, struct call *out,
-			 struct htd_error *err);
+                         const char *ref, const char *disposition,
+                         const char *summary, struct call *out,
+                         struct htd_error *err);
 
 /* Reads one call into `out` (initialised by the caller). */
 enum htd_err calls_get(struct service *svc, const char *ref, struct call *out,
-		       struct htd_error *err);
+                       struct htd_error *err);
 
 /* A list query as text (from options or a query string); NULL = not set. */
 struct calls_query {
@@ -65,22 +65,22 @@ struct calls_query {
 	const char *category; /* undetermined | victim_escape | ... */
 	const char *since;    /* time_parse() syntax */
 	const char *until;
-	const char *limit;    /* 1..CALL_LIST_MAX */
-	const char *after;    /* call id: the last one of the previous page */
+	const char *limit; /* 1..CALL_LIST_MAX */
+	const char *after; /* call id: the last one of the previous page */
 };
 
 /* Checks a query and turns it into a filter, naming the field at fault. */
 enum htd_err calls_query_parse(const struct calls_query *q,
-			       struct call_filter *out, struct htd_error *err);
+                               struct call_filter *out, struct htd_error *err);
 
 /* Lists calls, newest first; free the page with call_page_free(). */
 enum htd_err calls_list(struct service *svc, const struct call_filter *filter,
-			struct call_page *out, struct htd_error *err);
+                        struct call_page *out, struct htd_error *err);
 
 /* Calls `fn` for each event of a call, in order. */
 enum htd_err calls_history(struct service *svc, const char *ref,
-			   int (*fn)(void *ctx, const struct store_event *e),
-			   void *ctx, struct htd_error *err);
+                           int (*fn)(void *ctx, const struct store_event *e),
+                           void *ctx, struct htd_error *err);
 
 /*
  * Replays a call's events through call_apply() and compares the result with
@@ -88,18 +88,18 @@ enum htd_err calls_history(struct service *svc, const char *ref,
  * they disagree or an event does not decode.
  */
 enum htd_err calls_verify(struct service *svc, const char *ref,
-			  struct htd_error *err);
+                          struct htd_error *err);
 
 /* Verifies every call; *checked gets the number verified. Stops at the
  * first disagreement. */
 enum htd_err calls_verify_all(struct service *svc, long *checked,
-			      struct htd_error *err);
+                              struct htd_error *err);
 
 /*
  * Turns a call id as typed into its canonical form in `out`.
  * HTD_ERR_INVALID (field "id") when it is not a call id.
  */
 enum htd_err calls_ref_canonical(const char *ref, char out[CALL_REF_MAX],
-				 struct htd_error *err);
+                                 struct htd_error *err);
 
 #endif

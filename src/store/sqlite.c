@@ -102,10 +102,10 @@ int store_schema_latest(void)
 
 /* ---- statements ------------------------------------------------------- */
 
-#define CALL_COLUMNS                                                           \
-	"ref, status, category, channel, language, location_text, "           \
-	"callback_number, caller_name, opened_by, opened_at_ms, "             \
-	"updated_at_ms, closed_at_ms, disposition, close_summary, "           \
+#define CALL_COLUMNS                                                \
+	"ref, status, category, channel, language, location_text, " \
+	"callback_number, caller_name, opened_by, opened_at_ms, "   \
+	"updated_at_ms, closed_at_ms, disposition, close_summary, " \
 	"note_count, version, id"
 
 enum stmt_id {
@@ -131,56 +131,56 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_SEQ_NEXT] = "INSERT INTO call_sequences (year, last) VALUES (?1, 1) "
-			  "ON CONFLICT (year) DO UPDATE SET last = last + 1 "
-			  "RETURNING last",
+	[STMT_SEQ_NEXT] =
+	    "INSERT INTO call_sequences (year, last) VALUES (?1, 1) "
+	    "ON CONFLICT (year) DO UPDATE SET last = last + 1 "
+	    "RETURNING last",
 	[STMT_CALL_INSERT] =
-		"INSERT INTO calls (ref, year, seq, status, category, channel, "
-		"language, location_text, callback_number, caller_name, "
-		"opened_by, opened_at_ms, updated_at_ms, closed_at_ms, "
-		"disposition, close_summary, note_count, version) VALUES "
-		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-		"?15, ?16, ?17, ?18) RETURNING id",
+	    "INSERT INTO calls (ref, year, seq, status, category, channel, "
+	    "language, location_text, callback_number, caller_name, "
+	    "opened_by, opened_at_ms, updated_at_ms, closed_at_ms, "
+	    "disposition, close_summary, note_count, version) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	    "?15, ?16, ?17, ?18) RETURNING id",
 	[STMT_CALL_UPDATE] =
-		"UPDATE calls SET status = ?1, category = ?2, channel = ?3, "
-		"language = ?4, location_text = ?5, callback_number = ?6, "
-		"caller_name = ?7, updated_at_ms = ?8, closed_at_ms = ?9, "
-		"disposition = ?10, close_summary = ?11, note_count = ?12, "
-		"version = ?13 WHERE id = ?14 AND version = ?15",
+	    "UPDATE calls SET status = ?1, category = ?2, channel = ?3, "
+	    "language = ?4, location_text = ?5, callback_number = ?6, "
+	    "caller_name = ?7, updated_at_ms = ?8, closed_at_ms = ?9, "
+	    "disposition = ?10, close_summary = ?11, note_count = ?12, "
+	    "version = ?13 WHERE id = ?14 AND version = ?15",
 	/* Without status: setting it, even to the same value, makes SQLite
 	 * rewrite the calls_by_status index, one more page per commit. */
 	[STMT_CALL_UPDATE_KEEP_STATUS] =
-		"UPDATE calls SET category = ?2, channel = ?3, "
-		"language = ?4, location_text = ?5, callback_number = ?6, "
-		"caller_name = ?7, updated_at_ms = ?8, closed_at_ms = ?9, "
-		"disposition = ?10, close_summary = ?11, note_count = ?12, "
-		"version = ?13 WHERE id = ?14 AND version = ?15",
+	    "UPDATE calls SET category = ?2, channel = ?3, "
+	    "language = ?4, location_text = ?5, callback_number = ?6, "
+	    "caller_name = ?7, updated_at_ms = ?8, closed_at_ms = ?9, "
+	    "disposition = ?10, close_summary = ?11, note_count = ?12, "
+	    "version = ?13 WHERE id = ?14 AND version = ?15",
 	[STMT_CALL_VERSION] =
-		"SELECT id, version, status FROM calls WHERE ref = ?1",
+	    "SELECT id, version, status FROM calls WHERE ref = ?1",
 	[STMT_EVENT_INSERT] =
-		"INSERT INTO call_events (call_id, seq, type, at_ms, actor, "
-		"payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    "INSERT INTO call_events (call_id, seq, type, at_ms, actor, "
+	    "payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[STMT_ANSWER_UPSERT] =
-		"INSERT INTO call_answers (call_id, question, value, at_ms, ord) "
-		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (call_id, question) DO "
-		"UPDATE SET value = excluded.value, at_ms = excluded.at_ms, "
-		"ord = excluded.ord "
-		"WHERE value IS NOT excluded.value OR at_ms IS NOT "
-		"excluded.at_ms OR ord IS NOT excluded.ord",
+	    "INSERT INTO call_answers (call_id, question, value, at_ms, ord) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (call_id, question) DO "
+	    "UPDATE SET value = excluded.value, at_ms = excluded.at_ms, "
+	    "ord = excluded.ord "
+	    "WHERE value IS NOT excluded.value OR at_ms IS NOT "
+	    "excluded.at_ms OR ord IS NOT excluded.ord",
 	[STMT_CALL_GET] = "SELECT " CALL_COLUMNS " FROM calls WHERE ref = ?1",
 	[STMT_ANSWERS_GET] = "SELECT question, value, at_ms FROM call_answers "
-			     "WHERE call_id = ?1 ORDER BY ord",
+	                     "WHERE call_id = ?1 ORDER BY ord",
 	[STMT_EVENTS] = "SELECT id, seq, type, at_ms, actor, payload FROM "
-			"call_events WHERE call_id = ?1 ORDER BY seq",
+	                "call_events WHERE call_id = ?1 ORDER BY seq",
 	[STMT_CALLS_EACH] = "SELECT ref FROM calls ORDER BY id",
-	[STMT_CALL_LIST] =
-		"SELECT " CALL_COLUMNS " FROM calls WHERE "
-		"(?1 IS NULL OR status = ?1) AND "
-		"(?2 IS NULL OR category = ?2) AND "
-		"(?3 IS NULL OR opened_at_ms >= ?3) AND "
-		"(?4 IS NULL OR opened_at_ms < ?4) AND "
-		"(?5 IS NULL OR (opened_at_ms, id) < (?5, ?6)) "
-		"ORDER BY opened_at_ms DESC, id DESC LIMIT ?7",
+	[STMT_CALL_LIST] = "SELECT " CALL_COLUMNS " FROM calls WHERE "
+	                   "(?1 IS NULL OR status = ?1) AND "
+	                   "(?2 IS NULL OR category = ?2) AND "
+	                   "(?3 IS NULL OR opened_at_ms >= ?3) AND "
+	                   "(?4 IS NULL OR opened_at_ms < ?4) AND "
+	                   "(?5 IS NULL OR (opened_at_ms, id) < (?5, ?6)) "
+	                   "ORDER BY opened_at_ms DESC, id DESC LIMIT ?7",
 };
 
 struct sqlite_store {
@@ -213,25 +213,25 @@ static bool diagnose_unwritable(const char *path, char *out, size_t size)
 
 	struct statvfs vfs;
 	if (statvfs(dir, &vfs) != 0) {
-		str_format(out, size, "directory %s: %s", dir,
-			   strerror(errno));
+		str_format(out, size, "directory %s: %s", dir, strerror(errno));
 		return true;
 	}
 	if (vfs.f_flag & ST_RDONLY) {
 		str_format(out, size,
-			   "the directory %s is on a read-only file system",
-			   dir);
+		           "the directory %s is on a read-only file system",
+		           dir);
 		return true;
 	}
 	if (access(dir, W_OK) != 0) {
 		str_format(out, size,
-			   "the directory %s is read-only for this user (%s)",
-			   dir, strerror(errno));
+		           "the directory %s is read-only for this user (%s)",
+		           dir, strerror(errno));
 		return true;
 	}
 	if (access(path, F_OK) == 0 && access(path, R_OK | W_OK) != 0) {
-		str_format(out, size, "the file is read-only for this user (%s)",
-			   strerror(errno));
+		str_format(out, size,
+		           "the file is read-only for this user (%s)",
+		           strerror(errno));
 		return true;
 	}
 	return false;
@@ -241,8 +241,8 @@ static bool diagnose_unwritable(const char *path, char *out, size_t size)
  * Turns a SQLite result code into our error, naming the file and what we
  * were doing. The only place SQLite codes are interpreted.
  */
-static enum htd_err sq_error(struct sqlite_store *s, int rc,
-			     const char *doing, struct htd_error *err)
+static enum htd_err sq_error(struct sqlite_store *s, int rc, const char *doing,
+                             struct htd_error *err)
 {
 	const char *path = s->base.path;
 	int primary = rc & 0xff;
@@ -251,60 +251,60 @@ static enum htd_err sq_error(struct sqlite_store *s, int rc,
 
 	if (primary == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
 		return htd_error_set(err, HTD_ERR_FULL,
-				     "%s: the disk is full while %s; nothing "
-				     "of it was saved",
-				     path, doing);
+		                     "%s: the disk is full while %s; nothing "
+		                     "of it was saved",
+		                     path, doing);
 	switch (primary) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return htd_error_set(err, HTD_ERR_BUSY,
-				     "%s: the database is locked by another "
-				     "process (waited %d ms) while %s; try "
-				     "again",
-				     path, s->busy_timeout_ms, doing);
+		                     "%s: the database is locked by another "
+		                     "process (waited %d ms) while %s; try "
+		                     "again",
+		                     path, s->busy_timeout_ms, doing);
 	case SQLITE_NOTADB:
 		return htd_error_set(err, HTD_ERR_NOT_DATABASE,
-				     "%s: not an htdispatch database (not an "
-				     "SQLite file); it was left untouched",
-				     path);
+		                     "%s: not an htdispatch database (not an "
+		                     "SQLite file); it was left untouched",
+		                     path);
 	case SQLITE_CORRUPT:
 		return htd_error_set(err, HTD_ERR_CORRUPT,
-				     "%s: the database is corrupt (%s) while "
-				     "%s; restore the latest backup (see "
-				     "docs/operations.md)",
-				     path, detail, doing);
+		                     "%s: the database is corrupt (%s) while "
+		                     "%s; restore the latest backup (see "
+		                     "docs/operations.md)",
+		                     path, detail, doing);
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
 	case SQLITE_CANTOPEN: {
 		char why[1200];
 		if (diagnose_unwritable(path, why, sizeof(why)))
 			return htd_error_set(err, HTD_ERR_READONLY,
-					     "%s: cannot write while %s: %s "
-					     "(the database and its directory "
-					     "must be writable)",
-					     path, doing, why);
+			                     "%s: cannot write while %s: %s "
+			                     "(the database and its directory "
+			                     "must be writable)",
+			                     path, doing, why);
 		if (primary != SQLITE_CANTOPEN)
 			return htd_error_set(err, HTD_ERR_READONLY,
-					     "%s: cannot write while %s: %s",
-					     path, doing, detail);
+			                     "%s: cannot write while %s: %s",
+			                     path, doing, detail);
 		return htd_error_set(err, HTD_ERR_IO, "%s: cannot open: %s",
-				     path, sys ? strerror(sys) : detail);
+		                     path, sys ? strerror(sys) : detail);
 	}
 	case SQLITE_IOERR:
 		if (sys == EROFS || sys == EACCES || sys == EPERM)
 			return htd_error_set(err, HTD_ERR_READONLY,
-					     "%s: cannot write while %s: %s",
-					     path, doing, strerror(sys));
+			                     "%s: cannot write while %s: %s",
+			                     path, doing, strerror(sys));
 		return htd_error_set(err, HTD_ERR_IO,
-				     "%s: input/output error while %s: %s",
-				     path, doing, sys ? strerror(sys) : detail);
+		                     "%s: input/output error while %s: %s",
+		                     path, doing, sys ? strerror(sys) : detail);
 	case SQLITE_CONSTRAINT:
-		return htd_error_set(err, HTD_ERR_CONFLICT,
-				     "%s: %s while %s", path, detail, doing);
+		return htd_error_set(err, HTD_ERR_CONFLICT, "%s: %s while %s",
+		                     path, detail, doing);
 	default:
 		return htd_error_set(err, HTD_ERR_INTERNAL,
-				     "%s: database error while %s: %s", path,
-				     doing, detail);
+		                     "%s: database error while %s: %s", path,
+		                     doing, detail);
 	}
 }
 
@@ -359,7 +359,7 @@ static void tx_rollback(struct sqlite_store *s)
 
 /* Writes the answers of a projection (insert or change; never delete). */
 static int write_answers(struct sqlite_store *s, int64_t call_id,
-			 const struct call *c)
+                         const struct call *c)
 {
 	for (size_t i = 0; i < c->n_answers; i++) {
 		sqlite3_stmt *st = stmt_get(s, STMT_ANSWER_UPSERT);
@@ -376,7 +376,7 @@ static int write_answers(struct sqlite_store *s, int64_t call_id,
 }
 
 static int insert_event(struct sqlite_store *s, int64_t call_id,
-			const struct store_event *e)
+                        const struct store_event *e)
 {
 	sqlite3_stmt *st = stmt_get(s, STMT_EVENT_INSERT);
 	sqlite3_bind_int64(st, 1, call_id);
@@ -391,10 +391,10 @@ static int insert_event(struct sqlite_store *s, int64_t call_id,
 /* ---- operations ------------------------------------------------------- */
 
 static enum htd_err sq_call_create(struct store *base, int year,
-				   const struct call *c,
-				   const struct store_event *opened,
-				   char ref_out[CALL_REF_MAX],
-				   struct htd_error *err)
+                                   const struct call *c,
+                                   const struct store_event *opened,
+                                   char ref_out[CALL_REF_MAX],
+                                   struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	const char *doing = "opening a call";
@@ -414,8 +414,8 @@ static enum htd_err sq_call_create(struct store *base, int year,
 	if (!call_ref_format(year, seq, ref, sizeof(ref))) {
 		tx_rollback(s);
 		return htd_error_set(err, HTD_ERR_INTERNAL,
-				     "call number %lld of %d is out of range",
-				     (long long)seq, year);
+		                     "call number %lld of %d is out of range",
+		                     (long long)seq, year);
 	}
 
 	st = stmt_get(s, STMT_CALL_INSERT);
@@ -460,8 +460,8 @@ fail:
 
 /* Appends one item inside the open transaction. */
 static enum htd_err append_one(struct sqlite_store *s,
-			       const struct store_append *a,
-			       struct htd_error *err)
+                               const struct store_append *a,
+                               struct htd_error *err)
 {
 	const struct call *c = a->projection;
 	sqlite3_stmt *st = stmt_get(s, STMT_CALL_VERSION);
@@ -469,27 +469,27 @@ static enum htd_err append_one(struct sqlite_store *s,
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(st);
-		return htd_error_set(err, HTD_ERR_NOT_FOUND,
-				     "no call %s", a->call_ref);
+		return htd_error_set(err, HTD_ERR_NOT_FOUND, "no call %s",
+		                     a->call_ref);
 	}
 	if (rc != SQLITE_ROW)
 		return sq_error(s, rc, "recording an event", err);
 	int64_t call_id = sqlite3_column_int64(st, 0);
 	int64_t version = sqlite3_column_int64(st, 1);
 	bool same_status = str_eq((const char *)sqlite3_column_text(st, 2),
-				  call_status_name(c->status));
+	                          call_status_name(c->status));
 	sqlite3_reset(st);
 	if (version != a->expected_version ||
 	    a->event->seq != a->expected_version + 1 ||
 	    c->version != a->event->seq)
 		return htd_error_set(err, HTD_ERR_CONFLICT,
-				     "call %s changed meanwhile (version %lld, "
-				     "expected %lld)",
-				     a->call_ref, (long long)version,
-				     (long long)a->expected_version);
+		                     "call %s changed meanwhile (version %lld, "
+		                     "expected %lld)",
+		                     a->call_ref, (long long)version,
+		                     (long long)a->expected_version);
 
 	st = stmt_get(s, same_status ? STMT_CALL_UPDATE_KEEP_STATUS
-				     : STMT_CALL_UPDATE);
+	                             : STMT_CALL_UPDATE);
 	if (!same_status)
 		bind_text(st, 1, call_status_name(c->status));
 	bind_text(st, 2, call_category_name(c->category));
@@ -509,7 +509,7 @@ static enum htd_err append_one(struct sqlite_store *s,
 	rc = stmt_done(st);
 	if (rc == SQLITE_OK && sqlite3_changes(s->db) != 1)
 		return htd_error_set(err, HTD_ERR_CONFLICT,
-				     "call %s changed meanwhile", a->call_ref);
+		                     "call %s changed meanwhile", a->call_ref);
 	if (rc == SQLITE_OK)
 		rc = insert_event(s, call_id, a->event);
 	if (rc == SQLITE_OK)
@@ -520,8 +520,8 @@ static enum htd_err append_one(struct sqlite_store *s,
 }
 
 static enum htd_err sq_append(struct store *base,
-			      const struct store_append *items, size_t n,
-			      struct htd_error *err)
+                              const struct store_append *items, size_t n,
+                              struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	if (n == 0)
@@ -547,21 +547,21 @@ static char *column_dup(sqlite3_stmt *st, int i)
 
 /* Reads a row of CALL_COLUMNS into `c`; *call_id gets the row id. */
 static enum htd_err read_call_row(struct sqlite_store *s, sqlite3_stmt *st,
-				  struct call *c, int64_t *call_id,
-				  struct htd_error *err)
+                                  struct call *c, int64_t *call_id,
+                                  struct htd_error *err)
 {
 	const char *bad = NULL;
 	call_init(c);
 	str_copy(c->ref, sizeof(c->ref),
-		 (const char *)sqlite3_column_text(st, 0));
+	         (const char *)sqlite3_column_text(st, 0));
 	if (!call_status_parse((const char *)sqlite3_column_text(st, 1),
-			       &c->status))
+	                       &c->status))
 		bad = "status";
 	if (!call_category_parse((const char *)sqlite3_column_text(st, 2),
-				 &c->category))
+	                         &c->category))
 		bad = "category";
 	if (!call_channel_parse((const char *)sqlite3_column_text(st, 3),
-				&c->channel))
+	                        &c->channel))
 		bad = "channel";
 	c->language = column_dup(st, 4);
 	c->location_text = column_dup(st, 5);
@@ -583,17 +583,17 @@ static enum htd_err read_call_row(struct sqlite_store *s, sqlite3_stmt *st,
 	if (bad) {
 		call_free(c);
 		return htd_error_set(err, HTD_ERR_CORRUPT,
-				     "%s: call %s has an unknown %s; the "
-				     "database was changed outside htdispatch",
-				     s->base.path,
-				     (const char *)sqlite3_column_text(st, 0),
-				     bad);
+		                     "%s: call %s has an unknown %s; the "
+		                     "database was changed outside htdispatch",
+		                     s->base.path,
+		                     (const char *)sqlite3_column_text(st, 0),
+		                     bad);
 	}
 	return HTD_OK;
 }
 
 static enum htd_err sq_call_get(struct store *base, const char *ref,
-				struct call *out, struct htd_error *err)
+                                struct call *out, struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	int64_t call_id;
@@ -621,7 +621,7 @@ static enum htd_err sq_call_get(struct store *base, const char *ref,
 		if (out->n_answers == cap) {
 			cap = cap ? cap * 2 : 8;
 			out->answers =
-				xrealloc(out->answers, cap * sizeof(*out->answers));
+			    xrealloc(out->answers, cap * sizeof(*out->answers));
 		}
 		struct call_answer *a = &out->answers[out->n_answers++];
 		a->question = column_dup(st, 0);
@@ -637,15 +637,15 @@ static enum htd_err sq_call_get(struct store *base, const char *ref,
 }
 
 static enum htd_err sq_call_list(struct store *base,
-				 const struct call_filter *f,
-				 struct call_page *out, struct htd_error *err)
+                                 const struct call_filter *f,
+                                 struct call_page *out, struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	memset(out, 0, sizeof(*out));
 	size_t limit = f->limit ? f->limit : CALL_LIST_DEFAULT;
 	if (limit > CALL_LIST_MAX)
 		return htd_error_field(err, HTD_ERR_INVALID, "limit",
-				       "limit must be 1..%d", CALL_LIST_MAX);
+		                       "limit must be 1..%d", CALL_LIST_MAX);
 
 	int64_t after_opened = 0, after_id = 0;
 	if (f->after[0]) {
@@ -655,8 +655,8 @@ static enum htd_err sq_call_list(struct store *base,
 		if (rc == SQLITE_DONE) {
 			sqlite3_reset(st);
 			return htd_error_field(err, HTD_ERR_NOT_FOUND, "after",
-					       "paging cursor %s is not a call",
-					       f->after);
+			                       "paging cursor %s is not a call",
+			                       f->after);
 		}
 		if (rc != SQLITE_ROW) {
 			sqlite3_reset(st);
@@ -691,8 +691,8 @@ static enum htd_err sq_call_list(struct store *base,
 			break;
 		}
 		int64_t id;
-		enum htd_err e = read_call_row(s, st, &out->calls[out->n], &id,
-					       err);
+		enum htd_err e =
+		    read_call_row(s, st, &out->calls[out->n], &id, err);
 		if (e != HTD_OK) {
 			sqlite3_reset(st);
 			call_page_free(out);
@@ -709,8 +709,9 @@ static enum htd_err sq_call_list(struct store *base,
 }
 
 static enum htd_err sq_events_each(struct store *base, const char *ref,
-				   int (*fn)(void *, const struct store_event *),
-				   void *ctx, struct htd_error *err)
+                                   int (*fn)(void *,
+                                             const struct store_event *),
+                                   void *ctx, struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = stmt_get(s, STMT_CALL_VERSION);
@@ -720,7 +721,7 @@ static enum htd_err sq_events_each(struct store *base, const char *ref,
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
 			return htd_error_set(err, HTD_ERR_NOT_FOUND,
-					     "no call %s", ref);
+			                     "no call %s", ref);
 		return sq_error(s, rc, "reading a call's events", err);
 	}
 	int64_t call_id = sqlite3_column_int64(st, 0);
@@ -752,14 +753,14 @@ static enum htd_err sq_events_each(struct store *base, const char *ref,
 }
 
 static enum htd_err sq_calls_each(struct store *base,
-				  int (*fn)(void *, const char *), void *ctx,
-				  struct htd_error *err)
+                                  int (*fn)(void *, const char *), void *ctx,
+                                  struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	/* A separate statement, so the callback may read calls and events. */
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, stmt_sql[STMT_CALLS_EACH], -1, &st,
-				    NULL);
+	int rc =
+	    sqlite3_prepare_v2(s->db, stmt_sql[STMT_CALLS_EACH], -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "listing calls", err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -775,12 +776,12 @@ static enum htd_err sq_calls_each(struct store *base,
 }
 
 static enum htd_err sq_integrity_check(struct store *base,
-				       struct htd_error *err)
+                                       struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
-				    NULL);
+	int rc =
+	    sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "checking integrity", err);
 	enum htd_err e = HTD_OK;
@@ -789,8 +790,8 @@ static enum htd_err sq_integrity_check(struct store *base,
 		const char *r = (const char *)sqlite3_column_text(st, 0);
 		if (!str_eq(r, "ok"))
 			e = htd_error_set(err, HTD_ERR_CORRUPT,
-					  "%s: integrity check failed: %s",
-					  s->base.path, r ? r : "");
+			                  "%s: integrity check failed: %s",
+			                  s->base.path, r ? r : "");
 	} else {
 		e = sq_error(s, rc, "checking integrity", err);
 	}
@@ -799,15 +800,15 @@ static enum htd_err sq_integrity_check(struct store *base,
 		return e;
 
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st,
-				NULL);
+	                        NULL);
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "checking integrity", err);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		e = htd_error_set(err, HTD_ERR_CORRUPT,
-				  "%s: a row of %s refers to a missing row",
-				  s->base.path,
-				  (const char *)sqlite3_column_text(st, 0));
+		                  "%s: a row of %s refers to a missing row",
+		                  s->base.path,
+		                  (const char *)sqlite3_column_text(st, 0));
 	else if (rc != SQLITE_DONE)
 		e = sq_error(s, rc, "checking integrity", err);
 	sqlite3_finalize(st);
@@ -820,7 +821,7 @@ static int sq_schema_version(struct store *base)
 	sqlite3_stmt *st = NULL;
 	int v = -1;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
-		    SQLITE_OK &&
+	        SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -869,14 +870,14 @@ static int query_int(struct sqlite_store *s, const char *sql, int64_t *out)
 }
 
 static enum htd_err migrate(struct sqlite_store *s, int from,
-			    struct htd_error *err)
+                            struct htd_error *err)
 {
 	for (int i = 0; i < MIGRATION_COUNT; i++) {
 		const struct migration *m = &migrations[i];
 		if (m->version <= from)
 			continue;
-		int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
-				      NULL);
+		int rc =
+		    sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return sq_error(s, rc, "upgrading the schema", err);
 		/* Another process may have migrated while we waited. */
@@ -888,9 +889,9 @@ static enum htd_err migrate(struct sqlite_store *s, int from,
 		}
 		char pragma[96];
 		str_format(pragma, sizeof(pragma),
-			   "PRAGMA user_version = %d; PRAGMA application_id = "
-			   "%d;",
-			   m->version, SQLITE_STORE_APPLICATION_ID);
+		           "PRAGMA user_version = %d; PRAGMA application_id = "
+		           "%d;",
+		           m->version, SQLITE_STORE_APPLICATION_ID);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(s->db, m->sql, NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
@@ -898,16 +899,16 @@ static enum htd_err migrate(struct sqlite_store *s, int from,
 		if (rc == SQLITE_OK) {
 			sqlite3_stmt *st = NULL;
 			rc = sqlite3_prepare_v2(
-				s->db,
-				"INSERT INTO schema_migrations (version, name, "
-				"applied_at_ms) VALUES (?1, ?2, "
-				"CAST((julianday('now') - 2440587.5) * "
-				"86400000 AS INTEGER))",
-				-1, &st, NULL);
+			    s->db,
+			    "INSERT INTO schema_migrations (version, name, "
+			    "applied_at_ms) VALUES (?1, ?2, "
+			    "CAST((julianday('now') - 2440587.5) * "
+			    "86400000 AS INTEGER))",
+			    -1, &st, NULL);
 			if (rc == SQLITE_OK) {
 				sqlite3_bind_int(st, 1, m->version);
 				sqlite3_bind_text(st, 2, m->name, -1,
-						  SQLITE_STATIC);
+				                  SQLITE_STATIC);
 				rc = stmt_done(st);
 			}
 			sqlite3_finalize(st);
@@ -916,23 +917,23 @@ static enum htd_err migrate(struct sqlite_store *s, int from,
 			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
 			enum htd_err e =
-				sq_error(s, rc, "upgrading the schema", err);
+			    sq_error(s, rc, "upgrading the schema", err);
 			if (!sqlite3_get_autocommit(s->db))
 				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL,
-					     NULL);
+				             NULL);
 			return e;
 		}
 		char v[16];
 		str_format(v, sizeof(v), "%d", m->version);
 		log_event(LOG_INFO, "schema_migrated", "db", s->base.path,
-			  "version", v, "name", m->name, NULL);
+		          "version", v, "name", m->name, NULL);
 	}
 	return HTD_OK;
 }
 
 /* Checks what kind of file we opened before writing anything to it. */
 static enum htd_err check_file(struct sqlite_store *s, bool create,
-			       int *version, struct htd_error *err)
+                               int *version, struct htd_error *err)
 {
 	int64_t tables = 0, app_id = 0, user_version = 0;
 	int rc = query_int(s, "SELECT count(*) FROM sqlite_schema", &tables);
@@ -946,33 +947,34 @@ static enum htd_err check_file(struct sqlite_store *s, bool create,
 	if (tables == 0 && app_id == 0 && user_version == 0) {
 		if (!create)
 			return htd_error_set(err, HTD_ERR_NO_DATABASE,
-					     "%s is empty, not an htdispatch "
-					     "database; run 'htdispatch init "
-					     "--db %s'",
-					     s->base.path, s->base.path);
+			                     "%s is empty, not an htdispatch "
+			                     "database; run 'htdispatch init "
+			                     "--db %s'",
+			                     s->base.path, s->base.path);
 		*version = 0;
 		return HTD_OK;
 	}
 	if (app_id != SQLITE_STORE_APPLICATION_ID)
 		return htd_error_set(err, HTD_ERR_NOT_DATABASE,
-				     "%s is an SQLite database of another "
-				     "program (application_id 0x%08llx), not "
-				     "htdispatch's; it was left untouched",
-				     s->base.path, (unsigned long long)app_id);
+		                     "%s is an SQLite database of another "
+		                     "program (application_id 0x%08llx), not "
+		                     "htdispatch's; it was left untouched",
+		                     s->base.path, (unsigned long long)app_id);
 	if (user_version > store_schema_latest())
-		return htd_error_set(err, HTD_ERR_SCHEMA_NEWER,
-				     "%s has schema version %lld, from a newer "
-				     "htdispatch; this one knows versions up to "
-				     "%d. Run the newer htdispatch (the file "
-				     "was left untouched)",
-				     s->base.path, (long long)user_version,
-				     store_schema_latest());
+		return htd_error_set(
+		    err, HTD_ERR_SCHEMA_NEWER,
+		    "%s has schema version %lld, from a newer "
+		    "htdispatch; this one knows versions up to "
+		    "%d. Run the newer htdispatch (the file "
+		    "was left untouched)",
+		    s->base.path, (long long)user_version,
+		    store_schema_latest());
 	*version = (int)user_version;
 	return HTD_OK;
 }
 
 enum htd_err sqlite_store_open(const struct store_options *opts,
-			       struct store **out, struct htd_error *err)
+                               struct store **out, struct htd_error *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof(*s));
 	enum htd_err e = HTD_OK;
@@ -982,34 +984,34 @@ enum htd_err sqlite_store_open(const struct store_options *opts,
 	s->base.ops = &sqlite_ops;
 	if (!str_copy(s->base.path, sizeof(s->base.path), opts->path)) {
 		e = htd_error_field(err, HTD_ERR_INVALID, "db",
-				    "database path is too long");
+		                    "database path is too long");
 		goto fail;
 	}
 	s->busy_timeout_ms = opts->busy_timeout_ms > 0
-				     ? opts->busy_timeout_ms
-				     : STORE_BUSY_TIMEOUT_DEFAULT;
+	                         ? opts->busy_timeout_ms
+	                         : STORE_BUSY_TIMEOUT_DEFAULT;
 
 	if (stat(opts->path, &sb) != 0) {
 		if (errno != ENOENT) {
 			e = htd_error_set(err, HTD_ERR_IO, "%s: %s", opts->path,
-					  strerror(errno));
+			                  strerror(errno));
 			goto fail;
 		}
 		if (!opts->create) {
 			e = htd_error_set(err, HTD_ERR_NO_DATABASE,
-					  "no database at %s; run 'htdispatch "
-					  "init' (or pass --db PATH)",
-					  opts->path);
+			                  "no database at %s; run 'htdispatch "
+			                  "init' (or pass --db PATH)",
+			                  opts->path);
 			goto fail;
 		}
 	} else if (!S_ISREG(sb.st_mode)) {
 		e = htd_error_set(err, HTD_ERR_NOT_DATABASE,
-				  "%s is not a regular file", opts->path);
+		                  "%s is not a regular file", opts->path);
 		goto fail;
 	}
 
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-		    (opts->create ? SQLITE_OPEN_CREATE : 0);
+	            (opts->create ? SQLITE_OPEN_CREATE : 0);
 	rc = sqlite3_open_v2(opts->path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		e = sq_error(s, rc, "opening the database", err);
@@ -1025,21 +1027,21 @@ enum htd_err sqlite_store_open(const struct store_options *opts,
 	/* WAL + synchronous=FULL: a commit is durable when it returns. */
 	sqlite3_stmt *st = NULL;
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
-				NULL);
+	                        NULL);
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			const char *mode =
-				(const char *)sqlite3_column_text(st, 0);
+			    (const char *)sqlite3_column_text(st, 0);
 			rc = str_eq(mode, "wal") ? SQLITE_OK : SQLITE_CANTOPEN;
 		}
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db,
-				  "PRAGMA synchronous = FULL; "
-				  "PRAGMA foreign_keys = ON;",
-				  NULL, NULL, NULL);
+		                  "PRAGMA synchronous = FULL; "
+		                  "PRAGMA foreign_keys = ON;",
+		                  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		e = sq_error(s, rc, "setting up the database", err);
 		goto fail;
@@ -1053,8 +1055,8 @@ enum htd_err sqlite_store_open(const struct store_options *opts,
 
 	for (int i = 0; i < STMT__COUNT; i++) {
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
-					NULL);
+		                        SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+		                        NULL);
 		if (rc != SQLITE_OK) {
 			e = sq_error(s, rc, "preparing statements", err);
 			goto fail;

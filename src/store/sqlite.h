@@ -8,7 +8,7 @@
 
 /* Opens a SQLite store; see store_open() for the contract. */
 enum htd_err sqlite_store_open(const struct store_options *opts,
-			       struct store **out, struct htd_error *err);
+                               struct store **out, struct htd_error *err);
 
 /* The application_id written into every htdispatch database ("HTDP"). */
 #define SQLITE_STORE_APPLICATION_ID 0x48544450

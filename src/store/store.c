@@ -9,12 +9,12 @@
 #include "store/sqlite.h"
 
 enum htd_err store_open(const struct store_options *opts, struct store **out,
-			struct htd_error *err)
+                        struct htd_error *err)
 {
 	*out = NULL;
 	if (!opts || !opts->path || !opts->path[0])
 		return htd_error_field(err, HTD_ERR_USAGE, "db",
-				       "no database path given");
+		                       "no database path given");
 	return sqlite_store_open(opts, out, err);
 }
 
@@ -25,43 +25,43 @@ void store_close(struct store *s)
 }
 
 enum htd_err store_call_create(struct store *s, int year,
-			       const struct call *projection,
-			       const struct store_event *opened,
-			       char ref_out[CALL_REF_MAX],
-			       struct htd_error *err)
+                               const struct call *projection,
+                               const struct store_event *opened,
+                               char ref_out[CALL_REF_MAX],
+                               struct htd_error *err)
 {
 	return s->ops->call_create(s, year, projection, opened, ref_out, err);
 }
 
 enum htd_err store_append(struct store *s, const struct store_append *items,
-			  size_t n, struct htd_error *err)
+                          size_t n, struct htd_error *err)
 {
 	return s->ops->append(s, items, n, err);
 }
 
-enum htd_err store_call_get(struct store *s, const char *ref,
-			    struct call *out, struct htd_error *err)
+enum htd_err store_call_get(struct store *s, const char *ref, struct call *out,
+                            struct htd_error *err)
 {
 	return s->ops->call_get(s, ref, out, err);
 }
 
 enum htd_err store_call_list(struct store *s, const struct call_filter *filter,
-			     struct call_page *out, struct htd_error *err)
+                             struct call_page *out, struct htd_error *err)
 {
 	return s->ops->call_list(s, filter, out, err);
 }
 
 enum htd_err store_events_each(struct store *s, const char *ref,
-			       int (*fn)(void *ctx,
-					 const struct store_event *e),
-			       void *ctx, struct htd_error *err)
+                               int (*fn)(void *ctx,
+                                         const struct store_event *e),
+                               void *ctx, struct htd_error *err)
 {
 	return s->ops->events_each(s, ref, fn, ctx, err);
 }
 
 enum htd_err store_calls_each(struct store *s,
-			      int (*fn)(void *ctx, const char *ref), void *ctx,
-			      struct htd_error *err)
+                              int (*fn)(void *ctx, const char *ref), void *ctx,
+                              struct htd_error *err)
 {
 	return s->ops->calls_each(s, fn, ctx, err);
 }

@@ -28,8 +28,8 @@ struct store;
 struct store_event {
 	int64_t id;                  /* global order; set by the store */
 	char call_ref[CALL_REF_MAX]; /* set by the store on read */
-	int64_t seq;                 /* 1-based position in the call's history */
-	const char *type;            /* call_event_type_name() */
+	int64_t seq;      /* 1-based position in the call's history */
+	const char *type; /* call_event_type_name() */
 	int64_t at_ms;
 	const char *actor;
 	const char *payload; /* JSON text */
@@ -81,24 +81,25 @@ struct store_ops {
 	const char *name;
 	void (*close)(struct store *s);
 	enum htd_err (*call_create)(struct store *s, int year,
-				    const struct call *projection,
-				    const struct store_event *opened,
-				    char ref_out[CALL_REF_MAX],
-				    struct htd_error *err);
-	enum htd_err (*append)(struct store *s, const struct store_append *items,
-			       size_t n, struct htd_error *err);
+	                            const struct call *projection,
+	                            const struct store_event *opened,
+	                            char ref_out[CALL_REF_MAX],
+	                            struct htd_error *err);
+	enum htd_err (*append)(struct store *s,
+	                       const struct store_append *items, size_t n,
+	                       struct htd_error *err);
 	enum htd_err (*call_get)(struct store *s, const char *ref,
-				 struct call *out, struct htd_error *err);
+	                         struct call *out, struct htd_error *err);
 	enum htd_err (*call_list)(struct store *s,
-				  const struct call_filter *filter,
-				  struct call_page *out, struct htd_error *err);
+	                          const struct call_filter *filter,
+	                          struct call_page *out, struct htd_error *err);
 	enum htd_err (*events_each)(struct store *s, const char *ref,
-				    int (*fn)(void *ctx,
-					      const struct store_event *e),
-				    void *ctx, struct htd_error *err);
+	                            int (*fn)(void *ctx,
+	                                      const struct store_event *e),
+	                            void *ctx, struct htd_error *err);
 	enum htd_err (*calls_each)(struct store *s,
-				   int (*fn)(void *ctx, const char *ref),
-				   void *ctx, struct htd_error *err);
+	                           int (*fn)(void *ctx, const char *ref),
+	                           void *ctx, struct htd_error *err);
 	enum htd_err (*integrity_check)(struct store *s, struct htd_error *err);
 	int (*schema_version)(struct store *s);
 };
@@ -121,7 +122,7 @@ int store_schema_latest(void);
  * On success *out is owned by the caller: close with store_close().
  */
 enum htd_err store_open(const struct store_options *opts, struct store **out,
-			struct htd_error *err);
+                        struct htd_error *err);
 
 /* Closes the store; accepts NULL. */
 void store_close(struct store *s);
@@ -133,35 +134,35 @@ void store_close(struct store *s);
  * transaction. Durable when it returns HTD_OK.
  */
 enum htd_err store_call_create(struct store *s, int year,
-			       const struct call *projection,
-			       const struct store_event *opened,
-			       char ref_out[CALL_REF_MAX],
-			       struct htd_error *err);
+                               const struct call *projection,
+                               const struct store_event *opened,
+                               char ref_out[CALL_REF_MAX],
+                               struct htd_error *err);
 
 /* Appends `n` events (each with its projection) in one transaction: all are
  * durable when it returns HTD_OK; none is written otherwise. */
 enum htd_err store_append(struct store *s, const struct store_append *items,
-			  size_t n, struct htd_error *err);
+                          size_t n, struct htd_error *err);
 
 /* Reads a call's projection into `out` (initialised; freed first). */
-enum htd_err store_call_get(struct store *s, const char *ref,
-			    struct call *out, struct htd_error *err);
+enum htd_err store_call_get(struct store *s, const char *ref, struct call *out,
+                            struct htd_error *err);
 
 /* Lists calls, newest first. Free the page with call_page_free(). */
 enum htd_err store_call_list(struct store *s, const struct call_filter *filter,
-			     struct call_page *out, struct htd_error *err);
+                             struct call_page *out, struct htd_error *err);
 
 /* Calls `fn` for each event of the call in order; a non-zero return from
  * `fn` stops the walk (the function then returns HTD_OK). */
 enum htd_err store_events_each(struct store *s, const char *ref,
-			       int (*fn)(void *ctx,
-					 const struct store_event *e),
-			       void *ctx, struct htd_error *err);
+                               int (*fn)(void *ctx,
+                                         const struct store_event *e),
+                               void *ctx, struct htd_error *err);
 
 /* Calls `fn` for every call reference, oldest first. */
 enum htd_err store_calls_each(struct store *s,
-			      int (*fn)(void *ctx, const char *ref), void *ctx,
-			      struct htd_error *err);
+                              int (*fn)(void *ctx, const char *ref), void *ctx,
+                              struct htd_error *err);
 
 /* Checks the database's own structures (not the projections). */
 enum htd_err store_integrity_check(struct store *s, struct htd_error *err);

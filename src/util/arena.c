@@ -33,7 +33,8 @@ void *arena_alloc(struct arena *a, size_t size)
 	size_t rounded = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
 	struct arena_block *b = a->head;
 	if (!b || b->size - b->off < rounded) {
-		size_t bsize = rounded > a->block_size ? rounded : a->block_size;
+		size_t bsize =
+		    rounded > a->block_size ? rounded : a->block_size;
 		b = xmalloc(sizeof(*b) + bsize);
 		b->size = bsize;
 		b->off = 0;

@@ -38,7 +38,7 @@ enum htd_err buf_puts(struct buf *b, const char *s);
 
 /* Appends formatted text. HTD_ERR_TOO_LARGE (buffer unchanged) past the cap. */
 enum htd_err buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Returns the contents as a C string ("" when empty); borrowed. */
 const char *buf_str(const struct buf *b);

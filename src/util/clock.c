@@ -61,8 +61,8 @@ bool time_format_utc(int64_t ms, char *out, size_t size)
 	if (!gmtime_r(&secs, &tm))
 		return false;
 	int n = snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+	                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	                 tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 	return n > 0 && (size_t)n < size;
 }
 
@@ -75,8 +75,8 @@ bool time_format_local(int64_t ms, char *out, size_t size)
 	if (!localtime_r(&secs, &tm))
 		return false;
 	int n = snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	                 tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return n > 0 && (size_t)n < size;
 }
 
@@ -114,7 +114,7 @@ static bool is_leap(int y)
 static int days_in_month(int y, int m)
 {
 	static const int days[] = { 31, 28, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31 };
+		                    31, 31, 30, 31, 30, 31 };
 	return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
@@ -130,7 +130,7 @@ static int64_t days_from_civil(int y, int m, int d)
 }
 
 enum htd_err time_parse(const char *s, const char *what, int64_t *ms_out,
-			struct htd_error *err)
+                        struct htd_error *err)
 {
 	const char *p = s;
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
@@ -142,13 +142,11 @@ enum htd_err time_parse(const char *s, const char *what, int64_t *ms_out,
 	if (!s || strlen(s) > 40)
 		goto bad;
 	if (!read_digits(&p, 4, &y) || *p++ != '-' ||
-	    !read_digits(&p, 2, &mo) || *p++ != '-' ||
-	    !read_digits(&p, 2, &d))
+	    !read_digits(&p, 2, &mo) || *p++ != '-' || !read_digits(&p, 2, &d))
 		goto bad;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo))
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
 		return htd_error_field(err, HTD_ERR_INVALID, what,
-				       "%s: '%s' is not a real date", what, s);
+		                       "%s: '%s' is not a real date", what, s);
 	if (*p == 'T' || *p == 't' || *p == ' ') {
 		p++;
 		has_time = true;
@@ -176,9 +174,9 @@ enum htd_err time_parse(const char *s, const char *what, int64_t *ms_out,
 		}
 		if (h > 23 || mi > 59 || sec > 59)
 			return htd_error_field(err, HTD_ERR_INVALID, what,
-					       "%s: '%s' is not a real time "
-					       "of day",
-					       what, s);
+			                       "%s: '%s' is not a real time "
+			                       "of day",
+			                       what, s);
 		if (*p == 'Z' || *p == 'z') {
 			p++;
 			has_zone = true;
@@ -217,16 +215,16 @@ enum htd_err time_parse(const char *s, const char *what, int64_t *ms_out,
 	(void)has_time;
 	if (secs < 0)
 		return htd_error_field(err, HTD_ERR_INVALID, what,
-				       "%s: '%s' is before 1970", what, s);
+		                       "%s: '%s' is before 1970", what, s);
 	if (secs * 1000 + frac > TIME_MAX_MS)
 		return htd_error_field(err, HTD_ERR_INVALID, what,
-				       "%s: '%s' is after the year 9999", what,
-				       s);
+		                       "%s: '%s' is after the year 9999", what,
+		                       s);
 	*ms_out = secs * 1000 + frac;
 	return HTD_OK;
 bad:
 	return htd_error_field(err, HTD_ERR_INVALID, what,
-			       "%s: '%s' is not a date or time; use "
-			       "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]",
-			       what, s ? s : "");
+	                       "%s: '%s' is not a date or time; use "
+	                       "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]",
+	                       what, s ? s : "");
 }

@@ -52,6 +52,6 @@ int time_local_year(int64_t ms);
  * wrong. `what` names the value in the message (e.g. "--since").
  */
 enum htd_err time_parse(const char *s, const char *what, int64_t *ms_out,
-			struct htd_error *err);
+                        struct htd_error *err);
 
 #endif

@@ -44,8 +44,8 @@ void htd_error_clear(struct htd_error *e)
 	e->code = HTD_OK;
 }
 
-static void error_vset(struct htd_error *e, enum htd_err code,
-		       const char *fmt, va_list ap)
+static void error_vset(struct htd_error *e, enum htd_err code, const char *fmt,
+                       va_list ap)
 {
 	e->code = code;
 	if (fmt)
@@ -55,7 +55,7 @@ static void error_vset(struct htd_error *e, enum htd_err code,
 }
 
 enum htd_err htd_error_set(struct htd_error *e, enum htd_err code,
-			   const char *fmt, ...)
+                           const char *fmt, ...)
 {
 	va_list ap;
 
@@ -69,7 +69,7 @@ enum htd_err htd_error_set(struct htd_error *e, enum htd_err code,
 }
 
 enum htd_err htd_error_field(struct htd_error *e, enum htd_err code,
-			     const char *field, const char *fmt, ...)
+                             const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,8 +85,8 @@ enum htd_err htd_error_field(struct htd_error *e, enum htd_err code,
 }
 
 enum htd_err htd_error_at(struct htd_error *e, enum htd_err code,
-			  const char *file, int line, int column,
-			  const char *fmt, ...)
+                          const char *file, int line, int column,
+                          const char *fmt, ...)
 {
 	va_list ap;
 
@@ -103,8 +103,7 @@ enum htd_err htd_error_at(struct htd_error *e, enum htd_err code,
 	return code;
 }
 
-const char *htd_error_format(const struct htd_error *e, char *out,
-			     size_t size)
+const char *htd_error_format(const struct htd_error *e, char *out, size_t size)
 {
 	if (!out || size == 0)
 		return out;
@@ -114,8 +113,8 @@ const char *htd_error_format(const struct htd_error *e, char *out,
 	}
 	const char *msg = e->message[0] ? e->message : htd_err_message(e->code);
 	if (e->file[0] && e->line > 0 && e->column > 0)
-		snprintf(out, size, "%s:%d:%d: %s", e->file, e->line,
-			 e->column, msg);
+		snprintf(out, size, "%s:%d:%d: %s", e->file, e->line, e->column,
+		         msg);
 	else if (e->file[0] && e->line > 0)
 		snprintf(out, size, "%s:%d: %s", e->file, e->line, msg);
 	else if (e->file[0])

@@ -13,30 +13,33 @@
 #include <stddef.h>
 
 /* X(CODE, name, default message) */
-#define HTD_ERRORS(X)                                                          \
-	X(OK, "ok", "success")                                                 \
-	X(INVALID, "invalid", "invalid value")                                 \
-	X(USAGE, "usage", "usage error")                                       \
-	X(NOT_FOUND, "not_found", "not found")                                 \
-	X(CONFLICT, "conflict", "conflicts with the current state")           \
-	X(TOO_LARGE, "too_large", "larger than the limit")                     \
-	X(PARSE, "parse", "could not parse")                                   \
-	X(IO, "io", "input/output error")                                      \
-	X(FULL, "disk_full", "the disk is full")                               \
-	X(READONLY, "read_only", "cannot write: read-only or no permission")   \
-	X(BUSY, "busy", "the database is locked by another process")           \
-	X(NOT_DATABASE, "not_database", "not an htdispatch database")          \
-	X(CORRUPT, "corrupt", "the database is corrupt")                       \
-	X(SCHEMA_NEWER, "schema_newer",                                        \
-	  "the database is from a newer htdispatch")                           \
-	X(NO_DATABASE, "no_database", "no database: run 'htdispatch init'")    \
+#define HTD_ERRORS(X)                                                        \
+	X(OK, "ok", "success")                                               \
+	X(INVALID, "invalid", "invalid value")                               \
+	X(USAGE, "usage", "usage error")                                     \
+	X(NOT_FOUND, "not_found", "not found")                               \
+	X(CONFLICT, "conflict", "conflicts with the current state")          \
+	X(TOO_LARGE, "too_large", "larger than the limit")                   \
+	X(PARSE, "parse", "could not parse")                                 \
+	X(IO, "io", "input/output error")                                    \
+	X(FULL, "disk_full", "the disk is full")                             \
+	X(READONLY, "read_only", "cannot write: read-only or no permission") \
+	X(BUSY, "busy", "the database is locked by another process")         \
+	X(NOT_DATABASE, "not_database", "not an htdispatch database")        \
+	X(CORRUPT, "corrupt", "the database is corrupt")                     \
+	X(SCHEMA_NEWER, "schema_newer",                                      \
+	  "the database is from a newer htdispatch")                         \
+	X(NO_DATABASE, "no_database", "no database: run 'htdispatch init'")  \
 	X(INTERNAL, "internal", "internal error")
 
 enum htd_err {
+/* An X-macro expansion is a list: */
+/* clang-format off */
 #define HTD_ERR_ENUM(code, name, msg) HTD_ERR_##code,
 	HTD_ERRORS(HTD_ERR_ENUM)
 #undef HTD_ERR_ENUM
 	HTD_ERR__COUNT
+	/* clang-format on */
 };
 
 #define HTD_OK HTD_ERR_OK
@@ -74,25 +77,24 @@ void htd_error_clear(struct htd_error *e);
  * reads naturally. A message that does not fit is truncated.
  */
 enum htd_err htd_error_set(struct htd_error *e, enum htd_err code,
-			   const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+                           const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* As htd_error_set(), also naming the input field at fault. */
 enum htd_err htd_error_field(struct htd_error *e, enum htd_err code,
-			     const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+                             const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* As htd_error_set(), for a position in a data file. */
 enum htd_err htd_error_at(struct htd_error *e, enum htd_err code,
-			  const char *file, int line, int column,
-			  const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+                          const char *file, int line, int column,
+                          const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /*
  * Writes "file:line:column: message" (or just the message when no file is
  * set) into `out`, truncating to `size`. Returns `out`.
  */
-const char *htd_error_format(const struct htd_error *e, char *out,
-			     size_t size);
+const char *htd_error_format(const struct htd_error *e, char *out, size_t size);
 
 #endif

@@ -14,7 +14,7 @@ static enum log_level log_min = LOG_INFO;
 static FILE *log_stream;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error",
-					   "off" };
+	                                   "off" };
 
 void log_set_level(enum log_level level)
 {
@@ -88,7 +88,7 @@ static void append_value(struct buf *b, const char *v)
 				(void)buf_printf(b, "\\x%02x", *p);
 			} else if (is_c1(p)) {
 				(void)buf_printf(b, "\\x%02x\\x%02x", p[0],
-						 p[1]);
+				                 p[1]);
 				p++;
 				n++;
 			} else {

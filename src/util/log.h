@@ -1,7 +1,8 @@
 /*
  * log.h - structured logging: one line per event, key=value, to stderr.
  *
- *   ts=2026-11-29T08:54:19.123Z level=info event=call_opened call=HT-2026-000001
+ *   ts=2026-11-29T08:54:19.123Z level=info event=call_opened
+ * call=HT-2026-000001
  *
  * Values are quoted when they hold spaces, quotes or '='; control characters
  * are escaped, so a value can never forge a second line. Callers never pass
@@ -34,6 +35,6 @@ bool log_enabled(enum log_level level);
  *   log_event(LOG_INFO, "call_opened", "call", ref, "channel", "voice", NULL);
  */
 void log_event(enum log_level level, const char *event, ...)
-	__attribute__((sentinel));
+    __attribute__((sentinel));
 
 #endif

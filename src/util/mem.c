@@ -11,9 +11,9 @@
 void mem_oom(size_t size)
 {
 	char msg[96];
-	int n = snprintf(msg, sizeof(msg),
-			 "htdispatch: out of memory (%zu bytes); aborting\n",
-			 size);
+	int n =
+	    snprintf(msg, sizeof(msg),
+	             "htdispatch: out of memory (%zu bytes); aborting\n", size);
 	/* write(2), not stdio: stdio may itself need memory. */
 	if (n > 0) {
 		ssize_t w = write(STDERR_FILENO, msg, (size_t)n);

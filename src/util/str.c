@@ -98,7 +98,7 @@ bool str_utf8_valid(const char *s, size_t len)
 	while (i < len) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t n =
-			utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		    utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
 		if (n <= 0 || cp < 0)
 			return false;
 		i += (size_t)n;

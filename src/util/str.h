@@ -18,7 +18,7 @@ bool str_copy(char *dst, size_t size, const char *src);
 
 /* snprintf that returns true only when the whole result fit. */
 bool str_format(char *dst, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Returns true when both are NULL or both are equal strings. */
 bool str_eq(const char *a, const char *b);

@@ -12,4 +12,6 @@ for f in strcpy sprintf atoi strtok; do has "$OUT" "$f(" "reports $f"; done
 is "$(grep -c 'strcpy(' <<<"$OUT")" "1" "honours 'checksrc: allow'"
 OUT=$("$S" "$F/noheader.c" 2>&1); RC=$?
 rc_is 1 "a file without a header comment fails"
+OUT=$("$S" "$F/unformatted.c" 2>&1); RC=$?
+rc_is 1 "a file not laid out by clang-format fails"; has "$OUT" "not formatted" "says so"
 done_testing

@@ -70,24 +70,23 @@ static void writer(int fd, unsigned seed)
 			struct call_open_request req = { .location = "farm" };
 			rc = calls_open(&svc, "crash", &req, &c, &err);
 		} else if (i % 5 == 3) {
-			rc = calls_record_answer(&svc, "crash", c.ref,
-						 "free_to_leave",
-						 i % 2 ? "no" : "yes", &c,
-						 &err);
+			rc = calls_record_answer(
+			    &svc, "crash", c.ref, "free_to_leave",
+			    i % 2 ? "no" : "yes", &c, &err);
 		} else {
 			snprintf(note, sizeof(note),
-				 "note %ld: workers locked in at night, boss "
-				 "holds passports; %d",
-				 i, rand());
+			         "note %ld: workers locked in at night, boss "
+			         "holds passports; %d",
+			         i, rand());
 			rc = calls_add_note(&svc, "crash", c.ref, note, &c,
-					    &err);
+			                    &err);
 		}
 		if (rc != HTD_OK) {
 			fprintf(stderr, "writer: %s\n", err.message);
 			_exit(3);
 		}
 		int n = snprintf(line, sizeof(line), "%s %lld\n", c.ref,
-				 (long long)c.version);
+		                 (long long)c.version);
 		if (write(fd, line, (size_t)n) != n)
 			_exit(4);
 	}
@@ -121,7 +120,7 @@ Test(durability, sigkill_mid_stream_loses_nothing_acknowledged)
 		int status;
 		waitpid(pid, &status, 0);
 		cr_assert(WIFSIGNALED(status),
-			  "writer ended on its own (status %d)", status);
+		          "writer ended on its own (status %d)", status);
 
 		FILE *f = fdopen(p[0], "r");
 		char line[128];
@@ -140,8 +139,9 @@ Test(durability, sigkill_mid_stream_loses_nothing_acknowledged)
 		}
 		fclose(f);
 	}
-	cr_assert_gt(n_acks, (size_t)rounds, "writers acknowledged too little "
-					     "to test anything");
+	cr_assert_gt(n_acks, (size_t)rounds,
+	             "writers acknowledged too little "
+	             "to test anything");
 
 	struct store *s = open_store();
 	cr_assert_not_null(s);
@@ -150,25 +150,25 @@ Test(durability, sigkill_mid_stream_loses_nothing_acknowledged)
 	cr_assert_eq(store_integrity_check(s, &err), HTD_OK, "%s", err.message);
 	long checked = 0;
 	cr_assert_eq(calls_verify_all(&svc, &checked, &err), HTD_OK, "%s",
-		     err.message);
+	             err.message);
 	struct call c;
 	call_init(&c);
 	for (size_t i = 0; i < n_acks; i++) {
 		cr_assert_eq(calls_get(&svc, acks[i].ref, &c, &err), HTD_OK,
-			     "acknowledged call %s is missing: %s",
-			     acks[i].ref, err.message);
+		             "acknowledged call %s is missing: %s", acks[i].ref,
+		             err.message);
 		cr_assert_geq(c.version, acks[i].version,
-			      "%s: event %lld was acknowledged, only %lld "
-			      "stored",
-			      acks[i].ref, acks[i].version,
-			      (long long)c.version);
+		              "%s: event %lld was acknowledged, only %lld "
+		              "stored",
+		              acks[i].ref, acks[i].version,
+		              (long long)c.version);
 	}
 	call_free(&c);
 	store_close(s);
 	free(acks);
 	cr_log_info("%zu acknowledged changes over %d kills; %ld calls "
-		    "verified",
-		    n_acks, rounds, checked);
+	            "verified",
+	            n_acks, rounds, checked);
 }
 
 Test(durability, concurrent_writers_get_unique_gap_free_ids)
@@ -186,7 +186,7 @@ Test(durability, concurrent_writers_get_unique_gap_free_ids)
 			if (!s)
 				_exit(2);
 			struct service svc = { .store = s,
-					       .clock = clock_system() };
+				               .clock = clock_system() };
 			struct call c;
 			struct htd_error err;
 			call_init(&c);
@@ -198,8 +198,8 @@ Test(durability, concurrent_writers_get_unique_gap_free_ids)
 					_exit(3);
 				}
 				char line[40];
-				int n = snprintf(line, sizeof(line), "%s\n",
-						 c.ref);
+				int n =
+				    snprintf(line, sizeof(line), "%s\n", c.ref);
 				if (write(p[1], line, (size_t)n) != n)
 					_exit(4);
 			}
@@ -213,7 +213,7 @@ Test(durability, concurrent_writers_get_unique_gap_free_ids)
 		int status;
 		waitpid(pids[w], &status, 0);
 		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			  "writer %d failed", w);
+		          "writer %d failed", w);
 	}
 	bool seen[WRITERS * EACH + 1] = { false };
 	FILE *f = fdopen(p[0], "r");
@@ -231,7 +231,7 @@ Test(durability, concurrent_writers_get_unique_gap_free_ids)
 	}
 	fclose(f);
 	cr_assert_eq(n, WRITERS * EACH, "every id from 1 to %d, once",
-		     WRITERS * EACH);
+	             WRITERS * EACH);
 }
 
 Test(durability, concurrent_appends_to_one_call_are_all_kept)
@@ -254,15 +254,15 @@ Test(durability, concurrent_appends_to_one_call_are_all_kept)
 		if (pids[w] == 0) {
 			struct store *cs = open_store();
 			struct service csvc = { .store = cs,
-						.clock = clock_system() };
+				                .clock = clock_system() };
 			struct call cc;
 			call_init(&cc);
 			for (int i = 0; i < EACH; i++) {
 				char note[64];
-				snprintf(note, sizeof(note), "writer %d note %d",
-					 w, i);
+				snprintf(note, sizeof(note),
+				         "writer %d note %d", w, i);
 				if (calls_add_note(&csvc, "w", ref, note, &cc,
-						   &err) != HTD_OK) {
+				                   &err) != HTD_OK) {
 					fprintf(stderr, "%s\n", err.message);
 					_exit(3);
 				}
@@ -276,7 +276,7 @@ Test(durability, concurrent_appends_to_one_call_are_all_kept)
 		int status;
 		waitpid(pids[w], &status, 0);
 		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			  "writer %d failed", w);
+		          "writer %d failed", w);
 	}
 	s = open_store();
 	svc.store = s;

@@ -19,13 +19,13 @@ const char *tu_tmpdir(void)
 	static char path[512];
 	const char *base = getenv("TMPDIR");
 	str_format(path, sizeof(path), "%s/htd-test-XXXXXX",
-		   base && base[0] ? base : "/tmp");
+	           base && base[0] ? base : "/tmp");
 	cr_assert_not_null(mkdtemp(path), "mkdtemp failed");
 	return path;
 }
 
 static int rm_one(const char *p, const struct stat *sb, int flag,
-		  struct FTW *ftw)
+                  struct FTW *ftw)
 {
 	(void)sb;
 	(void)flag;
@@ -77,6 +77,6 @@ int64_t tu_local_ms(const char *text)
 {
 	int64_t ms = 0;
 	cr_assert_eq(time_parse(text, "test", &ms, NULL), HTD_OK, "bad time %s",
-		     text);
+	             text);
 	return ms;
 }

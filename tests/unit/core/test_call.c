@@ -42,7 +42,7 @@ static struct call_event note_event(int64_t at, const char *text)
 }
 
 static struct call_event answer_event(int64_t at, const char *question,
-				      const char *value)
+                                      const char *value)
 {
 	struct call_event e;
 	memset(&e, 0, sizeof(e));
@@ -82,7 +82,7 @@ static void apply_ok(struct call *c, const struct call_event *e)
 	htd_error_clear(&err);
 	enum htd_err rc = call_apply(c, e, &err);
 	cr_assert_eq(rc, HTD_OK, "call_apply(%s): %s",
-		     call_event_type_name(e->type), err.message);
+	             call_event_type_name(e->type), err.message);
 }
 
 /* Applies `e`, expecting HTD_ERR_CONFLICT and `c` unchanged. */
@@ -94,24 +94,24 @@ static void apply_conflict(struct call *c, const struct call_event *e)
 	call_copy(&before, c);
 	enum htd_err rc = call_apply(c, e, &err);
 	cr_assert_eq(rc, HTD_ERR_CONFLICT, "%s was applied (rc %s)",
-		     call_event_type_name(e->type), htd_err_name(rc));
+	             call_event_type_name(e->type), htd_err_name(rc));
 	cr_assert_eq(err.code, HTD_ERR_CONFLICT);
 	cr_assert_gt(strlen(err.message), 0);
 	cr_assert(call_equal(&before, c, what, sizeof(what)),
-		  "a refused %s changed '%s'", call_event_type_name(e->type),
-		  what);
+	          "a refused %s changed '%s'", call_event_type_name(e->type),
+	          what);
 	call_free(&before);
 }
 
 /* Validates `e`, expecting `code` with `field` named. */
 static void invalid(const struct call_event *e, enum htd_err code,
-		    const char *field)
+                    const char *field)
 {
 	struct htd_error err;
 	htd_error_clear(&err);
 	enum htd_err rc = call_event_validate(e, &err);
 	cr_assert_eq(rc, code, "expected %s on %s, got %s (%s)",
-		     htd_err_name(code), field, htd_err_name(rc), err.message);
+	             htd_err_name(code), field, htd_err_name(rc), err.message);
 	cr_assert_eq(err.code, code);
 	cr_assert_str_eq(err.field, field);
 	cr_assert_gt(strlen(err.message), 0);
@@ -123,7 +123,7 @@ static void valid(const struct call_event *e)
 	htd_error_clear(&err);
 	enum htd_err rc = call_event_validate(e, &err);
 	cr_assert_eq(rc, HTD_OK, "rejected: %s (field %s)", err.message,
-		     err.field);
+	             err.field);
 }
 
 /* ---- names ------------------------------------------------------------- */
@@ -131,12 +131,12 @@ static void valid(const struct call_event *e)
 Test(call_names, channels_round_trip)
 {
 	static const char *const want[] = { "voice", "text",  "tty",
-					    "video", "admin", "transfer" };
+		                            "video", "admin", "transfer" };
 	cr_assert_eq(CALL_CHANNEL__COUNT, 6);
 	for (int i = 0; i < CALL_CHANNEL__COUNT; i++) {
 		enum call_channel c = CALL_CHANNEL__COUNT;
 		cr_assert_str_eq(call_channel_name((enum call_channel)i),
-				 want[i]);
+		                 want[i]);
 		cr_assert(call_channel_parse(want[i], &c));
 		cr_assert_eq((int)c, i);
 		cr_assert_gt(
@@ -164,13 +164,13 @@ Test(call_names, statuses_round_trip)
 Test(call_names, categories_round_trip)
 {
 	static const char *const want[] = { "undetermined", "victim_escape",
-					    "victim_call", "credible_tip",
-					    "other" };
+		                            "victim_call", "credible_tip",
+		                            "other" };
 	cr_assert_eq(CALL_CATEGORY__COUNT, 5);
 	for (int i = 0; i < CALL_CATEGORY__COUNT; i++) {
 		enum call_category c = CALL_CATEGORY__COUNT;
 		cr_assert_str_eq(call_category_name((enum call_category)i),
-				 want[i]);
+		                 want[i]);
 		cr_assert(call_category_parse(want[i], &c));
 		cr_assert_eq((int)c, i);
 	}
@@ -183,7 +183,7 @@ Test(call_names, dispositions_round_trip)
 		"officer_handled",  "transferred_tip_line",
 		"referred_hotline", "referred_other_agency",
 		"information_only", "unfounded",
-		"duplicate",	    "disconnected",
+		"duplicate",        "disconnected",
 	};
 	cr_assert_eq(CALL_DISPOSITION__COUNT, 8);
 	for (int i = 0; i < CALL_DISPOSITION__COUNT; i++) {
@@ -193,13 +193,13 @@ Test(call_names, dispositions_round_trip)
 		cr_assert(call_disposition_parse(want[i], &d));
 		cr_assert_eq((int)d, i);
 		cr_assert_gt(strlen(call_disposition_description(
-				 (enum call_disposition)i)),
-			     0);
+		                 (enum call_disposition)i)),
+		             0);
 	}
 	/* "none" is the empty name and cannot be parsed. */
 	cr_assert_str_eq(call_disposition_name(CALL_DISPOSITION_NONE), "");
 	cr_assert_str_eq(call_disposition_description(CALL_DISPOSITION_NONE),
-			 "");
+	                 "");
 	enum call_disposition d = CALL_DISPOSITION_UNFOUNDED;
 	cr_assert_not(call_disposition_parse("", &d));
 	cr_assert_eq(d, CALL_DISPOSITION_UNFOUNDED);
@@ -209,12 +209,12 @@ Test(call_names, dispositions_round_trip)
 Test(call_names, event_types_round_trip)
 {
 	static const char *const want[] = { "call_opened", "note_added",
-					    "answer_recorded", "call_closed" };
+		                            "answer_recorded", "call_closed" };
 	cr_assert_eq(CALL_EVENT__COUNT, 4);
 	for (int i = 0; i < CALL_EVENT__COUNT; i++) {
 		enum call_event_type t = CALL_EVENT__COUNT;
 		cr_assert_str_eq(call_event_type_name((enum call_event_type)i),
-				 want[i]);
+		                 want[i]);
 		cr_assert(call_event_type_parse(want[i], &t));
 		cr_assert_eq((int)t, i);
 	}
@@ -227,9 +227,9 @@ Test(call_names, parse_is_exact)
 	enum call_status s = CALL_STATUS_CLOSED;
 	enum call_category g = CALL_CATEGORY_OTHER;
 	enum call_event_type t = CALL_EVENT_CLOSED;
-	static const char *const bad[] = { "",	     "Voice",  "VOICE",
-					   " voice", "voice ", "voic",
-					   "voicex", "?" };
+	static const char *const bad[] = { "",       "Voice",  "VOICE",
+		                           " voice", "voice ", "voic",
+		                           "voicex", "?" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_not(call_channel_parse(bad[i], &c), "'%s'", bad[i]);
 	cr_assert_not(call_channel_parse(NULL, &c));
@@ -296,7 +296,7 @@ Test(call_ref, parse_is_lenient_about_case_and_zeros)
 		int year = 0;
 		int64_t seq = 0;
 		cr_assert(call_ref_parse(ok[i].s, &year, &seq), "'%s'",
-			  ok[i].s);
+		          ok[i].s);
 		cr_assert_eq(year, ok[i].year, "'%s'", ok[i].s);
 		cr_assert_eq(seq, ok[i].seq, "'%s'", ok[i].s);
 	}
@@ -336,7 +336,7 @@ Test(call_ref, parse_rejects_garbage)
 		int year = -1;
 		int64_t seq = -1;
 		cr_assert_not(call_ref_parse(bad[i], &year, &seq), "'%s'",
-			      bad[i]);
+		              bad[i]);
 		cr_assert_eq(year, -1, "'%s' changed year", bad[i]);
 		cr_assert_eq(seq, -1, "'%s' changed seq", bad[i]);
 	}
@@ -395,19 +395,19 @@ Test(call_language, normalises_case)
 Test(call_language, rejects_malformed_tags)
 {
 	static const char *const bad[] = {
-		"",	     "e",	  "english1",
-		"english",   "es-",	  "es_",
-		"-es",	     "es--MX",	  "es-_MX",
-		"es MX",     "es.MX",	  "12",
-		"e1",	     "1es",	  "es-abcdefghi",
-		"abcd",	     "es-MX\n",	  " es",
-		"es ",	     "\xc3\xa9s", "es-M\xc3\x89",
+		"",          "e",         "english1",
+		"english",   "es-",       "es_",
+		"-es",       "es--MX",    "es-_MX",
+		"es MX",     "es.MX",     "12",
+		"e1",        "1es",       "es-abcdefghi",
+		"abcd",      "es-MX\n",   " es",
+		"es ",       "\xc3\xa9s", "es-M\xc3\x89",
 		"x-klingon",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char out[64];
 		cr_assert_not(call_language_normalise(bad[i], out, sizeof(out)),
-			      "accepted '%s'", bad[i]);
+		              "accepted '%s'", bad[i]);
 	}
 	char out[64];
 	cr_assert_not(call_language_normalise(NULL, out, sizeof(out)));
@@ -434,8 +434,8 @@ Test(call_language, length_limits)
 /* ---- answers ---------------------------------------------------------- */
 
 static const char *const yes_no_questions[] = {
-	"caller_is_victim",  "victim_present",	  "escaped",
-	"in_danger_now",     "happening_now",	  "safe_to_talk",
+	"caller_is_victim",  "victim_present",    "escaped",
+	"in_danger_now",     "happening_now",     "safe_to_talk",
 	"free_to_leave",     "has_own_documents", "minor_involved",
 	"specific_location", "first_hand",
 };
@@ -445,7 +445,7 @@ Test(call_answer, kinds_of_the_well_known_questions)
 	for (size_t i = 0;
 	     i < sizeof(yes_no_questions) / sizeof(yes_no_questions[0]); i++)
 		cr_assert_eq(call_answer_kind(yes_no_questions[i]),
-			     CALL_ANSWER_YES_NO, "%s", yes_no_questions[i]);
+		             CALL_ANSWER_YES_NO, "%s", yes_no_questions[i]);
 	cr_assert_eq(call_answer_kind("language"), CALL_ANSWER_LANGUAGE);
 	cr_assert_eq(call_answer_kind("vehicle"), CALL_ANSWER_FREE);
 	cr_assert_eq(call_answer_kind("Escaped"), CALL_ANSWER_FREE);
@@ -458,9 +458,9 @@ Test(call_answer, yes_no_is_case_insensitive_and_canonical)
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-		{ "yes", "yes" },	  { "YES", "yes" },
-		{ "Yes", "yes" },	  { "no", "no" },
-		{ "No", "no" },		  { "nO", "no" },
+		{ "yes", "yes" },         { "YES", "yes" },
+		{ "Yes", "yes" },         { "no", "no" },
+		{ "No", "no" },           { "nO", "no" },
 		{ "unknown", "unknown" }, { "UNKNOWN", "unknown" },
 		{ "Unknown", "unknown" },
 	};
@@ -470,10 +470,10 @@ Test(call_answer, yes_no_is_case_insensitive_and_canonical)
 			char out[CALL_ANSWER_MAX + 1] = "";
 			struct htd_error err;
 			cr_assert_eq(call_answer_normalise(yes_no_questions[q],
-							   cases[i].in, out,
-							   sizeof(out), &err),
-				     HTD_OK, "%s=%s", yes_no_questions[q],
-				     cases[i].in);
+			                                   cases[i].in, out,
+			                                   sizeof(out), &err),
+			             HTD_OK, "%s=%s", yes_no_questions[q],
+			             cases[i].in);
 			cr_assert_str_eq(out, cases[i].want);
 		}
 	}
@@ -481,15 +481,15 @@ Test(call_answer, yes_no_is_case_insensitive_and_canonical)
 
 Test(call_answer, yes_no_rejects_other_values)
 {
-	static const char *const bad[] = { "y",	 "n",	 "maybe", "true",
-					   "1",	 " yes", "yes ",  "yes.",
-					   "si", "ye",	 "yess" };
+	static const char *const bad[] = { "y",  "n",    "maybe", "true",
+		                           "1",  " yes", "yes ",  "yes.",
+		                           "si", "ye",   "yess" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char out[CALL_ANSWER_MAX + 1];
 		struct htd_error err;
 		cr_assert_eq(call_answer_normalise("free_to_leave", bad[i], out,
-						   sizeof(out), &err),
-			     HTD_ERR_INVALID, "accepted '%s'", bad[i]);
+		                                   sizeof(out), &err),
+		             HTD_ERR_INVALID, "accepted '%s'", bad[i]);
 		cr_assert_str_eq(err.field, "value");
 		cr_assert_not_null(strstr(err.message, "free_to_leave"));
 	}
@@ -504,12 +504,12 @@ Test(call_answer, language_takes_a_tag)
 	    HTD_OK);
 	cr_assert_str_eq(out, "es-MX");
 	cr_assert_eq(call_answer_normalise("language", "zh_hant_tw", out,
-					   sizeof(out), &err),
-		     HTD_OK);
+	                                   sizeof(out), &err),
+	             HTD_OK);
 	cr_assert_str_eq(out, "zh-Hant-TW");
 	cr_assert_eq(call_answer_normalise("language", "Spanish", out,
-					   sizeof(out), &err),
-		     HTD_ERR_INVALID);
+	                                   sizeof(out), &err),
+	             HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "value");
 	cr_assert_eq(
 	    call_answer_normalise("language", "yes", out, sizeof(out), &err),
@@ -521,9 +521,9 @@ Test(call_answer, free_text_for_other_questions)
 	char out[CALL_ANSWER_MAX + 1];
 	struct htd_error err;
 	cr_assert_eq(call_answer_normalise("vehicle",
-					   "White van, plate ABC-123", out,
-					   sizeof(out), &err),
-		     HTD_OK);
+	                                   "White van, plate ABC-123", out,
+	                                   sizeof(out), &err),
+	             HTD_OK);
 	cr_assert_str_eq(out, "White van, plate ABC-123");
 	/* Not lower-cased, not trimmed. */
 	cr_assert_eq(
@@ -531,8 +531,8 @@ Test(call_answer, free_text_for_other_questions)
 	    HTD_OK);
 	cr_assert_str_eq(out, " YES ");
 	cr_assert_eq(call_answer_normalise("note_1", "se\xc3\xb1or", out,
-					   sizeof(out), &err),
-		     HTD_OK);
+	                                   sizeof(out), &err),
+	             HTD_OK);
 	cr_assert_str_eq(out, "se\xc3\xb1or");
 }
 
@@ -552,18 +552,18 @@ Test(call_answer, free_text_bounds_and_content)
 	cr_assert_str_eq(err.field, "value");
 	/* An output too small for the value is an error, not a cut. */
 	cr_assert_eq(call_answer_normalise("vehicle", "abcdef", out, 4, &err),
-		     HTD_ERR_TOO_LARGE);
+	             HTD_ERR_TOO_LARGE);
 	cr_assert_str_eq(err.field, "value");
 	free(max);
 	free(over);
 
-	static const char *const bad[] = { "",	     "two\nlines", "tab\there",
-					   "\xc3",   "\xc0\xaf",   "a\xc2\x85",
-					   "esc\x1b" };
+	static const char *const bad[] = { "",       "two\nlines", "tab\there",
+		                           "\xc3",   "\xc0\xaf",   "a\xc2\x85",
+		                           "esc\x1b" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(call_answer_normalise("vehicle", bad[i], out,
-						   sizeof(out), &err),
-			     HTD_ERR_INVALID, "accepted case %zu", i);
+		                                   sizeof(out), &err),
+		             HTD_ERR_INVALID, "accepted case %zu", i);
 		cr_assert_str_eq(err.field, "value");
 	}
 	cr_assert_eq(
@@ -576,27 +576,27 @@ Test(call_answer, invalid_question_ids)
 {
 	char *long_id = repeat('q', CALL_QUESTION_ID_MAX + 1);
 	char *max_id = repeat('q', CALL_QUESTION_ID_MAX);
-	const char *bad[] = { "",	    "Free_to_leave", "1abc",
-			      "_x",	    "free-to-leave", "free to leave",
-			      "free.leave", "caf\xc3\xa9",   "q\n",
-			      long_id };
+	const char *bad[] = { "",           "Free_to_leave", "1abc",
+		              "_x",         "free-to-leave", "free to leave",
+		              "free.leave", "caf\xc3\xa9",   "q\n",
+		              long_id };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char out[CALL_ANSWER_MAX + 1];
 		struct htd_error err;
 		cr_assert_eq(call_answer_normalise(bad[i], "yes", out,
-						   sizeof(out), &err),
-			     HTD_ERR_INVALID, "accepted question '%s'", bad[i]);
+		                                   sizeof(out), &err),
+		             HTD_ERR_INVALID, "accepted question '%s'", bad[i]);
 		cr_assert_str_eq(err.field, "question");
 	}
 	char out[CALL_ANSWER_MAX + 1];
 	struct htd_error err;
 	cr_assert_eq(call_answer_normalise(NULL, "yes", out, sizeof(out), &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "question");
 	cr_assert_eq(call_answer_normalise(max_id, "x", out, sizeof(out), &err),
-		     HTD_OK);
+	             HTD_OK);
 	cr_assert_eq(call_answer_normalise("a9_b", "x", out, sizeof(out), &err),
-		     HTD_OK);
+	             HTD_OK);
 	free(long_id);
 	free(max_id);
 }
@@ -612,7 +612,7 @@ Test(call_validate, good_events)
 	e.u.opened.caller_name = NULL;
 	valid(&e);
 	e = note_event(T0,
-		       "Caller says she is\nkept at the motel.\r\n\tRoom 12.");
+	               "Caller says she is\nkept at the motel.\r\n\tRoom 12.");
 	valid(&e);
 	e = answer_event(T0, "free_to_leave", "no");
 	valid(&e);
@@ -621,7 +621,7 @@ Test(call_validate, good_events)
 	e = answer_event(T0, "vehicle", "Red truck");
 	valid(&e);
 	e = closed_event(T0, CALL_DISPOSITION_REFERRED_HOTLINE,
-			 "Referred.\nCaller safe.");
+	                 "Referred.\nCaller safe.");
 	valid(&e);
 	e.u.closed.summary = "";
 	valid(&e);
@@ -671,8 +671,8 @@ Test(call_validate, opened_channel_and_language)
 	invalid(&e, HTD_ERR_INVALID, "channel");
 
 	e = opened_event();
-	static const char *const bad[] = { "es-mx", "ES",	"es_MX", "",
-					   "e",	    "english1", "es-" };
+	static const char *const bad[] = { "es-mx", "ES",       "es_MX", "",
+		                           "e",     "english1", "es-" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		e.u.opened.language = bad[i];
 		invalid(&e, HTD_ERR_INVALID, "language");
@@ -706,16 +706,16 @@ Test(call_validate, opened_callback_number)
 {
 	struct call_event e = opened_event();
 	static const char *const ok[] = { "+1 (312) 555-0100", "312-555-0100",
-					  "3125550100 x12", "911",
-					  "+52.55.1234.5678" };
+		                          "3125550100 x12", "911",
+		                          "+52.55.1234.5678" };
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		e.u.opened.callback_number = ok[i];
 		valid(&e);
 	}
-	static const char *const bad[] = { "abc",	   "12",
-					   "555#1234",	   "555*1234",
-					   "call me",	   "+-()",
-					   "312/555/0100", "312,555,0100" };
+	static const char *const bad[] = { "abc",          "12",
+		                           "555#1234",     "555*1234",
+		                           "call me",      "+-()",
+		                           "312/555/0100", "312,555,0100" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		e.u.opened.callback_number = bad[i];
 		invalid(&e, HTD_ERR_INVALID, "callback");
@@ -736,7 +736,7 @@ Test(call_validate, opened_caller_name)
 {
 	struct call_event e = opened_event();
 	e.u.opened.caller_name = "Mar\xc3\xad"
-				 "a Jos\xc3\xa9";
+	                         "a Jos\xc3\xa9";
 	valid(&e);
 	char *s = repeat('n', CALL_CALLER_NAME_MAX);
 	e.u.opened.caller_name = s;
@@ -991,7 +991,7 @@ Test(call_apply, notes_count_and_are_allowed_after_close)
 	apply_ok(&c, &e);
 	cr_assert_eq(c.note_count, 2);
 	e = closed_event(T0 + 3, CALL_DISPOSITION_OFFICER_HANDLED,
-			 "Officer 12 handled.");
+	                 "Officer 12 handled.");
 	apply_ok(&c, &e);
 	e = note_event(T0 + 4, "supplement after close");
 	apply_ok(&c, &e);
@@ -1010,7 +1010,7 @@ Test(call_apply, close_sets_disposition_and_summary)
 	struct call_event e = opened_event();
 	apply_ok(&c, &e);
 	e = closed_event(T0 + 60000, CALL_DISPOSITION_TRANSFERRED_TIP_LINE,
-			 "Warm transfer.\nTip line ref 77.");
+	                 "Warm transfer.\nTip line ref 77.");
 	apply_ok(&c, &e);
 	cr_assert_eq(c.status, CALL_STATUS_CLOSED);
 	cr_assert_eq(c.disposition, CALL_DISPOSITION_TRANSFERRED_TIP_LINE);
@@ -1237,7 +1237,7 @@ Test(call_copy, equal_names_each_differing_field)
 		change;                                               \
 		memset(what, 0, sizeof(what));                        \
 		cr_assert_not(call_equal(&a, &b, what, sizeof(what)), \
-			      "%s: no difference seen", name);        \
+		              "%s: no difference seen", name);        \
 		cr_assert_str_eq(what, name);                         \
 		cr_assert_not(call_equal(&b, &a, NULL, 0));           \
 		call_free(&b);                                        \
@@ -1260,19 +1260,19 @@ Test(call_copy, equal_names_each_differing_field)
 	CHECK_DIFF(b.note_count = 0, "note_count");
 	CHECK_DIFF(b.version++, "version");
 	CHECK_DIFF((b.n_answers--, free(b.answers[1].question),
-		    free(b.answers[1].value)),
-		   "answers");
+	            free(b.answers[1].value)),
+	           "answers");
 	CHECK_DIFF(b.answers[1].value[0] = 'x', "answers");
 	CHECK_DIFF(b.answers[1].at_ms++, "answers");
 	CHECK_DIFF(b.answers[0].question[0] = 'x', "answers");
 	/* The same answers in another order: the order is first-answered. */
 	CHECK_DIFF(
-		{
-			struct call_answer t = b.answers[0];
-			b.answers[0] = b.answers[1];
-			b.answers[1] = t;
-		},
-		"answers");
+	    {
+		    struct call_answer t = b.answers[0];
+		    b.answers[0] = b.answers[1];
+		    b.answers[1] = t;
+	    },
+	    "answers");
 
 	/* The first differing field (in struct order) is the one named. */
 	CHECK_DIFF(

@@ -11,7 +11,7 @@
 #include "formats/event_json.h"
 #include "util/mem.h"
 
-#define T0    INT64_C(1795942459123) /* 2026-11-29T08:54:19.123Z */
+#define T0 INT64_C(1795942459123) /* 2026-11-29T08:54:19.123Z */
 #define ACTOR "user:jsmith"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -28,7 +28,7 @@ static struct call_event opened_event(void)
 	e.u.opened.location_text = "Motel 6, I-35 exit 12";
 	e.u.opened.callback_number = "+1 (312) 555-0100";
 	e.u.opened.caller_name = "Mar\xc3\xad"
-				 "a";
+	                         "a";
 	return e;
 }
 
@@ -56,7 +56,7 @@ static struct call_event answer_event(const char *question, const char *value)
 }
 
 static struct call_event closed_event(enum call_disposition d,
-				      const char *summary)
+                                      const char *summary)
 {
 	struct call_event e;
 	memset(&e, 0, sizeof(e));
@@ -84,7 +84,7 @@ static void round_trip(const struct call_event *e, struct event_decoded *d)
 	htd_error_clear(&err);
 	char *text = event_json_encode(e);
 	enum htd_err rc = event_json_decode(call_event_type_name(e->type),
-					    e->at_ms, e->actor, text, d, &err);
+	                                    e->at_ms, e->actor, text, d, &err);
 	free(text);
 	cr_assert_eq(rc, HTD_OK, "decode: %s (%s)", err.message, err.field);
 	cr_assert_not_null(d->doc);
@@ -96,7 +96,7 @@ static void round_trip(const struct call_event *e, struct event_decoded *d)
 /* Decodes `payload` as an event of `type`, expecting `code` naming
  * `field`; returns the error message (valid until the next call). */
 static const char *decode_fails(const char *type, const char *payload,
-				enum htd_err code, const char *field)
+                                enum htd_err code, const char *field)
 {
 	static struct htd_error err;
 	struct event_decoded d;
@@ -104,11 +104,11 @@ static const char *decode_fails(const char *type, const char *payload,
 	htd_error_clear(&err);
 	enum htd_err rc = event_json_decode(type, T0, ACTOR, payload, &d, &err);
 	cr_assert_eq(rc, code, "payload %.80s: want %s, got %s (%s)",
-		     payload ? payload : "(null)", htd_err_name(code),
-		     htd_err_name(rc), err.message);
+	             payload ? payload : "(null)", htd_err_name(code),
+	             htd_err_name(rc), err.message);
 	cr_assert_eq(err.code, code);
 	cr_assert_str_eq(err.field, field, "payload %.80s: %s",
-			 payload ? payload : "(null)", err.message);
+	                 payload ? payload : "(null)", err.message);
 	/* Nothing to release on failure. */
 	cr_assert_null(d.doc);
 	return err.message;
@@ -124,24 +124,24 @@ Test(event_encode, opened)
 {
 	struct call_event e = opened_event();
 	encodes_as(&e, "{\"callback\":\"+1 (312) 555-0100\","
-		       "\"caller_name\":\"Mar\xc3\xad"
-		       "a\",\"channel\":\"text\","
-		       "\"language\":\"es-MX\","
-		       "\"location\":\"Motel 6, I-35 exit 12\"}");
+	               "\"caller_name\":\"Mar\xc3\xad"
+	               "a\",\"channel\":\"text\","
+	               "\"language\":\"es-MX\","
+	               "\"location\":\"Motel 6, I-35 exit 12\"}");
 	e.u.opened.location_text = NULL;
 	e.u.opened.callback_number = NULL;
 	e.u.opened.caller_name = NULL;
 	e.u.opened.channel = CALL_CHANNEL_TRANSFER;
 	encodes_as(&e, "{\"callback\":\"\",\"caller_name\":\"\","
-		       "\"channel\":\"transfer\",\"language\":\"es-MX\","
-		       "\"location\":\"\"}");
+	               "\"channel\":\"transfer\",\"language\":\"es-MX\","
+	               "\"location\":\"\"}");
 }
 
 Test(event_encode, note_escapes_json)
 {
 	struct call_event e = note_event("She said \"help\"\nroom\t12 \\ back");
 	encodes_as(&e, "{\"text\":\"She said \\\"help\\\"\\nroom\\t12 \\\\ "
-		       "back\"}");
+	               "back\"}");
 }
 
 Test(event_encode, answer)
@@ -155,10 +155,10 @@ Test(event_encode, closed)
 	struct call_event e =
 	    closed_event(CALL_DISPOSITION_REFERRED_OTHER_AGENCY, "HSI");
 	encodes_as(&e, "{\"disposition\":\"referred_other_agency\","
-		       "\"summary\":\"HSI\"}");
+	               "\"summary\":\"HSI\"}");
 	e.u.closed.summary = NULL;
 	encodes_as(&e, "{\"disposition\":\"referred_other_agency\","
-		       "\"summary\":\"\"}");
+	               "\"summary\":\"\"}");
 }
 
 /* ---- round trips ------------------------------------------------------- */
@@ -171,10 +171,10 @@ Test(event_round_trip, opened)
 	cr_assert_eq(d.event.u.opened.channel, CALL_CHANNEL_TEXT);
 	cr_assert_str_eq(d.event.u.opened.language, "es-MX");
 	cr_assert_str_eq(d.event.u.opened.location_text,
-			 "Motel 6, I-35 exit 12");
+	                 "Motel 6, I-35 exit 12");
 	cr_assert_str_eq(d.event.u.opened.callback_number, "+1 (312) 555-0100");
 	cr_assert_str_eq(d.event.u.opened.caller_name, "Mar\xc3\xad"
-						       "a");
+	                                               "a");
 	event_decoded_release(&d);
 	cr_assert_null(d.doc);
 }
@@ -194,7 +194,7 @@ Test(event_round_trip, every_channel)
 Test(event_round_trip, note)
 {
 	const char *text = "Line one \"quoted\"\r\nline two\t\\ \xe4\xb8\xad "
-			   "\xf0\x9f\x98\x80 </script>";
+	                   "\xf0\x9f\x98\x80 </script>";
 	struct call_event e = note_event(text);
 	struct event_decoded d;
 	round_trip(&e, &d);
@@ -216,12 +216,12 @@ Test(event_round_trip, every_disposition)
 {
 	for (int i = 0; i < CALL_DISPOSITION__COUNT; i++) {
 		struct call_event e = closed_event((enum call_disposition)i,
-						   "Closed.\nSee notes.");
+		                                   "Closed.\nSee notes.");
 		struct event_decoded d;
 		round_trip(&e, &d);
 		cr_assert_eq((int)d.event.u.closed.disposition, i);
 		cr_assert_str_eq(d.event.u.closed.summary,
-				 "Closed.\nSee notes.");
+		                 "Closed.\nSee notes.");
 		event_decoded_release(&d);
 	}
 }
@@ -232,7 +232,7 @@ Test(event_round_trip, decoded_strings_outlive_the_payload_text)
 	struct htd_error err;
 	char *text = xstrdup("{\"text\":\"kept\"}");
 	cr_assert_eq(event_json_decode("note_added", T0, ACTOR, text, &d, &err),
-		     HTD_OK);
+	             HTD_OK);
 	memset(text, 'x', strlen(text));
 	free(text);
 	cr_assert_str_eq(d.event.u.note.text, "kept");
@@ -245,10 +245,10 @@ Test(event_round_trip, member_order_and_whitespace_do_not_matter)
 	struct event_decoded d;
 	struct htd_error err;
 	cr_assert_eq(event_json_decode("answer_recorded", T0, ACTOR,
-				       " { \"value\" : \"yes\" ,\n"
-				       "\"question\":\"escaped\" } ",
-				       &d, &err),
-		     HTD_OK, "%s", err.message);
+	                               " { \"value\" : \"yes\" ,\n"
+	                               "\"question\":\"escaped\" } ",
+	                               &d, &err),
+	             HTD_OK, "%s", err.message);
 	cr_assert_str_eq(d.event.u.answer.question, "escaped");
 	cr_assert_str_eq(d.event.u.answer.value, "yes");
 	event_decoded_release(&d);
@@ -268,16 +268,16 @@ Test(event_decode, unknown_member)
 {
 	const char *msg =
 	    decode_fails("note_added", "{\"text\":\"x\",\"victim_ssn\":\"1\"}",
-			 HTD_ERR_INVALID, "payload");
+	                 HTD_ERR_INVALID, "payload");
 	cr_assert_not_null(strstr(msg, "victim_ssn"), "%s", msg);
 	decode_fails("answer_recorded",
-		     "{\"question\":\"escaped\",\"value\":\"yes\",\"x\":1}",
-		     HTD_ERR_INVALID, "payload");
+	             "{\"question\":\"escaped\",\"value\":\"yes\",\"x\":1}",
+	             HTD_ERR_INVALID, "payload");
 	/* A member of another event type is unknown here. */
 	decode_fails("call_closed",
-		     "{\"disposition\":\"unfounded\",\"summary\":\"\","
-		     "\"text\":\"\"}",
-		     HTD_ERR_INVALID, "payload");
+	             "{\"disposition\":\"unfounded\",\"summary\":\"\","
+	             "\"text\":\"\"}",
+	             HTD_ERR_INVALID, "payload");
 }
 
 Test(event_decode, missing_member)
@@ -286,13 +286,13 @@ Test(event_decode, missing_member)
 	    decode_fails("note_added", "{}", HTD_ERR_INVALID, "text");
 	cr_assert_not_null(strstr(msg, "missing"), "%s", msg);
 	decode_fails("answer_recorded", "{\"question\":\"escaped\"}",
-		     HTD_ERR_INVALID, "value");
+	             HTD_ERR_INVALID, "value");
 	decode_fails("call_closed", "{\"summary\":\"\"}", HTD_ERR_INVALID,
-		     "disposition");
+	             "disposition");
 	decode_fails("call_opened",
-		     "{\"callback\":\"\",\"channel\":\"voice\","
-		     "\"language\":\"en\",\"location\":\"\"}",
-		     HTD_ERR_INVALID, "caller_name");
+	             "{\"callback\":\"\",\"channel\":\"voice\","
+	             "\"language\":\"en\",\"location\":\"\"}",
+	             HTD_ERR_INVALID, "caller_name");
 	/* Missing and unknown at once: the missing one is named. */
 	decode_fails("note_added", "{\"txt\":\"x\"}", HTD_ERR_INVALID, "text");
 }
@@ -300,8 +300,8 @@ Test(event_decode, missing_member)
 Test(event_decode, non_string_member)
 {
 	static const char *const bad[] = {
-		"{\"text\":5}",	      "{\"text\":null}", "{\"text\":true}",
-		"{\"text\":[\"x\"]}", "{\"text\":{}}",	 "{\"text\":1.5}",
+		"{\"text\":5}",       "{\"text\":null}", "{\"text\":true}",
+		"{\"text\":[\"x\"]}", "{\"text\":{}}",   "{\"text\":1.5}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *msg =
@@ -309,44 +309,44 @@ Test(event_decode, non_string_member)
 		cr_assert_not_null(strstr(msg, "not a string"), "%s", msg);
 	}
 	decode_fails("call_opened",
-		     "{\"callback\":\"\",\"caller_name\":\"\",\"channel\":1,"
-		     "\"language\":\"en\",\"location\":\"\"}",
-		     HTD_ERR_INVALID, "channel");
+	             "{\"callback\":\"\",\"caller_name\":\"\",\"channel\":1,"
+	             "\"language\":\"en\",\"location\":\"\"}",
+	             HTD_ERR_INVALID, "channel");
 }
 
 Test(event_decode, embedded_nul)
 {
 	const char *msg = decode_fails("note_added", "{\"text\":\"a\\u0000b\"}",
-				       HTD_ERR_INVALID, "text");
+	                               HTD_ERR_INVALID, "text");
 	cr_assert_not_null(strstr(msg, "NUL"), "%s", msg);
 	decode_fails("answer_recorded",
-		     "{\"question\":\"escaped\",\"value\":\"yes\\u0000no\"}",
-		     HTD_ERR_INVALID, "value");
+	             "{\"question\":\"escaped\",\"value\":\"yes\\u0000no\"}",
+	             HTD_ERR_INVALID, "value");
 	decode_fails("call_opened",
-		     "{\"callback\":\"\",\"caller_name\":\"\","
-		     "\"channel\":\"voice\",\"language\":\"en\\u0000\","
-		     "\"location\":\"\"}",
-		     HTD_ERR_INVALID, "language");
+	             "{\"callback\":\"\",\"caller_name\":\"\","
+	             "\"channel\":\"voice\",\"language\":\"en\\u0000\","
+	             "\"location\":\"\"}",
+	             HTD_ERR_INVALID, "language");
 	/* A NUL in a member name never parses. */
 	decode_fails("note_added", "{\"te\\u0000xt\":\"a\"}", HTD_ERR_PARSE,
-		     "payload");
+	             "payload");
 }
 
 Test(event_decode, not_an_object)
 {
 	static const char *const arrays[] = { "[]", "[\"text\"]",
-					      "[{\"text\":\"x\"}]" };
+		                              "[{\"text\":\"x\"}]" };
 	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
 		const char *msg = decode_fails("note_added", arrays[i],
-					       HTD_ERR_INVALID, "payload");
+		                               HTD_ERR_INVALID, "payload");
 		cr_assert_not_null(strstr(msg, "not a JSON object"), "%s", msg);
 	}
 	/* jansson refuses a bare scalar as a document: a parse error. */
 	static const char *const scalars[] = { "\"text\"", "1", "null",
-					       "true" };
+		                               "true" };
 	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++)
 		decode_fails("note_added", scalars[i], HTD_ERR_PARSE,
-			     "payload");
+		             "payload");
 }
 
 Test(event_decode, invalid_json)
@@ -359,13 +359,13 @@ Test(event_decode, invalid_json)
 		"{\"text\":\"x\"}{}",
 		"{text:\"x\"}",
 		"{'text':'x'}",
-		"{\"text\":\"\xff\"}",		   /* not UTF-8 */
-		"{\"text\":\"a\nb\"}",		   /* raw control in a string */
+		"{\"text\":\"\xff\"}",             /* not UTF-8 */
+		"{\"text\":\"a\nb\"}",             /* raw control in a string */
 		"{\"text\":\"a\",\"text\":\"b\"}", /* duplicate member */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *msg = decode_fails("note_added", bad[i],
-					       HTD_ERR_PARSE, "payload");
+		                               HTD_ERR_PARSE, "payload");
 		cr_assert_not_null(strstr(msg, "not JSON"), "%s", msg);
 	}
 	decode_fails("note_added", NULL, HTD_ERR_PARSE, "payload");
@@ -383,7 +383,7 @@ Test(event_decode, oversized_payload)
 	struct event_decoded d;
 	struct htd_error err;
 	cr_assert_eq(event_json_decode("note_added", T0, ACTOR, p, &d, &err),
-		     HTD_OK, "%s", err.message);
+	             HTD_OK, "%s", err.message);
 	event_decoded_release(&d);
 	/* ...one byte more is too large, before any parsing. */
 	p[n] = ' ';
@@ -403,39 +403,39 @@ Test(event_decode, unknown_channel_and_disposition)
 	    HTD_ERR_INVALID, "channel");
 	cr_assert_not_null(strstr(msg, "fax"), "%s", msg);
 	decode_fails("call_opened",
-		     "{\"callback\":\"\",\"caller_name\":\"\","
-		     "\"channel\":\"Voice\",\"language\":\"en\","
-		     "\"location\":\"\"}",
-		     HTD_ERR_INVALID, "channel");
+	             "{\"callback\":\"\",\"caller_name\":\"\","
+	             "\"channel\":\"Voice\",\"language\":\"en\","
+	             "\"location\":\"\"}",
+	             HTD_ERR_INVALID, "channel");
 	msg = decode_fails("call_closed",
-			   "{\"disposition\":\"arrested\",\"summary\":\"\"}",
-			   HTD_ERR_INVALID, "disposition");
+	                   "{\"disposition\":\"arrested\",\"summary\":\"\"}",
+	                   HTD_ERR_INVALID, "disposition");
 	cr_assert_not_null(strstr(msg, "arrested"), "%s", msg);
 	decode_fails("call_closed", "{\"disposition\":\"\",\"summary\":\"\"}",
-		     HTD_ERR_INVALID, "disposition");
+	             HTD_ERR_INVALID, "disposition");
 }
 
 Test(event_decode, decoded_events_are_validated)
 {
 	decode_fails("call_opened",
-		     "{\"callback\":\"\",\"caller_name\":\"\","
-		     "\"channel\":\"voice\",\"language\":\"es-mx\","
-		     "\"location\":\"\"}",
-		     HTD_ERR_INVALID, "language");
+	             "{\"callback\":\"\",\"caller_name\":\"\","
+	             "\"channel\":\"voice\",\"language\":\"es-mx\","
+	             "\"location\":\"\"}",
+	             HTD_ERR_INVALID, "language");
 	decode_fails("call_opened",
-		     "{\"callback\":\"call me\",\"caller_name\":\"\","
-		     "\"channel\":\"voice\",\"language\":\"en\","
-		     "\"location\":\"\"}",
-		     HTD_ERR_INVALID, "callback");
+	             "{\"callback\":\"call me\",\"caller_name\":\"\","
+	             "\"channel\":\"voice\",\"language\":\"en\","
+	             "\"location\":\"\"}",
+	             HTD_ERR_INVALID, "callback");
 	decode_fails("note_added", "{\"text\":\"\"}", HTD_ERR_INVALID, "text");
 	decode_fails("note_added", "{\"text\":\"\\u001b[2J\"}", HTD_ERR_INVALID,
-		     "text");
+	             "text");
 	decode_fails("answer_recorded",
-		     "{\"question\":\"escaped\",\"value\":\"YES\"}",
-		     HTD_ERR_INVALID, "value");
+	             "{\"question\":\"escaped\",\"value\":\"YES\"}",
+	             HTD_ERR_INVALID, "value");
 	decode_fails("answer_recorded",
-		     "{\"question\":\"Escaped\",\"value\":\"yes\"}",
-		     HTD_ERR_INVALID, "question");
+	             "{\"question\":\"Escaped\",\"value\":\"yes\"}",
+	             HTD_ERR_INVALID, "question");
 
 	/* Type, time and actor come from the columns and are checked too. */
 	struct event_decoded d;
@@ -485,8 +485,8 @@ static void apply(struct call *c, const struct call_event *e)
 }
 
 static const char *const call_members[] = {
-	"id",	      "status",	   "category",	  "channel",	   "language",
-	"location",   "callback",  "caller_name", "opened_by",	   "opened_at",
+	"id",         "status",    "category",    "channel",       "language",
+	"location",   "callback",  "caller_name", "opened_by",     "opened_at",
 	"updated_at", "closed_at", "disposition", "close_summary", "note_count",
 	"version",    "answers",
 };
@@ -497,7 +497,7 @@ static void check_member_set(json_t *o)
 	cr_assert_eq(json_object_size(o), n);
 	for (size_t i = 0; i < n; i++)
 		cr_assert_not_null(json_object_get(o, call_members[i]),
-				   "missing %s", call_members[i]);
+		                   "missing %s", call_members[i]);
 }
 
 static const char *member_str(json_t *o, const char *key)
@@ -534,12 +534,12 @@ Test(event_views, call_json_of_an_open_call)
 	cr_assert_str_eq(member_str(o, "location"), "Motel 6, I-35 exit 12");
 	cr_assert_str_eq(member_str(o, "callback"), "+1 (312) 555-0100");
 	cr_assert_str_eq(member_str(o, "caller_name"), "Mar\xc3\xad"
-						       "a");
+	                                               "a");
 	cr_assert_str_eq(member_str(o, "opened_by"), ACTOR);
 	cr_assert_str_eq(member_str(o, "opened_at"),
-			 "2026-11-29T08:54:19.123Z");
+	                 "2026-11-29T08:54:19.123Z");
 	cr_assert_str_eq(member_str(o, "updated_at"),
-			 "2026-11-29T08:54:22.123Z");
+	                 "2026-11-29T08:54:22.123Z");
 	cr_assert(json_is_null(json_object_get(o, "closed_at")));
 	cr_assert(json_is_null(json_object_get(o, "disposition")));
 	cr_assert_str_eq(member_str(o, "close_summary"), "");
@@ -555,7 +555,7 @@ Test(event_views, call_json_of_an_open_call)
 	cr_assert_str_eq(member_str(a, "escaped"), "unknown");
 	char *text = json_dumps(a, JSON_COMPACT);
 	cr_assert_str_eq(text, "{\"free_to_leave\":\"no\","
-			       "\"escaped\":\"unknown\"}");
+	                       "\"escaped\":\"unknown\"}");
 	free(text);
 	json_decref(o);
 	call_free(&c);
@@ -579,7 +579,7 @@ Test(event_views, call_json_of_a_closed_call)
 	cr_assert_str_eq(member_str(o, "category"), "credible_tip");
 	cr_assert_str_eq(member_str(o, "disposition"), "unfounded");
 	cr_assert_str_eq(member_str(o, "closed_at"),
-			 "2026-11-29T08:55:19.123Z");
+	                 "2026-11-29T08:55:19.123Z");
 	cr_assert_str_eq(member_str(o, "close_summary"), "Nothing found.");
 	cr_assert_eq(json_object_size(json_object_get(o, "answers")), 0);
 	json_decref(o);
@@ -633,7 +633,7 @@ Test(event_views, event_json_payload_cannot_override_columns)
 	se.at_ms = T0;
 	se.actor = ACTOR;
 	se.payload = "{\"text\":\"t\",\"seq\":99,\"actor\":\"forged\","
-		     "\"type\":\"call_closed\"}";
+	             "\"type\":\"call_closed\"}";
 	json_t *o = event_json(&se);
 	cr_assert_eq(json_integer_value(json_object_get(o, "seq")), 1);
 	cr_assert_str_eq(member_str(o, "actor"), ACTOR);
@@ -645,7 +645,7 @@ Test(event_views, event_json_payload_cannot_override_columns)
 Test(event_views, event_json_keeps_a_non_object_payload_as_text)
 {
 	static const char *const payloads[] = { "not json", "[1,2]", "\"s\"",
-						"" };
+		                                "" };
 	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
 		struct store_event se;
 		memset(&se, 0, sizeof(se));

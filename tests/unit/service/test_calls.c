@@ -43,7 +43,7 @@ static void open_one(const struct call_open_request *req, struct call *c)
 {
 	struct htd_error err;
 	cr_assert_eq(calls_open(&svc, "user:ana", req, c, &err), HTD_OK, "%s",
-		     err.message);
+	             err.message);
 }
 
 Test(service_calls, open_records_what_the_call_taker_entered)
@@ -51,10 +51,10 @@ Test(service_calls, open_records_what_the_call_taker_entered)
 	struct call c;
 	call_init(&c);
 	struct call_open_request req = { .channel = "text",
-					 .language = "es-mx",
-					 .location = "  4th & Main, Apt 3  ",
-					 .callback = "(555) 010-0100",
-					 .caller_name = "María José" };
+		                         .language = "es-mx",
+		                         .location = "  4th & Main, Apt 3  ",
+		                         .callback = "(555) 010-0100",
+		                         .caller_name = "María José" };
 	open_one(&req, &c);
 	cr_assert_str_eq(c.ref, "HT-2026-000001");
 	cr_assert_eq(c.channel, CALL_CHANNEL_TEXT);
@@ -92,14 +92,14 @@ Test(service_calls, open_defaults_to_voice_in_english)
 }
 
 static void expect_open_error(const struct call_open_request *req,
-			      enum htd_err code, const char *field)
+                              enum htd_err code, const char *field)
 {
 	struct call c;
 	struct htd_error err;
 	call_init(&c);
 	cr_assert_eq(calls_open(&svc, "user:ana", req, &c, &err), code,
-		     "expected %s for field %s, got: %s", htd_err_name(code),
-		     field, err.message);
+	             "expected %s for field %s, got: %s", htd_err_name(code),
+	             field, err.message);
 	cr_assert_str_eq(err.field, field);
 	call_free(&c);
 }
@@ -110,17 +110,18 @@ Test(service_calls, open_names_the_bad_field)
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	expect_open_error(&(struct call_open_request){ .channel = "pigeon" },
-			  HTD_ERR_INVALID, "channel");
+	                  HTD_ERR_INVALID, "channel");
 	expect_open_error(&(struct call_open_request){ .language = "english" },
-			  HTD_ERR_INVALID, "language");
+	                  HTD_ERR_INVALID, "language");
 	expect_open_error(&(struct call_open_request){ .location = big },
-			  HTD_ERR_TOO_LARGE, "location");
+	                  HTD_ERR_TOO_LARGE, "location");
 	expect_open_error(&(struct call_open_request){ .location = "a\x01b" },
-			  HTD_ERR_INVALID, "location");
-	expect_open_error(&(struct call_open_request){ .caller_name = "\xff\xfe" },
-			  HTD_ERR_INVALID, "caller_name");
+	                  HTD_ERR_INVALID, "location");
+	expect_open_error(
+	    &(struct call_open_request){ .caller_name = "\xff\xfe" },
+	    HTD_ERR_INVALID, "caller_name");
 	expect_open_error(&(struct call_open_request){ .callback = "call me" },
-			  HTD_ERR_INVALID, "callback");
+	                  HTD_ERR_INVALID, "callback");
 	/* Nothing was stored by the failed attempts. */
 	struct call_filter f = { 0 };
 	struct call_page p;
@@ -138,62 +139,62 @@ Test(service_calls, answers_notes_and_close)
 	open_one(&(struct call_open_request){ 0 }, &c);
 	now += 1000;
 	cr_assert_eq(calls_record_answer(&svc, "user:ana", c.ref,
-					 "free_to_leave", " NO ", &c, &err),
-		     HTD_OK, "%s", err.message);
+	                                 "free_to_leave", " NO ", &c, &err),
+	             HTD_OK, "%s", err.message);
 	cr_assert_str_eq(call_answer_get(&c, "free_to_leave")->value, "no");
 	cr_assert_eq(calls_record_answer(&svc, "user:ana", c.ref, "language",
-					 "ES", &c, &err),
-		     HTD_OK, "%s", err.message);
+	                                 "ES", &c, &err),
+	             HTD_OK, "%s", err.message);
 	cr_assert_str_eq(c.language, "es");
 	cr_assert_eq(calls_record_answer(&svc, "user:ana", c.ref,
-					 "free_to_leave", "unknown", &c, &err),
-		     HTD_OK);
+	                                 "free_to_leave", "unknown", &c, &err),
+	             HTD_OK);
 	cr_assert_eq(c.n_answers, 2);
 	cr_assert_str_eq(c.answers[0].question, "free_to_leave");
 	cr_assert_str_eq(c.answers[0].value, "unknown");
 	cr_assert_eq(calls_record_answer(&svc, "user:ana", c.ref,
-					 "free_to_leave", "maybe", &c, &err),
-		     HTD_ERR_INVALID);
+	                                 "free_to_leave", "maybe", &c, &err),
+	             HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "value");
 	cr_assert_eq(calls_record_answer(&svc, "user:ana", c.ref,
-					 "Free To Leave", "no", &c, &err),
-		     HTD_ERR_INVALID);
+	                                 "Free To Leave", "no", &c, &err),
+	             HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "question");
 
 	cr_assert_eq(calls_add_note(&svc, "user:ana", c.ref,
-				    "boss keeps my passport\nno lo dejan salir",
-				    &c, &err),
-		     HTD_OK);
+	                            "boss keeps my passport\nno lo dejan salir",
+	                            &c, &err),
+	             HTD_OK);
 	cr_assert_eq(c.note_count, 1);
 	cr_assert_eq(calls_add_note(&svc, "user:ana", c.ref, "   ", &c, &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "text");
 
 	now += 1000;
 	cr_assert_eq(calls_close(&svc, "user:sup", c.ref, "referred_hotline",
-				 "gave 1-888-373-7888", &c, &err),
-		     HTD_OK);
+	                         "gave 1-888-373-7888", &c, &err),
+	             HTD_OK);
 	cr_assert_eq(c.status, CALL_STATUS_CLOSED);
 	cr_assert_eq(c.closed_at_ms, now);
 	cr_assert_eq(c.disposition, CALL_DISPOSITION_REFERRED_HOTLINE);
 
 	/* Closed: answers and a second close conflict; notes still go in. */
 	cr_assert_eq(calls_record_answer(&svc, "user:ana", c.ref, "escaped",
-					 "yes", &c, &err),
-		     HTD_ERR_CONFLICT);
-	cr_assert_eq(calls_close(&svc, "user:ana", c.ref, "unfounded", "", &c,
-				 &err),
-		     HTD_ERR_CONFLICT);
+	                                 "yes", &c, &err),
+	             HTD_ERR_CONFLICT);
+	cr_assert_eq(
+	    calls_close(&svc, "user:ana", c.ref, "unfounded", "", &c, &err),
+	    HTD_ERR_CONFLICT);
 	cr_assert_eq(calls_add_note(&svc, "user:inv", c.ref,
-				    "follow-up: victim placed in shelter", &c,
-				    &err),
-		     HTD_OK);
+	                            "follow-up: victim placed in shelter", &c,
+	                            &err),
+	             HTD_OK);
 	cr_assert_eq(c.note_count, 2);
 	cr_assert_eq(calls_close(&svc, "user:ana", c.ref, "done", "", &c, &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "disposition");
 	cr_assert_eq(calls_verify(&svc, c.ref, &err), HTD_OK, "%s",
-		     err.message);
+	             err.message);
 	call_free(&c);
 }
 
@@ -203,13 +204,13 @@ Test(service_calls, unknown_and_malformed_ids)
 	struct htd_error err;
 	call_init(&c);
 	cr_assert_eq(calls_get(&svc, "HT-2026-000042", &c, &err),
-		     HTD_ERR_NOT_FOUND);
+	             HTD_ERR_NOT_FOUND);
 	cr_assert_eq(calls_get(&svc, "42", &c, &err), HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "id");
 	cr_assert_eq(calls_add_note(&svc, "a", "HT-2026-000042", "x", &c, &err),
-		     HTD_ERR_NOT_FOUND);
+	             HTD_ERR_NOT_FOUND);
 	cr_assert_eq(calls_get(&svc, "'; DROP TABLE calls; --", &c, &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 }
 
 struct history {
@@ -251,13 +252,13 @@ Test(service_calls, query_parse_names_the_field)
 	struct call_filter f;
 	struct htd_error err;
 	struct calls_query ok = { .status = "open",
-				  .category = "victim_call",
-				  .since = "2026-05-01",
-				  .until = "2026-05-02T00:00:00Z",
-				  .limit = "10",
-				  .after = "ht-2026-7" };
+		                  .category = "victim_call",
+		                  .since = "2026-05-01",
+		                  .until = "2026-05-02T00:00:00Z",
+		                  .limit = "10",
+		                  .after = "ht-2026-7" };
 	cr_assert_eq(calls_query_parse(&ok, &f, &err), HTD_OK, "%s",
-		     err.message);
+	             err.message);
 	cr_assert(f.by_status && f.status == CALL_STATUS_OPEN);
 	cr_assert(f.by_category && f.category == CALL_CATEGORY_VICTIM_CALL);
 	cr_assert_eq(f.since_ms, tu_local_ms("2026-05-01T00:00:00"));
@@ -284,9 +285,9 @@ Test(service_calls, query_parse_names_the_field)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		htd_error_clear(&err);
 		cr_assert_eq(calls_query_parse(&bad[i].q, &f, &err),
-			     HTD_ERR_INVALID, "case %zu", i);
+		             HTD_ERR_INVALID, "case %zu", i);
 		cr_assert_str_eq(err.field, bad[i].field, "case %zu: %s", i,
-				 err.message);
+		                 err.message);
 	}
 }
 
@@ -299,24 +300,24 @@ Test(service_calls, verify_catches_a_projection_changed_outside)
 	calls_record_answer(&svc, "a", c.ref, "in_danger_now", "yes", &c, &err);
 	long n = 0;
 	cr_assert_eq(calls_verify_all(&svc, &n, &err), HTD_OK, "%s",
-		     err.message);
+	             err.message);
 	cr_assert_eq(n, 1);
 
 	sqlite3 *h;
 	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(h,
-				  "UPDATE calls SET location_text = 'elsewhere'",
-				  NULL, NULL, NULL),
-		     SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_exec(h, "UPDATE calls SET location_text = 'elsewhere'",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
 	cr_assert_eq(calls_verify(&svc, c.ref, &err), HTD_ERR_CORRUPT);
 	cr_assert(strstr(err.message, "location"), "%s", err.message);
 	cr_assert(strstr(err.message, c.ref), "%s", err.message);
 
 	cr_assert_eq(sqlite3_exec(h,
-				  "UPDATE calls SET location_text = 'farm road "
-				  "9'; UPDATE call_answers SET value = 'no'",
-				  NULL, NULL, NULL),
-		     SQLITE_OK);
+	                          "UPDATE calls SET location_text = 'farm road "
+	                          "9'; UPDATE call_answers SET value = 'no'",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK);
 	cr_assert_eq(calls_verify_all(&svc, &n, &err), HTD_ERR_CORRUPT);
 	cr_assert(strstr(err.message, "answers"), "%s", err.message);
 	sqlite3_close(h);

@@ -67,7 +67,7 @@ static void open_call(struct store *s, char ref[CALL_REF_MAX])
 	call_init(&c);
 	struct call_open_request req = { .location = "1 Main St" };
 	cr_assert_eq(calls_open(&svc, "test", &req, &c, &err), HTD_OK, "%s",
-		     err.message);
+	             err.message);
 	snprintf(ref, CALL_REF_MAX, "%s", c.ref);
 	call_free(&c);
 }
@@ -102,18 +102,18 @@ Test(store_sqlite, creates_a_durable_database)
 	cr_assert_eq(store_schema_version(s), store_schema_latest());
 	store_close(s);
 	cr_assert_eq(raw_count("PRAGMA application_id"),
-		     SQLITE_STORE_APPLICATION_ID);
+	             SQLITE_STORE_APPLICATION_ID);
 	cr_assert_eq(raw_count("PRAGMA user_version"), store_schema_latest());
 	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"),
-		     store_schema_latest());
+	             store_schema_latest());
 	/* WAL is a property of the file; synchronous=FULL and foreign keys
 	 * are per connection and are checked through behaviour below. */
 	sqlite3 *h;
 	sqlite3_stmt *st;
 	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st,
-					NULL),
-		     SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL),
+	    SQLITE_OK);
 	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
 	cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
 	sqlite3_finalize(st);
@@ -126,7 +126,7 @@ Test(store_sqlite, reopening_is_idempotent)
 	store_close(open_ok(true));
 	store_close(open_ok(false));
 	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"),
-		     store_schema_latest());
+	             store_schema_latest());
 }
 
 Test(store_sqlite, missing_database_is_not_created_without_create)
@@ -150,12 +150,12 @@ Test(store_sqlite, not_a_database_is_left_untouched)
 {
 	struct htd_error err;
 	const char text[] = "call log 2026\nthis is a text file, not SQLite\n"
-			    "padding padding padding padding padding padding";
+	                    "padding padding padding padding padding padding";
 	tu_write_file(db, text, sizeof(text) - 1);
 	uint64_t before = tu_file_hash(db);
 	cr_assert_eq(open_err(false, &err), HTD_ERR_NOT_DATABASE);
 	cr_assert(strstr(err.message, db), "message names the file: %s",
-		  err.message);
+	          err.message);
 	cr_assert_eq(open_err(true, &err), HTD_ERR_NOT_DATABASE);
 	cr_assert_eq(tu_file_hash(db), before);
 	char side[700];
@@ -166,8 +166,8 @@ Test(store_sqlite, not_a_database_is_left_untouched)
 Test(store_sqlite, another_programs_database_is_refused)
 {
 	cr_assert_eq(raw_exec("CREATE TABLE contacts (name TEXT);"
-			      "INSERT INTO contacts VALUES ('x');"),
-		     SQLITE_OK);
+	                      "INSERT INTO contacts VALUES ('x');"),
+	             SQLITE_OK);
 	uint64_t before = tu_file_hash(db);
 	struct htd_error err;
 	cr_assert_eq(open_err(true, &err), HTD_ERR_NOT_DATABASE);
@@ -180,7 +180,7 @@ Test(store_sqlite, newer_schema_is_refused_untouched)
 	store_close(open_ok(true));
 	char sql[64];
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-		 store_schema_latest() + 1);
+	         store_schema_latest() + 1);
 	cr_assert_eq(raw_exec(sql), SQLITE_OK);
 	uint64_t before = tu_file_hash(db);
 	struct htd_error err;
@@ -218,7 +218,8 @@ Test(store_sqlite, events_are_append_only)
 	char ref[CALL_REF_MAX];
 	open_call(s, ref);
 	store_close(s);
-	cr_assert_neq(raw_exec("UPDATE call_events SET actor = 'x'"), SQLITE_OK);
+	cr_assert_neq(raw_exec("UPDATE call_events SET actor = 'x'"),
+	              SQLITE_OK);
 	cr_assert_neq(raw_exec("DELETE FROM call_events"), SQLITE_OK);
 	cr_assert_neq(raw_exec("DELETE FROM calls"), SQLITE_OK);
 	cr_assert_eq(raw_count("SELECT count(*) FROM call_events"), 1);
@@ -226,13 +227,13 @@ Test(store_sqlite, events_are_append_only)
 
 /* Builds a note event on the current state of `ref` into the outputs. */
 static void note_on(struct store *s, const char *ref, const char *text,
-		    struct call *c, struct store_event *se, char **payload)
+                    struct call *c, struct store_event *se, char **payload)
 {
 	struct htd_error err;
 	cr_assert_eq(store_call_get(s, ref, c, &err), HTD_OK);
 	struct call_event e = { .type = CALL_EVENT_NOTE_ADDED,
-				.at_ms = now,
-				.actor = "test" };
+		                .at_ms = now,
+		                .actor = "test" };
 	e.u.note.text = text;
 	*payload = event_json_encode(&e);
 	memset(se, 0, sizeof(*se));
@@ -284,7 +285,7 @@ Test(store_sqlite, batch_is_all_or_nothing)
 	note_on(s, ref, "two", &c2, &e2, &p2);
 	/* The second item refers to a call that does not exist. */
 	struct store_append items[2] = { { ref, 1, &e1, &c1 },
-					 { "HT-2026-999999", 1, &e2, &c2 } };
+		                         { "HT-2026-999999", 1, &e2, &c2 } };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, items, 2, &err), HTD_ERR_NOT_FOUND);
 	store_close(s);
@@ -325,9 +326,9 @@ Test(store_sqlite, list_filters_and_pages)
 	struct call c;
 	struct htd_error err;
 	call_init(&c);
-	cr_assert_eq(calls_close(&svc, "t", "HT-2026-000002", "unfounded", "",
-				 &c, &err),
-		     HTD_OK);
+	cr_assert_eq(
+	    calls_close(&svc, "t", "HT-2026-000002", "unfounded", "", &c, &err),
+	    HTD_OK);
 	call_free(&c);
 
 	struct call_filter f = { .limit = 3 };
@@ -351,7 +352,7 @@ Test(store_sqlite, list_filters_and_pages)
 	call_page_free(&p);
 
 	struct call_filter closed = { .by_status = true,
-				      .status = CALL_STATUS_CLOSED };
+		                      .status = CALL_STATUS_CLOSED };
 	cr_assert_eq(store_call_list(s, &closed, &p, &err), HTD_OK);
 	cr_assert_eq(p.n, 1);
 	cr_assert_str_eq(p.calls[0].ref, "HT-2026-000002");
@@ -368,7 +369,7 @@ Test(store_sqlite, list_filters_and_pages)
 	call_page_free(&p);
 
 	struct call_filter tips = { .by_category = true,
-				    .category = CALL_CATEGORY_CREDIBLE_TIP };
+		                    .category = CALL_CATEGORY_CREDIBLE_TIP };
 	cr_assert_eq(store_call_list(s, &tips, &p, &err), HTD_OK);
 	cr_assert_eq(p.n, 0);
 	call_page_free(&p);
@@ -393,9 +394,10 @@ Test(store_sqlite, locked_database_times_out_with_a_clear_error)
 		char c;
 		if (sqlite3_open(db, &h) != SQLITE_OK ||
 		    sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-			    SQLITE_OK)
+		        SQLITE_OK)
 			_exit(1);
-		if (write(ready[1], "x", 1) != 1 || read(release[0], &c, 1) != 1)
+		if (write(ready[1], "x", 1) != 1 ||
+		    read(release[0], &c, 1) != 1)
 			_exit(1);
 		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_close(h);
@@ -413,7 +415,7 @@ Test(store_sqlite, locked_database_times_out_with_a_clear_error)
 	struct call_open_request req = { 0 };
 	cr_assert_eq(calls_open(&svc, "t", &req, &c, &err), HTD_ERR_BUSY);
 	cr_assert(strstr(err.message, "locked by another process"), "%s",
-		  err.message);
+	          err.message);
 	cr_assert(strstr(err.message, "200 ms"), "%s", err.message);
 	cr_assert_eq(write(release[1], "x", 1), 1);
 	int status;
@@ -421,7 +423,7 @@ Test(store_sqlite, locked_database_times_out_with_a_clear_error)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* Once the lock is gone the same call goes through. */
 	cr_assert_eq(calls_open(&svc, "t", &req, &c, &err), HTD_OK, "%s",
-		     err.message);
+	             err.message);
 	cr_assert_str_eq(c.ref, "HT-2026-000001");
 	call_free(&c);
 	store_close(s);

@@ -43,13 +43,13 @@ Test(arena, allocations_are_aligned_zeroed_and_distinct)
 		unsigned char *p = arena_alloc(&a, size);
 		cr_assert_not_null(p);
 		cr_assert_eq((uintptr_t)p % alignof(max_align_t), 0,
-			     "size %zu not aligned", size);
+		             "size %zu not aligned", size);
 		for (size_t i = 0; i < size; i++)
 			cr_assert_eq(p[i], 0);
 		memset(p, 0xab, size);
 		if (prev)
 			cr_assert(p >= prev + prev_size || p + size <= prev,
-				  "overlapping allocations");
+			          "overlapping allocations");
 		prev = p;
 		prev_size = size;
 	}

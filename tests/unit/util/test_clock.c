@@ -12,7 +12,7 @@
 
 /* 2026-11-29T08:54:19.123Z */
 #define T_2026_11_29 INT64_C(1795942459123)
-#define TIME_MAX_MS  INT64_C(253402300799999)
+#define TIME_MAX_MS INT64_C(253402300799999)
 
 static void set_tz(const char *tz)
 {
@@ -37,11 +37,11 @@ static void parse_bad(const char *s)
 	int64_t ms = -12345;
 	enum htd_err rc = time_parse(s, "--since", &ms, &err);
 	cr_assert_eq(rc, HTD_ERR_INVALID, "'%s' accepted as %lld", s,
-		     (long long)ms);
+	             (long long)ms);
 	cr_assert_eq(err.code, HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "--since");
 	cr_assert_not_null(strstr(err.message, "--since"),
-			   "message '%s' does not name the value", err.message);
+	                   "message '%s' does not name the value", err.message);
 	cr_assert_eq(ms, -12345, "'%s' changed the output on failure", s);
 }
 
@@ -148,11 +148,11 @@ Test(clock, parse_refuses_what_cannot_be_written_back)
 	struct htd_error err;
 	int64_t ms = 0;
 	cr_assert_eq(time_parse("9999-12-31T23:59-23:59", "t", &ms, &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 	cr_assert(strstr(err.message, "after the year 9999"), "%s",
-		  err.message);
+	          err.message);
 	cr_assert_eq(time_parse("9999-12-31T23:00:00-01:00", "t", &ms, &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 }
 
 Test(clock, parse_offsets)
@@ -178,7 +178,7 @@ Test(clock, parse_fractional_seconds)
 	cr_assert_eq(parse_ok("2026-11-29T08:54:19.1239Z"), base + 123);
 	cr_assert_eq(parse_ok("2026-11-29T08:54:19.123456789Z"), base + 123);
 	cr_assert_eq(parse_ok("2026-11-29T08:54:19.5+01:00"),
-		     base - 3600000 + 500);
+	             base - 3600000 + 500);
 	parse_bad("2026-11-29T08:54:19.1234567890Z");
 	parse_bad("2026-11-29T08:54:19.Z");
 	parse_bad("2026-11-29T08:54:19.");
@@ -188,12 +188,12 @@ Test(clock, parse_fractional_seconds)
 Test(clock, parse_round_trips_format_utc)
 {
 	static const int64_t times[] = { 0,
-					 1,
-					 999,
-					 86399999,
-					 INT64_C(951782400000),
-					 T_2026_11_29,
-					 TIME_MAX_MS };
+		                         1,
+		                         999,
+		                         86399999,
+		                         INT64_C(951782400000),
+		                         T_2026_11_29,
+		                         TIME_MAX_MS };
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
 		char out[TIME_TEXT_MAX];
 		cr_assert(time_format_utc(times[i], out, sizeof(out)));
@@ -210,9 +210,9 @@ Test(clock, parse_leap_years)
 	parse_bad("2100-02-29");
 	parse_bad("2024-02-30");
 	cr_assert_eq(parse_ok("2025-02-28T00:00Z") + 86400000,
-		     parse_ok("2025-03-01T00:00Z"));
+	             parse_ok("2025-03-01T00:00Z"));
 	cr_assert_eq(parse_ok("2024-02-28T00:00Z") + 2 * 86400000,
-		     parse_ok("2024-03-01T00:00Z"));
+	             parse_ok("2024-03-01T00:00Z"));
 }
 
 Test(clock, parse_rejects_impossible_dates_and_times)
@@ -289,17 +289,17 @@ Test(clock, parse_messages_name_the_value)
 	struct htd_error err;
 	int64_t ms;
 	cr_assert_eq(time_parse("2026-02-30", "--until", &ms, &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "--until");
 	cr_assert_not_null(strstr(err.message, "2026-02-30"));
 	cr_assert_not_null(strstr(err.message, "not a real date"));
 	cr_assert_eq(time_parse("2026-01-01T25:00", "--until", &ms, &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 	cr_assert_not_null(strstr(err.message, "not a real time"));
 	cr_assert_eq(time_parse("1969-12-31T00:00Z", "--until", &ms, &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 	cr_assert_eq(time_parse("yesterday", "--until", &ms, &err),
-		     HTD_ERR_INVALID);
+	             HTD_ERR_INVALID);
 	cr_assert_not_null(strstr(err.message, "'yesterday'"));
 	cr_assert_not_null(strstr(err.message, "YYYY-MM-DD"));
 	/* NULL `what` defaults to "time"; NULL text and NULL err are safe. */
@@ -319,15 +319,15 @@ Test(clock, parse_local_forms_in_chicago)
 	cr_assert_eq(parse_ok("2026-01-15 09:30"), INT64_C(1768491000000));
 	cr_assert_eq(parse_ok("2026-01-15T09:30:00"), INT64_C(1768491000000));
 	cr_assert_eq(parse_ok("2026-01-15T09:30:00.250"),
-		     INT64_C(1768491000250));
+	             INT64_C(1768491000250));
 	cr_assert_eq(parse_ok("2026-01-15T09:30"),
-		     parse_ok("2026-01-15T15:30Z"));
+	             parse_ok("2026-01-15T15:30Z"));
 	/* Summer: UTC-5; a date alone is local midnight. */
 	cr_assert_eq(parse_ok("2026-07-04"), INT64_C(1783141200000));
 	cr_assert_eq(parse_ok("2026-07-04"), parse_ok("2026-07-04T05:00Z"));
 	/* An explicit zone ignores TZ. */
 	cr_assert_eq(parse_ok("2026-07-04T00:00Z"),
-		     INT64_C(1783141200000) - 5 * 3600000);
+	             INT64_C(1783141200000) - 5 * 3600000);
 }
 
 Test(clock, parse_local_forms_follow_tz)
@@ -338,7 +338,7 @@ Test(clock, parse_local_forms_follow_tz)
 	set_tz("IST-5:30");
 	cr_assert_eq(parse_ok("2026-03-01T17:30"), INT64_C(1772366400000));
 	cr_assert_eq(parse_ok("2026-03-01T17:30:00+05:30"),
-		     INT64_C(1772366400000));
+	             INT64_C(1772366400000));
 }
 
 Test(clock, parse_local_round_trips_format_local)

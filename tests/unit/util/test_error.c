@@ -20,9 +20,9 @@ Test(error, names_and_messages_follow_the_table)
 	cr_assert_str_eq(htd_err_name(HTD_ERR_SCHEMA_NEWER), "schema_newer");
 	cr_assert_str_eq(htd_err_name(HTD_ERR_INTERNAL), "internal");
 	cr_assert_str_eq(htd_err_message(HTD_ERR_NO_DATABASE),
-			 "no database: run 'htdispatch init'");
+	                 "no database: run 'htdispatch init'");
 	cr_assert_str_eq(htd_err_message(HTD_ERR_BUSY),
-			 "the database is locked by another process");
+	                 "the database is locked by another process");
 	cr_assert_eq(HTD_OK, 0);
 	cr_assert_eq((int)HTD_ERR_INTERNAL, (int)HTD_ERR__COUNT - 1);
 }
@@ -40,10 +40,10 @@ Test(error, every_code_has_a_distinct_nonempty_name_and_message)
 		/* Machine names are snake_case. */
 		for (const char *p = name; *p; p++)
 			cr_assert((*p >= 'a' && *p <= 'z') || *p == '_',
-				  "name '%s' is not snake_case", name);
+			          "name '%s' is not snake_case", name);
 		for (int j = 0; j < i; j++)
 			cr_assert_str_neq(name, htd_err_name((enum htd_err)j),
-					  "codes %d and %d share a name", i, j);
+			                  "codes %d and %d share a name", i, j);
 	}
 }
 
@@ -74,7 +74,7 @@ Test(error, set_returns_the_code_and_formats_the_message)
 {
 	struct htd_error e;
 	enum htd_err rc = htd_error_set(&e, HTD_ERR_NOT_FOUND, "call %s (%d)",
-					"HT-2026-000001", 7);
+	                                "HT-2026-000001", 7);
 	cr_assert_eq(rc, HTD_ERR_NOT_FOUND);
 	cr_assert_eq(e.code, HTD_ERR_NOT_FOUND);
 	cr_assert_str_eq(e.message, "call HT-2026-000001 (7)");
@@ -102,16 +102,16 @@ Test(error, null_error_still_returns_the_code)
 {
 	cr_assert_eq(htd_error_set(NULL, HTD_ERR_IO, "x"), HTD_ERR_IO);
 	cr_assert_eq(htd_error_field(NULL, HTD_ERR_USAGE, "f", "x"),
-		     HTD_ERR_USAGE);
+	             HTD_ERR_USAGE);
 	cr_assert_eq(htd_error_at(NULL, HTD_ERR_PARSE, "f", 1, 2, "x"),
-		     HTD_ERR_PARSE);
+	             HTD_ERR_PARSE);
 }
 
 Test(error, field_names_the_field)
 {
 	struct htd_error e;
 	enum htd_err rc = htd_error_field(&e, HTD_ERR_INVALID, "language",
-					  "bad tag '%s'", "e");
+	                                  "bad tag '%s'", "e");
 	cr_assert_eq(rc, HTD_ERR_INVALID);
 	cr_assert_str_eq(e.field, "language");
 	cr_assert_str_eq(e.message, "bad tag 'e'");
@@ -135,7 +135,7 @@ Test(error, at_records_file_line_and_column)
 {
 	struct htd_error e;
 	htd_error_at(&e, HTD_ERR_PARSE, "protocol.toml", 12, 5, "expected '%c'",
-		     '=');
+	             '=');
 	cr_assert_eq(e.code, HTD_ERR_PARSE);
 	cr_assert_str_eq(e.file, "protocol.toml");
 	cr_assert_eq(e.line, 12);
@@ -186,17 +186,17 @@ Test(error, format_with_file_line_and_column)
 	char out[256];
 	htd_error_at(&e, HTD_ERR_PARSE, "p.toml", 3, 9, "oops");
 	cr_assert_str_eq(htd_error_format(&e, out, sizeof(out)),
-			 "p.toml:3:9: oops");
+	                 "p.toml:3:9: oops");
 	htd_error_at(&e, HTD_ERR_PARSE, "p.toml", 3, 0, "oops");
 	cr_assert_str_eq(htd_error_format(&e, out, sizeof(out)),
-			 "p.toml:3: oops");
+	                 "p.toml:3: oops");
 	htd_error_at(&e, HTD_ERR_PARSE, "p.toml", 0, 0, "oops");
 	cr_assert_str_eq(htd_error_format(&e, out, sizeof(out)),
-			 "p.toml: oops");
+	                 "p.toml: oops");
 	/* A column without a line is not shown. */
 	htd_error_at(&e, HTD_ERR_PARSE, "p.toml", 0, 4, "oops");
 	cr_assert_str_eq(htd_error_format(&e, out, sizeof(out)),
-			 "p.toml: oops");
+	                 "p.toml: oops");
 	htd_error_at(&e, HTD_ERR_PARSE, NULL, 3, 9, "oops");
 	cr_assert_str_eq(htd_error_format(&e, out, sizeof(out)), "oops");
 }
@@ -218,7 +218,7 @@ Test(error, format_truncates_to_the_output_size)
 	char out[16];
 	memset(out, 'z', sizeof(out));
 	htd_error_at(&e, HTD_ERR_PARSE, "protocol.toml", 123, 45,
-		     "a long message that does not fit");
+	             "a long message that does not fit");
 	const char *r = htd_error_format(&e, out, 10);
 	cr_assert_eq(r, out);
 	cr_assert_str_eq(out, "protocol.");

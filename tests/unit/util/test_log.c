@@ -69,7 +69,7 @@ TestSuite(log, .init = capture, .fini = release);
 Test(log, plain_values_are_written_as_key_equals_value)
 {
 	log_event(LOG_INFO, "call_opened", "call", "HT-2026-000001", "channel",
-		  "voice", NULL);
+	          "voice", NULL);
 	const char *s = logged();
 	cr_assert_eq(count_lines(s), 1);
 	cr_assert_str_eq(
@@ -87,51 +87,51 @@ Test(log, empty_null_and_missing_values)
 {
 	log_event(LOG_ERROR, NULL, "a", "", "b", NULL, NULL);
 	cr_assert_str_eq(after_prefix(logged(), "error"),
-			 "event=unknown a=\"\" b=\"\"\n");
+	                 "event=unknown a=\"\" b=\"\"\n");
 }
 
 Test(log, values_with_spaces_quotes_and_equals_are_quoted)
 {
 	log_event(LOG_INFO, "e", "space", "a b", "quote", "say \"hi\"", "eq",
-		  "k=v", "slash", "a\\b", "utf8", "se\xc3\xb1or", NULL);
+	          "k=v", "slash", "a\\b", "utf8", "se\xc3\xb1or", NULL);
 	cr_assert_str_eq(after_prefix(logged(), "info"),
-			 "event=e space=\"a b\" quote=\"say \\\"hi\\\"\" "
-			 "eq=\"k=v\" slash=\"a\\\\b\" utf8=se\xc3\xb1or\n");
+	                 "event=e space=\"a b\" quote=\"say \\\"hi\\\"\" "
+	                 "eq=\"k=v\" slash=\"a\\\\b\" utf8=se\xc3\xb1or\n");
 }
 
 Test(log, control_characters_are_escaped_to_stay_on_one_line)
 {
 	log_event(LOG_INFO, "e", "nl", "line1\nline2", "cr", "a\rb", "tab",
-		  "a\tb", "esc", "\x1b[2J", "del", "x\x7f", "bell", "\a", NULL);
+	          "a\tb", "esc", "\x1b[2J", "del", "x\x7f", "bell", "\a", NULL);
 	const char *s = logged();
 	cr_assert_eq(count_lines(s), 1, "log: %s", s);
 	cr_assert_str_eq(after_prefix(s, "info"),
-			 "event=e nl=\"line1\\nline2\" cr=\"a\\rb\" "
-			 "tab=\"a\\tb\" esc=\"\\x1b[2J\" del=\"x\\x7f\" "
-			 "bell=\"\\x07\"\n");
+	                 "event=e nl=\"line1\\nline2\" cr=\"a\\rb\" "
+	                 "tab=\"a\\tb\" esc=\"\\x1b[2J\" del=\"x\\x7f\" "
+	                 "bell=\"\\x07\"\n");
 }
 
 Test(log, c1_controls_are_escaped)
 {
 	/* U+0085 NEL ends a line for some readers; U+009B is CSI. */
 	log_event(LOG_INFO, "e", "nel", "a\xc2\x85z", "csi",
-		  "\xc2\x9b"
-		  "2J",
-		  "nbsp", "a\xc2\xa0z", NULL);
+	          "\xc2\x9b"
+	          "2J",
+	          "nbsp", "a\xc2\xa0z", NULL);
 	const char *s = logged();
 	cr_assert_eq(count_lines(s), 1);
 	cr_assert_null(strstr(s, "\xc2\x85"));
 	cr_assert_null(strstr(s, "\xc2\x9b"));
 	cr_assert_str_eq(after_prefix(s, "info"),
-			 "event=e nel=\"a\\xc2\\x85z\" csi=\"\\xc2\\x9b2J\" "
-			 "nbsp=a\xc2\xa0z\n");
+	                 "event=e nel=\"a\\xc2\\x85z\" csi=\"\\xc2\\x9b2J\" "
+	                 "nbsp=a\xc2\xa0z\n");
 }
 
 Test(log, a_forged_line_stays_inside_the_value)
 {
 	log_event(LOG_INFO, "login", "user",
-		  "bob\nts=2026-01-01T00:00:00.000Z level=info event=admin",
-		  NULL);
+	          "bob\nts=2026-01-01T00:00:00.000Z level=info event=admin",
+	          NULL);
 	const char *s = logged();
 	cr_assert_eq(count_lines(s), 1);
 	cr_assert_eq(s[strlen(s) - 1], '\n');
@@ -142,7 +142,7 @@ Test(log, event_name_is_escaped_too)
 {
 	log_event(LOG_INFO, "bad event\n", NULL);
 	cr_assert_str_eq(after_prefix(logged(), "info"),
-			 "event=\"bad event\\n\"\n");
+	                 "event=\"bad event\\n\"\n");
 }
 
 Test(log, long_values_are_cut)

@@ -110,7 +110,7 @@ Test(str, to_i64_rejects_junk_and_leaves_out_untouched)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t v = 99;
 		cr_assert_not(str_to_i64(bad[i], INT64_MIN, INT64_MAX, &v),
-			      "accepted '%s'", bad[i]);
+		              "accepted '%s'", bad[i]);
 		cr_assert_eq(v, 99, "changed out for '%s'", bad[i]);
 	}
 	int64_t v = 99;
@@ -183,16 +183,16 @@ Test(str, utf8_accepts_well_formed_text)
 {
 	cr_assert(utf8(""));
 	cr_assert(utf8("plain ASCII"));
-	cr_assert(utf8("se\xc3\xb1or"));	     /* ñ */
+	cr_assert(utf8("se\xc3\xb1or"));             /* ñ */
 	cr_assert(utf8("\xe4\xb8\xad\xe6\x96\x87")); /* 中文 */
-	cr_assert(utf8("\xf0\x9f\x98\x80"));	     /* U+1F600 */
-	cr_assert(utf8("\xc2\x80"));		     /* U+0080, lowest 2 */
-	cr_assert(utf8("\xe0\xa0\x80"));	     /* U+0800, lowest 3 */
-	cr_assert(utf8("\xed\x9f\xbf"));	     /* U+D7FF */
-	cr_assert(utf8("\xee\x80\x80"));	     /* U+E000 */
-	cr_assert(utf8("\xef\xbf\xbd"));	     /* U+FFFD */
-	cr_assert(utf8("\xf0\x90\x80\x80"));	     /* U+10000 */
-	cr_assert(utf8("\xf4\x8f\xbf\xbf"));	     /* U+10FFFF */
+	cr_assert(utf8("\xf0\x9f\x98\x80"));         /* U+1F600 */
+	cr_assert(utf8("\xc2\x80"));                 /* U+0080, lowest 2 */
+	cr_assert(utf8("\xe0\xa0\x80"));             /* U+0800, lowest 3 */
+	cr_assert(utf8("\xed\x9f\xbf"));             /* U+D7FF */
+	cr_assert(utf8("\xee\x80\x80"));             /* U+E000 */
+	cr_assert(utf8("\xef\xbf\xbd"));             /* U+FFFD */
+	cr_assert(utf8("\xf0\x90\x80\x80"));         /* U+10000 */
+	cr_assert(utf8("\xf4\x8f\xbf\xbf"));         /* U+10FFFF */
 	/* Only the given length is read. */
 	cr_assert(str_utf8_valid("ab\xff", 2));
 }
@@ -200,17 +200,17 @@ Test(str, utf8_accepts_well_formed_text)
 Test(str, utf8_rejects_malformed_text)
 {
 	static const char *const bad[] = {
-		"\x80",			/* lone continuation */
-		"a\xbf",		/* lone continuation after ASCII */
-		"\xc3",			/* truncated 2-byte */
-		"\xc3(",		/* bad continuation */
-		"\xe4\xb8",		/* truncated 3-byte */
-		"\xf0\x9f\x98",		/* truncated 4-byte */
-		"\xfe",			/* never valid */
-		"\xff",			/* never valid */
+		"\x80",                 /* lone continuation */
+		"a\xbf",                /* lone continuation after ASCII */
+		"\xc3",                 /* truncated 2-byte */
+		"\xc3(",                /* bad continuation */
+		"\xe4\xb8",             /* truncated 3-byte */
+		"\xf0\x9f\x98",         /* truncated 4-byte */
+		"\xfe",                 /* never valid */
+		"\xff",                 /* never valid */
 		"\xf8\x88\x80\x80\x80", /* 5-byte form */
-		"\xf4\x90\x80\x80",	/* U+110000, past Unicode */
-		"\xf5\x80\x80\x80",	/* past Unicode */
+		"\xf4\x90\x80\x80",     /* U+110000, past Unicode */
+		"\xf5\x80\x80\x80",     /* past Unicode */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_not(utf8(bad[i]), "accepted case %zu", i);
@@ -220,19 +220,19 @@ Test(str, utf8_rejects_malformed_text)
 
 Test(str, utf8_rejects_overlong_forms)
 {
-	cr_assert_not(utf8("\xc0\xaf"));	 /* '/' in 2 bytes */
-	cr_assert_not(utf8("\xc1\xbf"));	 /* U+007F in 2 bytes */
-	cr_assert_not(utf8("\xc0\x80"));	 /* NUL in 2 bytes */
-	cr_assert_not(utf8("\xe0\x80\xaf"));	 /* '/' in 3 bytes */
-	cr_assert_not(utf8("\xe0\x9f\xbf"));	 /* U+07FF in 3 bytes */
+	cr_assert_not(utf8("\xc0\xaf"));         /* '/' in 2 bytes */
+	cr_assert_not(utf8("\xc1\xbf"));         /* U+007F in 2 bytes */
+	cr_assert_not(utf8("\xc0\x80"));         /* NUL in 2 bytes */
+	cr_assert_not(utf8("\xe0\x80\xaf"));     /* '/' in 3 bytes */
+	cr_assert_not(utf8("\xe0\x9f\xbf"));     /* U+07FF in 3 bytes */
 	cr_assert_not(utf8("\xf0\x80\x80\xaf")); /* '/' in 4 bytes */
 	cr_assert_not(utf8("\xf0\x8f\xbf\xbf")); /* U+FFFF in 4 bytes */
 }
 
 Test(str, utf8_rejects_surrogates)
 {
-	cr_assert_not(utf8("\xed\xa0\x80"));		 /* U+D800 */
-	cr_assert_not(utf8("\xed\xbf\xbf"));		 /* U+DFFF */
+	cr_assert_not(utf8("\xed\xa0\x80"));             /* U+D800 */
+	cr_assert_not(utf8("\xed\xbf\xbf"));             /* U+DFFF */
 	cr_assert_not(utf8("\xed\xa0\xbd\xed\xb8\x80")); /* CESU-8 pair */
 }
 
@@ -273,10 +273,10 @@ Test(str, no_controls_rejects_c0_and_del)
 
 Test(str, no_controls_rejects_c1)
 {
-	cr_assert_not(no_controls("\xc2\x80", false));	 /* U+0080 */
+	cr_assert_not(no_controls("\xc2\x80", false));   /* U+0080 */
 	cr_assert_not(no_controls("a\xc2\x85z", false)); /* NEL */
-	cr_assert_not(no_controls("\xc2\x9b", true));	 /* CSI */
-	cr_assert_not(no_controls("x\xc2\x9f", true));	 /* U+009F */
+	cr_assert_not(no_controls("\xc2\x9b", true));    /* CSI */
+	cr_assert_not(no_controls("x\xc2\x9f", true));   /* U+009F */
 }
 
 Test(str, no_controls_line_breaks_only_when_multiline)
