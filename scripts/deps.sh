@@ -8,7 +8,8 @@ packages=(
 	# build
 	gcc make pkg-config meson ninja-build
 	# libraries (design.md "Dependencies")
-	libsqlite3-dev libjansson-dev libutf8proc-dev
+	libsqlite3-dev libjansson-dev libutf8proc-dev libhyperscan-dev
+	libfyaml-dev libssl-dev
 	# tests: unit tests, memory checking, fuzzing (clang's libFuzzer)
 	libcriterion-dev valgrind clang libclang-rt-14-dev
 	# source checks: the layout of .clang-format

@@ -1,0 +1,169 @@
+/*
+ * normalise.c - fold text for matching, keeping a byte map to the original.
+ *
+ * Each character is decomposed with compatibility mappings, case-folded,
+ * its combining marks stripped and typographic variants lumped (curly
+ * quotes to ', dashes to -, no-break space to space), through
+ * utf8proc_decompose_char; ASCII, most notes, takes a table-free fast path.
+ */
+#include "core/normalise.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "util/mem.h"
+
+#define NORMALISE_MAX ((size_t)UINT32_MAX - 64)
+
+/* utf8proc's longest decomposition is 18 code points; room for more. */
+#define DECOMPOSE_MAX 32
+
+static const utf8proc_option_t fold_options =
+    UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+    UTF8PROC_DECOMPOSE | UTF8PROC_LUMP | UTF8PROC_IGNORE;
+
+void normalise_reset(struct normalised *n)
+{
+	n->len = 0;
+	n->invalid_bytes = 0;
+	if (n->text)
+		n->text[0] = '\0';
+}
+
+void normalise_free(struct normalised *n)
+{
+	if (!n)
+		return;
+	free(n->text);
+	free(n->from);
+	free(n->to);
+	memset(n, 0, sizeof(*n));
+}
+
+/* Makes room for `extra` more bytes plus the terminating NUL. */
+static void reserve(struct normalised *n, size_t extra)
+{
+	size_t need = n->len + extra + 1;
+	if (need <= n->cap)
+		return;
+	size_t cap = n->cap ? n->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	n->text = xrealloc(n->text, cap);
+	n->from = xrealloc(n->from, cap * sizeof(*n->from));
+	n->to = xrealloc(n->to, cap * sizeof(*n->to));
+	n->cap = cap;
+}
+
+static void put(struct normalised *n, char c, size_t from, size_t to)
+{
+	n->text[n->len] = c;
+	n->from[n->len] = (uint32_t)from;
+	n->to[n->len] = (uint32_t)to;
+	n->len++;
+}
+
+/* Folds one non-ASCII code point `cp` that was bytes [from, to). */
+static void fold_char(struct normalised *n, utf8proc_int32_t cp, size_t from,
+                      size_t to)
+{
+	utf8proc_int32_t out[DECOMPOSE_MAX];
+	int last_boundclass = 0;
+	utf8proc_ssize_t k = utf8proc_decompose_char(
+	    cp, out, DECOMPOSE_MAX, fold_options, &last_boundclass);
+	if (k < 0 || k > DECOMPOSE_MAX) {
+		/* Unassigned or too long: keep a separator in its place. */
+		reserve(n, 1);
+		put(n, ' ', from, to);
+		return;
+	}
+	for (utf8proc_ssize_t i = 0; i < k; i++) {
+		utf8proc_uint8_t buf[4];
+		utf8proc_ssize_t b = utf8proc_encode_char(out[i], buf);
+		reserve(n, (size_t)b);
+		for (utf8proc_ssize_t j = 0; j < b; j++)
+			put(n, (char)buf[j], from, to);
+	}
+}
+
+int normalise_text(const char *in, size_t len, struct normalised *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	if (len > NORMALISE_MAX)
+		return -1;
+	normalise_reset(out);
+	reserve(out, len);
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			/* ASCII: lower-case letters; NUL is a separator. */
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			else if (c == 0)
+				c = ' ';
+			reserve(out, 1);
+			put(out, (char)c, i, i + 1);
+			i++;
+			continue;
+		}
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k =
+		    utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0 || cp < 0) {
+			reserve(out, 1);
+			put(out, ' ', i, i + 1);
+			out->invalid_bytes++;
+			i++;
+			continue;
+		}
+		fold_char(out, cp, i, i + (size_t)k);
+		i += (size_t)k;
+	}
+	reserve(out, 0);
+	out->text[out->len] = '\0';
+	out->from[out->len] = (uint32_t)len;
+	out->to[out->len] = (uint32_t)len;
+	return 0;
+}
+
+char *normalise_pattern(const char *in)
+{
+	size_t len = strlen(in);
+	struct normalised n;
+	memset(&n, 0, sizeof(n));
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0;
+	bool escaped = false;
+	reserve(&n, len);
+	while (i < len) {
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			if (!escaped && c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			escaped = !escaped && c == '\\';
+			reserve(&n, 1);
+			put(&n, (char)c, i, i + 1);
+			i++;
+			continue;
+		}
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k =
+		    utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0 || cp < 0) {
+			normalise_free(&n);
+			return NULL;
+		}
+		fold_char(&n, cp, i, i + (size_t)k);
+		escaped = false;
+		i += (size_t)k;
+	}
+	reserve(&n, 0);
+	n.text[n.len] = '\0';
+	char *s = n.text;
+	n.text = NULL;
+	normalise_free(&n);
+	return s;
+}
