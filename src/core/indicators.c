@@ -210,7 +210,8 @@ struct expr_info {
 #define INDUSTRY_MAX 256
 
 struct indicators {
-	hs_database_t *db;
+	hs_database_t *db;     /* indicator phrases and industry words */
+	hs_database_t *ctx_db; /* context triggers and stop words */
 	struct expr_info *exprs;
 	uint32_t n_exprs;
 	char (*langs)[LANG_TEXT];
@@ -224,6 +225,7 @@ void indicators_free(struct indicators *m)
 	if (!m)
 		return;
 	hs_free_database(m->db);
+	hs_free_database(m->ctx_db);
 	free(m->exprs);
 	free(m->langs);
 	free(m->industries);
@@ -311,6 +313,77 @@ static void builder_free(struct builder *b)
 
 static const struct lexicon_origin no_origin = { "", 0, 0 };
 
+static bool is_context_kind(uint8_t kind)
+{
+	return kind == EXPR_TRIGGER || kind == EXPR_STOPWORD;
+}
+
+/*
+ * Compiles the expressions of one database: the phrases (context false)
+ * or the context triggers and stop words (context true). Expression ids
+ * stay global, so one table describes both databases.
+ */
+static enum htd_err compile_part(const struct builder *b, bool context,
+                                 hs_database_t **db, struct htd_error *err)
+{
+	size_t n = 0;
+	const char **exprs = xcalloc(b->n, sizeof(*exprs));
+	unsigned *flags = xcalloc(b->n, sizeof(*flags));
+	unsigned *ids = xcalloc(b->n, sizeof(*ids));
+	size_t *index = xcalloc(b->n, sizeof(*index));
+	enum htd_err rc = HTD_OK;
+	for (size_t i = 0; i < b->n; i++) {
+		if (is_context_kind(b->info[i].kind) != context)
+			continue;
+		exprs[n] = b->exprs[i];
+		flags[n] = b->flags[i];
+		ids[n] = b->ids[i];
+		index[n] = i;
+		n++;
+	}
+	*db = NULL;
+	if (n == 0) {
+		rc = htd_error_set(err, HTD_ERR_INVALID,
+		                   context ? "the lexicons have no context "
+		                             "triggers or stop words"
+		                           : "the lexicons have no indicator "
+		                             "patterns");
+		goto out;
+	}
+	hs_compile_error_t *cerr = NULL;
+	if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK,
+	                     NULL, db, &cerr) != HS_SUCCESS) {
+		const struct lexicon_origin *o = NULL;
+		const char *src = "";
+		if (cerr && cerr->expression >= 0 &&
+		    (size_t)cerr->expression < n) {
+			o = b->origin[index[cerr->expression]];
+			src = b->source[index[cerr->expression]];
+		}
+		const char *why =
+		    cerr && cerr->message ? cerr->message : "compile error";
+		if (o && o->file && o->file[0])
+			rc = htd_error_at(err, HTD_ERR_INVALID, o->file,
+			                  o->line, o->column,
+			                  "pattern \"%.200s\" does not "
+			                  "compile: %s",
+			                  src, why);
+		else
+			rc = htd_error_set(err, HTD_ERR_INVALID,
+			                   "pattern \"%.200s\" does not "
+			                   "compile: %s",
+			                   src, why);
+		hs_free_compile_error(cerr);
+		*db = NULL;
+	}
+out:
+	free(exprs);
+	free(flags);
+	free(ids);
+	free(index);
+	return rc;
+}
+
 enum htd_err indicators_compile(const struct lexicon *lexicons, size_t n,
                                 struct indicators **out, struct htd_error *err)
 {
@@ -394,36 +467,11 @@ enum htd_err indicators_compile(const struct lexicon *lexicons, size_t n,
 		goto fail;
 	}
 
-	hs_compile_error_t *cerr = NULL;
-	hs_error_t hr =
-	    hs_compile_multi((const char *const *)b.exprs, b.flags, b.ids,
-	                     (unsigned)b.n, HS_MODE_BLOCK, NULL, &m->db, &cerr);
-	if (hr != HS_SUCCESS) {
-		const struct lexicon_origin *o = NULL;
-		const char *src = "";
-		if (cerr && cerr->expression >= 0 &&
-		    (size_t)cerr->expression < b.n) {
-			o = b.origin[cerr->expression];
-			src = b.source[cerr->expression];
-		}
-		const char *why =
-		    cerr && cerr->message ? cerr->message : "compile error";
-		if (o && o->file && o->file[0])
-			rc = htd_error_at(
-			    err, HTD_ERR_INVALID, o->file, o->line, o->column,
-			    "pattern \"%.200s\" does not compile: "
-			    "%s",
-			    src, why);
-		else
-			rc = htd_error_set(
-			    err, HTD_ERR_INVALID,
-			    "pattern \"%.200s\" does not compile: "
-			    "%s",
-			    src, why);
-		hs_free_compile_error(cerr);
-		m->db = NULL;
+	rc = compile_part(&b, false, &m->db, err);
+	if (rc == HTD_OK)
+		rc = compile_part(&b, true, &m->ctx_db, err);
+	if (rc != HTD_OK)
 		goto fail;
-	}
 	m->exprs = b.info;
 	m->n_exprs = (uint32_t)b.n;
 	b.info = NULL;
@@ -440,7 +488,7 @@ fail:
 
 /* Bumped whenever the serialised layout or the expression wrapping
  * changes, so a cached database of an older engine is never reused. */
-#define ENGINE_FORMAT 1
+#define ENGINE_FORMAT 2
 #define SERIAL_MAGIC "HTDIND\x01\x00"
 
 static void hash_str(EVP_MD_CTX *ctx, const char *s)
@@ -514,7 +562,8 @@ void indicators_lexicon_hash(const struct lexicon *lexicons, size_t n,
  * u32 db_size, sha256[32] of everything after it, then exprs
  * (4 bytes each), langs (8 bytes each), industries (32 bytes each), db.
  */
-#define HEADER_SIZE (8 + 4 * 4 + 32)
+#define HEADER_SIZE (8 + 5 * 4 + 32)
+#define DIGEST_AT (8 + 5 * 4)
 
 static void sha256(const void *data, size_t len, unsigned char out[32])
 {
@@ -525,16 +574,20 @@ static void sha256(const void *data, size_t len, unsigned char out[32])
 enum htd_err indicators_serialize(const struct indicators *m, char **data,
                                   size_t *size, struct htd_error *err)
 {
-	char *db = NULL;
-	size_t db_size = 0;
-	if (hs_serialize_database(m->db, &db, &db_size) != HS_SUCCESS)
+	char *db = NULL, *ctx = NULL;
+	size_t db_size = 0, ctx_size = 0;
+	if (hs_serialize_database(m->db, &db, &db_size) != HS_SUCCESS ||
+	    hs_serialize_database(m->ctx_db, &ctx, &ctx_size) != HS_SUCCESS) {
+		free(db);
 		return htd_error_set(err, HTD_ERR_INTERNAL,
 		                     "cannot serialise the indicator database");
+	}
 	size_t body = (size_t)m->n_exprs * 4 + (size_t)m->n_langs * LANG_TEXT +
-	              (size_t)m->n_industries * INDUSTRY_TEXT + db_size;
+	              (size_t)m->n_industries * INDUSTRY_TEXT + db_size +
+	              ctx_size;
 	char *p = xmalloc(HEADER_SIZE + body);
-	uint32_t v[4] = { m->n_exprs, m->n_langs, m->n_industries,
-		          (uint32_t)db_size };
+	uint32_t v[5] = { m->n_exprs, m->n_langs, m->n_industries,
+		          (uint32_t)db_size, (uint32_t)ctx_size };
 	memcpy(p, SERIAL_MAGIC, 8);
 	memcpy(p + 8, v, sizeof(v));
 	char *q = p + HEADER_SIZE;
@@ -551,8 +604,10 @@ enum htd_err indicators_serialize(const struct indicators *m, char **data,
 		       (size_t)m->n_industries * INDUSTRY_TEXT);
 	q += (size_t)m->n_industries * INDUSTRY_TEXT;
 	memcpy(q, db, db_size);
+	memcpy(q + db_size, ctx, ctx_size);
 	free(db);
-	sha256(p + HEADER_SIZE, body, (unsigned char *)p + 24);
+	free(ctx);
+	sha256(p + HEADER_SIZE, body, (unsigned char *)p + DIGEST_AT);
 	*data = p;
 	*size = HEADER_SIZE + body;
 	return HTD_OK;
@@ -562,7 +617,7 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
                                     struct indicators **out,
                                     struct htd_error *err)
 {
-	uint32_t v[4];
+	uint32_t v[5];
 	unsigned char digest[32];
 	*out = NULL;
 	if (size < HEADER_SIZE || memcmp(data, SERIAL_MAGIC, 8) != 0)
@@ -570,13 +625,13 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 		                     "not an htdispatch indicator database");
 	memcpy(v, data + 8, sizeof(v));
 	uint64_t body = (uint64_t)v[0] * 4 + (uint64_t)v[1] * LANG_TEXT +
-	                (uint64_t)v[2] * INDUSTRY_TEXT + v[3];
+	                (uint64_t)v[2] * INDUSTRY_TEXT + v[3] + v[4];
 	if (body != size - HEADER_SIZE || v[1] == 0 || v[1] > LANG_MAX ||
 	    v[2] > INDUSTRY_MAX || v[0] == 0)
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database has a bad size");
 	sha256(data + HEADER_SIZE, (size_t)body, digest);
-	if (memcmp(digest, data + 24, 32) != 0)
+	if (memcmp(digest, data + DIGEST_AT, 32) != 0)
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database is damaged "
 		                     "(checksum)");
@@ -618,8 +673,8 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 		m->langs[i][LANG_TEXT - 1] = '\0';
 	for (uint32_t i = 0; i < v[2]; i++)
 		m->industries[i][INDUSTRY_TEXT - 1] = '\0';
-	if (hs_deserialize_database(q, v[3], &m->db) != HS_SUCCESS) {
-		m->db = NULL;
+	if (hs_deserialize_database(q, v[3], &m->db) != HS_SUCCESS ||
+	    hs_deserialize_database(q + v[3], v[4], &m->ctx_db) != HS_SUCCESS) {
 		indicators_free(m);
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database is from another "
@@ -630,6 +685,13 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 }
 
 /* ---- scanning --------------------------------------------------------- */
+
+/* Stop words are counted in this much of a note to tell its language. */
+#define LANGUAGE_SAMPLE 4096
+/* How far back a hit's sentence is searched for its subject. */
+#define SENTENCE_BACK 1024
+/* Bytes after a hit's sentence searched for an answer ("? no"). */
+#define ANSWER_WINDOW 48
 
 struct match {
 	uint32_t expr;
@@ -649,7 +711,8 @@ struct indicators_scratch {
 struct indicators_scratch *indicators_scratch_new(const struct indicators *m)
 {
 	struct indicators_scratch *s = xcalloc(1, sizeof(*s));
-	if (hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS)
+	if (hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS ||
+	    hs_alloc_scratch(m->ctx_db, &s->hs) != HS_SUCCESS)
 		mem_oom(0);
 	return s;
 }
@@ -703,8 +766,10 @@ static bool is_boundary(const char *t, size_t len, size_t i)
 struct scan_ctx {
 	const struct indicators *m;
 	struct indicators_scratch *s;
-	const char *text;
+	const char *text; /* the whole normalised note */
 	size_t len;
+	size_t base;   /* offset of the scanned region in text */
+	bool triggers; /* collect triggers (else count stop words only) */
 };
 
 static void push(struct match **v, size_t *n, size_t *cap, struct match x)
@@ -722,6 +787,8 @@ static int on_match(unsigned int id, unsigned long long from,
 	struct scan_ctx *c = ctx;
 	const unsigned char *t = (const unsigned char *)c->text;
 	(void)flags;
+	from += c->base;
+	to += c->base;
 	if (id >= c->m->n_exprs || from >= to || to > c->len)
 		return 0;
 	/* Whole words only: a match edge inside a word does not count. */
@@ -731,12 +798,14 @@ static int on_match(unsigned int id, unsigned long long from,
 		return 0;
 	const struct expr_info *e = &c->m->exprs[id];
 	struct match x = { id, (uint32_t)from, (uint32_t)to };
-	if (e->kind == EXPR_STOPWORD)
-		c->s->stop[e->lang]++;
-	else if (e->kind == EXPR_TRIGGER)
-		push(&c->s->triggers, &c->s->n_triggers, &c->s->cap_triggers,
-		     x);
-	else
+	if (e->kind == EXPR_STOPWORD) {
+		if (!c->triggers)
+			c->s->stop[e->lang]++;
+	} else if (e->kind == EXPR_TRIGGER) {
+		if (c->triggers)
+			push(&c->s->triggers, &c->s->n_triggers,
+			     &c->s->cap_triggers, x);
+	} else
 		push(&c->s->matches, &c->s->n_matches, &c->s->cap_matches, x);
 	return 0;
 }
@@ -791,8 +860,9 @@ static size_t scope_left(const struct hit_ctx *h, size_t from, size_t *sentence)
 {
 	const unsigned char *t = (const unsigned char *)h->t;
 	size_t i = from, words = 0, left = from;
+	size_t limit = from > SENTENCE_BACK ? from - SENTENCE_BACK : 0;
 	bool found = false;
-	while (i > 0 && !is_boundary(h->t, h->len, i - 1)) {
+	while (i > limit && !is_boundary(h->t, h->len, i - 1)) {
 		if (is_word(t[i - 1]) && (i == 1 || !is_word(t[i - 2]))) {
 			if (++words == 8 && !found) {
 				left = i - 1;
@@ -999,12 +1069,18 @@ enum htd_err indicators_scan(const struct indicators *m,
 	s->n_triggers = 0;
 	memset(s->stop, 0, sizeof(s->stop));
 
-	struct scan_ctx c = { m, s, n->text, n->len };
+	/* One pass for the phrases over the whole note. */
+	struct scan_ctx c = { m, s, n->text, n->len, 0, false };
 	if (n->len > 0 && hs_scan(m->db, n->text, (unsigned)n->len, 0, s->hs,
 	                          on_match, &c) != HS_SUCCESS)
 		return htd_error_set(err, HTD_ERR_INTERNAL,
 		                     "the indicator scan failed");
-
+	/* The language from the stop words of the note's beginning. */
+	size_t sample = n->len < LANGUAGE_SAMPLE ? n->len : LANGUAGE_SAMPLE;
+	if (sample > 0 && hs_scan(m->ctx_db, n->text, (unsigned)sample, 0,
+	                          s->hs, on_match, &c) != HS_SUCCESS)
+		return htd_error_set(err, HTD_ERR_INTERNAL,
+		                     "the indicator scan failed");
 	int note_lang = detect_language(m, s);
 	if (note_lang >= 0)
 		str_copy(out->language, sizeof(out->language),
@@ -1013,6 +1089,32 @@ enum htd_err indicators_scan(const struct indicators *m,
 		return HTD_OK;
 
 	qsort(s->matches, s->n_matches, sizeof(*s->matches), match_cmp);
+
+	/* Context triggers only where they can matter: the sentences that
+	 * hold a hit, and a little after them for answers ("? no"). */
+	c.triggers = true;
+	size_t done = 0;
+	for (size_t i = 0; i < s->n_matches; i++) {
+		size_t from = s->matches[i].from, to = s->matches[i].to;
+		if (to <= done)
+			continue;
+		while (from > done && !is_boundary(n->text, n->len, from - 1))
+			from--;
+		while (to < n->len && !is_boundary(n->text, n->len, to))
+			to++;
+		to = to + ANSWER_WINDOW < n->len ? to + ANSWER_WINDOW : n->len;
+		if (from < done)
+			from = done;
+		if (to <= done)
+			continue;
+		c.base = from;
+		if (hs_scan(m->ctx_db, n->text + from, (unsigned)(to - from), 0,
+		            s->hs, on_match, &c) != HS_SUCCESS)
+			return htd_error_set(err, HTD_ERR_INTERNAL,
+			                     "the indicator scan failed");
+		done = to;
+	}
+
 	qsort(s->triggers, s->n_triggers, sizeof(*s->triggers), match_cmp);
 
 	struct hit_ctx h = { m, s, n->text, n->len, 0, note_lang };

@@ -281,6 +281,22 @@ Test(indicators, bytes_that_are_not_text)
 	cr_assert_eq(res.n_hits, 0);
 }
 
+Test(indicators, long_notes_without_sentence_ends)
+{
+	/* 8,000 hits in one sentence: each found once, in linear time. */
+	const char *unit = "no boss took my passport and ";
+	size_t n = 8000, ul = strlen(unit);
+	char *t = xmalloc(n * ul + 1);
+	for (size_t i = 0; i < n; i++)
+		memcpy(t + i * ul, unit, ul);
+	t[n * ul] = '\0';
+	scan(t);
+	cr_assert_eq(res.n_hits, n);
+	cr_assert(res.hits[0].negated);
+	cr_assert_eq(res.hits[n - 1].start, (n - 1) * ul + 3);
+	free(t);
+}
+
 Test(indicators, industries_debt_and_language)
 {
 	scan("the worker owes $4,000 and works at the farm and the farm");
