@@ -11,6 +11,7 @@
 #include "core/indicators.h"
 
 #include <hs/hs.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,9 +210,21 @@ struct expr_info {
 #define INDUSTRY_TEXT 32
 #define INDUSTRY_MAX 256
 
+/*
+ * Phrases are found by a database without start of match, which compiles
+ * several times faster and scans faster; the start of each match (rare) is
+ * then found by that phrase alone, compiled with start of match, run over
+ * a window ending at the match. Those small databases are compiled per
+ * scratch on first use (a few ms each, only for phrases that occur), so
+ * the cache stays small, start-up fast, and the matcher is never written
+ * to while scanning. Here are the phrases' expressions for that.
+ */
 struct indicators {
 	hs_database_t *db;     /* indicator phrases and industry words */
 	hs_database_t *ctx_db; /* context triggers and stop words */
+	char *som_blob;        /* per phrase: its expression, NUL-terminated */
+	size_t som_size;
+	uint32_t *som_off, *som_len; /* per expression; len 0: none */
 	struct expr_info *exprs;
 	uint32_t n_exprs;
 	char (*langs)[LANG_TEXT];
@@ -226,6 +239,9 @@ void indicators_free(struct indicators *m)
 		return;
 	hs_free_database(m->db);
 	hs_free_database(m->ctx_db);
+	free(m->som_blob);
+	free(m->som_off);
+	free(m->som_len);
 	free(m->exprs);
 	free(m->langs);
 	free(m->industries);
@@ -318,6 +334,61 @@ static bool is_context_kind(uint8_t kind)
 	return kind == EXPR_TRIGGER || kind == EXPR_STOPWORD;
 }
 
+/* Reports a compile error of expression `i` with its origin. */
+static enum htd_err compile_error(const struct builder *b, size_t i,
+                                  const char *why, struct htd_error *err)
+{
+	const struct lexicon_origin *o = b->origin[i];
+	if (o && o->file && o->file[0])
+		return htd_error_at(err, HTD_ERR_INVALID, o->file, o->line,
+		                    o->column,
+		                    "pattern \"%.200s\" does not compile: %s",
+		                    b->source[i], why);
+	return htd_error_set(err, HTD_ERR_INVALID,
+	                     "pattern \"%.200s\" does not compile: %s",
+	                     b->source[i], why);
+}
+
+/*
+ * Keeps each phrase's expression for its start-of-match database (compiled
+ * when first needed), after checking that it compiles with start of match.
+ */
+static enum htd_err compile_starts(const struct builder *b,
+                                   struct indicators *m, struct htd_error *err)
+{
+	struct buf blob;
+	buf_init(&blob, (size_t)UINT32_MAX);
+	m->som_off = xcalloc(b->n, sizeof(*m->som_off));
+	m->som_len = xcalloc(b->n, sizeof(*m->som_len));
+	for (size_t i = 0; i < b->n; i++) {
+		if (is_context_kind(b->info[i].kind))
+			continue;
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *cerr = NULL;
+		if (hs_expression_info(b->exprs[i], b->flags[i], &info,
+		                       &cerr) != HS_SUCCESS) {
+			enum htd_err rc = compile_error(
+			    b, i, cerr && cerr->message ? cerr->message : "?",
+			    err);
+			hs_free_compile_error(cerr);
+			buf_free(&blob);
+			return rc;
+		}
+		free(info);
+		size_t len = strlen(b->exprs[i]) + 1;
+		m->som_off[i] = (uint32_t)blob.len;
+		m->som_len[i] = (uint32_t)len;
+		if (buf_append(&blob, b->exprs[i], len) != HTD_OK) {
+			buf_free(&blob);
+			return htd_error_set(err, HTD_ERR_TOO_LARGE,
+			                     "the lexicons are too large");
+		}
+	}
+	m->som_size = blob.len;
+	m->som_blob = buf_steal(&blob);
+	return HTD_OK;
+}
+
 /*
  * Compiles the expressions of one database: the phrases (context false)
  * or the context triggers and stop words (context true). Expression ids
@@ -336,7 +407,9 @@ static enum htd_err compile_part(const struct builder *b, bool context,
 		if (is_context_kind(b->info[i].kind) != context)
 			continue;
 		exprs[n] = b->exprs[i];
-		flags[n] = b->flags[i];
+		flags[n] = context
+		               ? b->flags[i]
+		               : b->flags[i] & ~(unsigned)HS_FLAG_SOM_LEFTMOST;
 		ids[n] = b->ids[i];
 		index[n] = i;
 		n++;
@@ -353,26 +426,16 @@ static enum htd_err compile_part(const struct builder *b, bool context,
 	hs_compile_error_t *cerr = NULL;
 	if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK,
 	                     NULL, db, &cerr) != HS_SUCCESS) {
-		const struct lexicon_origin *o = NULL;
-		const char *src = "";
-		if (cerr && cerr->expression >= 0 &&
-		    (size_t)cerr->expression < n) {
-			o = b->origin[index[cerr->expression]];
-			src = b->source[index[cerr->expression]];
-		}
 		const char *why =
 		    cerr && cerr->message ? cerr->message : "compile error";
-		if (o && o->file && o->file[0])
-			rc = htd_error_at(err, HTD_ERR_INVALID, o->file,
-			                  o->line, o->column,
-			                  "pattern \"%.200s\" does not "
-			                  "compile: %s",
-			                  src, why);
+		if (cerr && cerr->expression >= 0 &&
+		    (size_t)cerr->expression < n)
+			rc =
+			    compile_error(b, index[cerr->expression], why, err);
 		else
 			rc = htd_error_set(err, HTD_ERR_INVALID,
-			                   "pattern \"%.200s\" does not "
-			                   "compile: %s",
-			                   src, why);
+			                   "the lexicons do not compile: %s",
+			                   why);
 		hs_free_compile_error(cerr);
 		*db = NULL;
 	}
@@ -470,6 +533,8 @@ enum htd_err indicators_compile(const struct lexicon *lexicons, size_t n,
 	rc = compile_part(&b, false, &m->db, err);
 	if (rc == HTD_OK)
 		rc = compile_part(&b, true, &m->ctx_db, err);
+	if (rc == HTD_OK)
+		rc = compile_starts(&b, m, err);
 	if (rc != HTD_OK)
 		goto fail;
 	m->exprs = b.info;
@@ -488,7 +553,7 @@ fail:
 
 /* Bumped whenever the serialised layout or the expression wrapping
  * changes, so a cached database of an older engine is never reused. */
-#define ENGINE_FORMAT 2
+#define ENGINE_FORMAT 4
 #define SERIAL_MAGIC "HTDIND\x01\x00"
 
 static void hash_str(EVP_MD_CTX *ctx, const char *s)
@@ -562,13 +627,31 @@ void indicators_lexicon_hash(const struct lexicon *lexicons, size_t n,
  * u32 db_size, sha256[32] of everything after it, then exprs
  * (4 bytes each), langs (8 bytes each), industries (32 bytes each), db.
  */
-#define HEADER_SIZE (8 + 5 * 4 + 32)
-#define DIGEST_AT (8 + 5 * 4)
+#define HEADER_SIZE (8 + 6 * 4 + 32)
+#define DIGEST_AT (8 + 6 * 4)
 
-static void sha256(const void *data, size_t len, unsigned char out[32])
+/* * The checksum covers our own tables and the phrases' expressions; the
+ * Hyperscan databases carry their own CRC, checked by
+ * hs_deserialize_database(), so start-up does not hash megabytes.
+ */
+static size_t tables_size(const uint32_t v[6])
+{
+	return (size_t)v[0] * 8 + (size_t)v[1] * LANG_TEXT +
+	       (size_t)v[2] * INDUSTRY_TEXT;
+}
+
+static void sha256_parts(const void *a, size_t a_len, const void *b,
+                         size_t b_len, unsigned char out[32])
 {
 	unsigned len_out = 0;
-	EVP_Digest(data, len, out, &len_out, EVP_sha256(), NULL);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		mem_oom(0);
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, a, a_len);
+	EVP_DigestUpdate(ctx, b, b_len);
+	EVP_DigestFinal_ex(ctx, out, &len_out);
+	EVP_MD_CTX_free(ctx);
 }
 
 enum htd_err indicators_serialize(const struct indicators *m, char **data,
@@ -582,12 +665,13 @@ enum htd_err indicators_serialize(const struct indicators *m, char **data,
 		return htd_error_set(err, HTD_ERR_INTERNAL,
 		                     "cannot serialise the indicator database");
 	}
-	size_t body = (size_t)m->n_exprs * 4 + (size_t)m->n_langs * LANG_TEXT +
+	size_t body = (size_t)m->n_exprs * 8 + (size_t)m->n_langs * LANG_TEXT +
 	              (size_t)m->n_industries * INDUSTRY_TEXT + db_size +
-	              ctx_size;
+	              ctx_size + m->som_size;
 	char *p = xmalloc(HEADER_SIZE + body);
-	uint32_t v[5] = { m->n_exprs, m->n_langs, m->n_industries,
-		          (uint32_t)db_size, (uint32_t)ctx_size };
+	uint32_t v[6] = { m->n_exprs,         m->n_langs,
+		          m->n_industries,    (uint32_t)db_size,
+		          (uint32_t)ctx_size, (uint32_t)m->som_size };
 	memcpy(p, SERIAL_MAGIC, 8);
 	memcpy(p + 8, v, sizeof(v));
 	char *q = p + HEADER_SIZE;
@@ -595,7 +679,8 @@ enum htd_err indicators_serialize(const struct indicators *m, char **data,
 		q[0] = (char)m->exprs[i].kind;
 		q[1] = (char)m->exprs[i].lang;
 		memcpy(q + 2, &m->exprs[i].what, 2);
-		q += 4;
+		memcpy(q + 4, &m->som_len[i], 4);
+		q += 8;
 	}
 	memcpy(q, m->langs, (size_t)m->n_langs * LANG_TEXT);
 	q += (size_t)m->n_langs * LANG_TEXT;
@@ -605,9 +690,12 @@ enum htd_err indicators_serialize(const struct indicators *m, char **data,
 	q += (size_t)m->n_industries * INDUSTRY_TEXT;
 	memcpy(q, db, db_size);
 	memcpy(q + db_size, ctx, ctx_size);
+	if (m->som_size)
+		memcpy(q + db_size + ctx_size, m->som_blob, m->som_size);
 	free(db);
 	free(ctx);
-	sha256(p + HEADER_SIZE, body, (unsigned char *)p + DIGEST_AT);
+	sha256_parts(p + HEADER_SIZE, tables_size(v), m->som_blob, m->som_size,
+	             (unsigned char *)p + DIGEST_AT);
 	*data = p;
 	*size = HEADER_SIZE + body;
 	return HTD_OK;
@@ -617,20 +705,21 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
                                     struct indicators **out,
                                     struct htd_error *err)
 {
-	uint32_t v[5];
+	uint32_t v[6];
 	unsigned char digest[32];
 	*out = NULL;
 	if (size < HEADER_SIZE || memcmp(data, SERIAL_MAGIC, 8) != 0)
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "not an htdispatch indicator database");
 	memcpy(v, data + 8, sizeof(v));
-	uint64_t body = (uint64_t)v[0] * 4 + (uint64_t)v[1] * LANG_TEXT +
-	                (uint64_t)v[2] * INDUSTRY_TEXT + v[3] + v[4];
+	uint64_t body = (uint64_t)v[0] * 8 + (uint64_t)v[1] * LANG_TEXT +
+	                (uint64_t)v[2] * INDUSTRY_TEXT + v[3] + v[4] + v[5];
 	if (body != size - HEADER_SIZE || v[1] == 0 || v[1] > LANG_MAX ||
 	    v[2] > INDUSTRY_MAX || v[0] == 0)
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database has a bad size");
-	sha256(data + HEADER_SIZE, (size_t)body, digest);
+	sha256_parts(data + HEADER_SIZE, tables_size(v),
+	             data + HEADER_SIZE + body - v[5], v[5], digest);
 	if (memcmp(digest, data + DIGEST_AT, 32) != 0)
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database is damaged "
@@ -639,11 +728,17 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 	const char *q = data + HEADER_SIZE;
 	m->n_exprs = v[0];
 	m->exprs = xcalloc(v[0], sizeof(*m->exprs));
+	m->som_off = xcalloc(v[0], sizeof(*m->som_off));
+	m->som_len = xcalloc(v[0], sizeof(*m->som_len));
+	uint64_t som_total = 0;
 	for (uint32_t i = 0; i < v[0]; i++) {
 		m->exprs[i].kind = (uint8_t)q[0];
 		m->exprs[i].lang = (uint8_t)q[1];
 		memcpy(&m->exprs[i].what, q + 2, 2);
-		q += 4;
+		memcpy(&m->som_len[i], q + 4, 4);
+		m->som_off[i] = (uint32_t)som_total;
+		som_total += m->som_len[i];
+		q += 8;
 		const struct expr_info *e = &m->exprs[i];
 		bool ok = e->lang < v[1] && e->kind <= EXPR_STOPWORD;
 		if (e->kind == EXPR_INDICATOR || e->kind == EXPR_INVERTED)
@@ -651,13 +746,22 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 		else if (e->kind == EXPR_TRIGGER)
 			ok = ok && e->what < TRIGGER__COUNT;
 		else if (e->kind == EXPR_INDUSTRY)
-			ok = ok && e->what < v[2];
+			ok = ok &&
+			     e->what < v[2]; /* Every phrase has its start
+			                        database; no trigger has. */
+		ok = ok && is_context_kind(e->kind) == (m->som_len[i] == 0) &&
+		     som_total <= v[5];
 		if (!ok) {
 			indicators_free(m);
 			return htd_error_set(err, HTD_ERR_PARSE,
 			                     "indicator database has a bad "
 			                     "expression table");
 		}
+	}
+	if (som_total != v[5]) {
+		indicators_free(m);
+		return htd_error_set(err, HTD_ERR_PARSE,
+		                     "indicator database has a bad size");
 	}
 	m->n_langs = v[1];
 	m->langs = xcalloc(v[1], sizeof(*m->langs));
@@ -673,6 +777,18 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 		m->langs[i][LANG_TEXT - 1] = '\0';
 	for (uint32_t i = 0; i < v[2]; i++)
 		m->industries[i][INDUSTRY_TEXT - 1] = '\0';
+	m->som_size = v[5];
+	m->som_blob = xmalloc(v[5] ? v[5] : 1);
+	memcpy(m->som_blob, q + v[3] + v[4], v[5]);
+	for (uint32_t i = 0; i < v[0]; i++) {
+		if (m->som_len[i] &&
+		    m->som_blob[m->som_off[i] + m->som_len[i] - 1] != '\0') {
+			indicators_free(m);
+			return htd_error_set(err, HTD_ERR_PARSE,
+			                     "indicator database has a bad "
+			                     "phrase table");
+		}
+	}
 	if (hs_deserialize_database(q, v[3], &m->db) != HS_SUCCESS ||
 	    hs_deserialize_database(q + v[3], v[4], &m->ctx_db) != HS_SUCCESS) {
 		indicators_free(m);
@@ -700,6 +816,8 @@ struct match {
 
 struct indicators_scratch {
 	hs_scratch_t *hs;
+	hs_database_t **som; /* per expression, deserialised on first use */
+	uint32_t n_som;
 	struct normalised norm;
 	struct match *matches;
 	size_t n_matches, cap_matches;
@@ -711,6 +829,8 @@ struct indicators_scratch {
 struct indicators_scratch *indicators_scratch_new(const struct indicators *m)
 {
 	struct indicators_scratch *s = xcalloc(1, sizeof(*s));
+	s->som = xcalloc(m->n_exprs, sizeof(*s->som));
+	s->n_som = m->n_exprs;
 	if (hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS ||
 	    hs_alloc_scratch(m->ctx_db, &s->hs) != HS_SUCCESS)
 		mem_oom(0);
@@ -722,6 +842,9 @@ void indicators_scratch_free(struct indicators_scratch *s)
 	if (!s)
 		return;
 	hs_free_scratch(s->hs);
+	for (uint32_t i = 0; i < s->n_som; i++)
+		hs_free_database(s->som[i]);
+	free(s->som);
 	normalise_free(&s->norm);
 	free(s->matches);
 	free(s->triggers);
@@ -769,6 +892,7 @@ struct scan_ctx {
 	const char *text; /* the whole normalised note */
 	size_t len;
 	size_t base;   /* offset of the scanned region in text */
+	bool phrases;  /* the phrase database: no start of match */
 	bool triggers; /* collect triggers (else count stop words only) */
 };
 
@@ -789,10 +913,12 @@ static int on_match(unsigned int id, unsigned long long from,
 	(void)flags;
 	from += c->base;
 	to += c->base;
+	if (c->phrases)
+		from = to > 0 ? to - 1 : 0; /* the start is found later */
 	if (id >= c->m->n_exprs || from >= to || to > c->len)
-		return 0;
-	/* Whole words only: a match edge inside a word does not count. */
-	if (from > 0 && is_word(t[from]) && is_word(t[from - 1]))
+		return 0; /* Whole words only: a match edge inside a word does
+		             not count. */
+	if (!c->phrases && from > 0 && is_word(t[from]) && is_word(t[from - 1]))
 		return 0;
 	if (to < c->len && is_word(t[to - 1]) && is_word(t[to]))
 		return 0;
@@ -1049,6 +1175,59 @@ static int detect_language(const struct indicators *m,
 	return best;
 }
 
+/* A phrase is at most this long: its start is looked for this far back. */
+#define PHRASE_MAX 1024
+
+struct start_ctx {
+	unsigned long long end; /* the match end, in the window */
+	unsigned long long best;
+};
+
+static int on_start(unsigned int id, unsigned long long from,
+                    unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct start_ctx *c = ctx;
+	(void)id;
+	(void)flags;
+	if (to == c->end && from < c->best)
+		c->best = from;
+	return 0;
+}
+
+/*
+ * Finds the leftmost start of the phrase match x (whose end is known) with
+ * the phrase's own start-of-match database. Returns false when the match
+ * does not start on a word boundary (or, never expected, is not found).
+ */
+static bool find_start(const struct indicators *m, struct indicators_scratch *s,
+                       const char *t, struct match *x)
+{
+	hs_database_t **db = &s->som[x->expr];
+	if (!*db) {
+		hs_compile_error_t *cerr = NULL;
+		if (m->som_len[x->expr] == 0 ||
+		    hs_compile(m->som_blob + m->som_off[x->expr],
+		               HS_FLAG_SOM_LEFTMOST | HS_FLAG_UTF8 |
+		                   HS_FLAG_ALLOWEMPTY,
+		               HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
+			hs_free_compile_error(cerr);
+			*db = NULL;
+			return false;
+		}
+		if (hs_alloc_scratch(*db, &s->hs) != HS_SUCCESS)
+			mem_oom(0);
+	}
+	size_t win = x->to > PHRASE_MAX ? x->to - PHRASE_MAX : 0;
+	struct start_ctx c = { x->to - win, ULLONG_MAX };
+	if (hs_scan(*db, t + win, (unsigned)(x->to - win), 0, s->hs, on_start,
+	            &c) != HS_SUCCESS ||
+	    c.best == ULLONG_MAX)
+		return false;
+	x->from = (uint32_t)(win + c.best);
+	const unsigned char *u = (const unsigned char *)t;
+	return !(x->from > 0 && is_word(u[x->from]) && is_word(u[x->from - 1]));
+}
+
 enum htd_err indicators_scan(const struct indicators *m,
                              struct indicators_scratch *s, const char *text,
                              size_t len, struct indicator_result *out,
@@ -1070,11 +1249,19 @@ enum htd_err indicators_scan(const struct indicators *m,
 	memset(s->stop, 0, sizeof(s->stop));
 
 	/* One pass for the phrases over the whole note. */
-	struct scan_ctx c = { m, s, n->text, n->len, 0, false };
+	struct scan_ctx c = {
+		.m = m, .s = s, .text = n->text, .len = n->len, .phrases = true
+	};
 	if (n->len > 0 && hs_scan(m->db, n->text, (unsigned)n->len, 0, s->hs,
 	                          on_match, &c) != HS_SUCCESS)
 		return htd_error_set(err, HTD_ERR_INTERNAL,
 		                     "the indicator scan failed");
+	c.phrases = false;
+	size_t kept = 0;
+	for (size_t i = 0; i < s->n_matches; i++)
+		if (find_start(m, s, n->text, &s->matches[i]))
+			s->matches[kept++] = s->matches[i];
+	s->n_matches = kept;
 	/* The language from the stop words of the note's beginning. */
 	size_t sample = n->len < LANGUAGE_SAMPLE ? n->len : LANGUAGE_SAMPLE;
 	if (sample > 0 && hs_scan(m->ctx_db, n->text, (unsigned)sample, 0,
