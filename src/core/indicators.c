@@ -555,7 +555,7 @@ fail:
 
 /* Bumped whenever the serialised layout or the expression wrapping
  * changes, so a cached database of an older engine is never reused. */
-#define ENGINE_FORMAT 5
+#define ENGINE_FORMAT 6
 #define SERIAL_MAGIC "HTDIND\x01\x00"
 
 static void hash_str(EVP_MD_CTX *ctx, const char *s)
@@ -814,6 +814,7 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 struct match {
 	uint32_t expr;
 	uint32_t from, to; /* normalised offsets */
+	bool in_phrase;    /* a trigger inside an indicator phrase */
 };
 
 struct indicators_scratch {
@@ -925,7 +926,7 @@ static int on_match(unsigned int id, unsigned long long from,
 	if (to < c->len && is_word(t[to - 1]) && is_word(t[to]))
 		return 0;
 	const struct expr_info *e = &c->m->exprs[id];
-	struct match x = { id, (uint32_t)from, (uint32_t)to };
+	struct match x = { id, (uint32_t)from, (uint32_t)to, false };
 	if (e->kind == EXPR_STOPWORD) {
 		if (!c->triggers)
 			c->s->stop[e->lang]++;
@@ -983,6 +984,29 @@ static size_t first_trigger_from(const struct indicators_scratch *s, size_t pos)
 	return lo;
 }
 
+/* Counting words, "can't" is one: an apostrophe between letters joins. */
+static bool joins(const unsigned char *t, size_t len, size_t i)
+{
+	return t[i] == '\'' && i > 0 && i + 1 < len && is_word(t[i - 1]) &&
+	       is_word(t[i + 1]);
+}
+
+static bool word_start(const unsigned char *t, size_t i)
+{
+	if (!is_word(t[i]))
+		return false;
+	if (i == 0)
+		return true;
+	return !is_word(t[i - 1]) &&
+	       !(i >= 2 && t[i - 1] == '\'' && is_word(t[i - 2]));
+}
+
+static bool word_end(const unsigned char *t, size_t len, size_t i)
+{
+	return is_word(t[i]) &&
+	       (i + 1 == len || (!is_word(t[i + 1]) && !joins(t, len, i + 1)));
+}
+
 /* Start of the scope: up to eight words back, within the sentence. */
 static size_t scope_left(const struct hit_ctx *h, size_t from, size_t *sentence)
 {
@@ -991,7 +1015,7 @@ static size_t scope_left(const struct hit_ctx *h, size_t from, size_t *sentence)
 	size_t limit = from > SENTENCE_BACK ? from - SENTENCE_BACK : 0;
 	bool found = false;
 	while (i > limit && !is_boundary(h->t, h->len, i - 1)) {
-		if (is_word(t[i - 1]) && (i == 1 || !is_word(t[i - 2]))) {
+		if (word_start(t, i - 1)) {
 			if (++words == 8 && !found) {
 				left = i - 1;
 				found = true;
@@ -1009,7 +1033,7 @@ static size_t scope_right(const struct hit_ctx *h, size_t to)
 	const unsigned char *t = (const unsigned char *)h->t;
 	size_t i = to, words = 0;
 	while (i < h->len && !is_boundary(h->t, h->len, i)) {
-		if (is_word(t[i]) && (i + 1 == h->len || !is_word(t[i + 1])))
+		if (word_end(t, h->len, i))
 			if (++words == 5)
 				return i + 1;
 		i++;
@@ -1043,10 +1067,11 @@ static int answer_after(const struct hit_ctx *h, size_t to, bool *question)
 	*question = false;
 	while (i < h->len && (h->t[i] == ' ' || h->t[i] == '\t'))
 		i++;
-	if (i >= h->len || !strchr("?:=-", h->t[i]))
+	/* "? no", ": yes", "= no"; not "-": "pp - no days off" is a list. */
+	if (i >= h->len || !strchr("?:=", h->t[i]))
 		return -1;
 	*question = h->t[i] == '?';
-	while (i < h->len && strchr("?:=- \t", h->t[i]))
+	while (i < h->len && strchr("?:= \t", h->t[i]))
 		i++;
 	size_t k = first_trigger_from(h->s, i);
 	for (; k < h->s->n_triggers && h->s->triggers[k].from == i; k++) {
@@ -1097,8 +1122,11 @@ static void qualify(const struct hit_ctx *h, size_t from, size_t to,
 		switch (kind) {
 		case TRIGGER_NEGATION_PRE:
 		case TRIGGER_NEGATION_POST:
+			/* A negation inside another phrase ("not paid and
+			 * boss took her passport") belongs to that phrase. */
 			if ((kind == TRIGGER_NEGATION_PRE ? before : after) &&
-			    x->from >= last_neg_end && !in_pseudo(h, x)) {
+			    x->from >= last_neg_end && !x->in_phrase &&
+			    !in_pseudo(h, x)) {
 				negations++;
 				last_neg_end = x->to;
 			}
@@ -1140,6 +1168,29 @@ static void qualify(const struct hit_ctx *h, size_t from, size_t to,
 	else
 		hit->subject = subject_self > subject_other ? SUBJECT_CALLER
 		                                            : SUBJECT_OTHER;
+}
+
+/*
+ * Marks the triggers that lie inside an indicator phrase. Both lists are
+ * sorted by start: the phrases that start before a trigger ends overlap
+ * it exactly when the furthest of their ends is past its start.
+ */
+static void mark_in_phrase(const struct indicators *m,
+                           struct indicators_scratch *s)
+{
+	size_t k = 0;
+	uint32_t max_to = 0;
+	for (size_t i = 0; i < s->n_triggers; i++) {
+		struct match *x = &s->triggers[i];
+		while (k < s->n_matches && s->matches[k].from < x->to) {
+			if (m->exprs[s->matches[k].expr].kind !=
+			        EXPR_INDUSTRY &&
+			    s->matches[k].to > max_to)
+				max_to = s->matches[k].to;
+			k++;
+		}
+		x->in_phrase = max_to > x->from;
+	}
 }
 
 static void add_hit(struct indicator_result *r, size_t *cap,
@@ -1302,8 +1353,8 @@ enum htd_err indicators_scan(const struct indicators *m,
 			                     "the indicator scan failed");
 		done = to;
 	}
-
 	qsort(s->triggers, s->n_triggers, sizeof(*s->triggers), match_cmp);
+	mark_in_phrase(m, s);
 
 	struct hit_ctx h = { m, s, n->text, n->len, 0, note_lang };
 	size_t hit_cap = 0, ind_cap = 0;

@@ -65,6 +65,32 @@ static void put(struct normalised *n, char c, size_t from, size_t to)
 	n->len++;
 }
 
+/*
+ * Punctuation, symbols and separators outside ASCII that utf8proc does not
+ * lump to ASCII (“ ” « » ¿ ¡ • emoji) separate words, as their ASCII kin
+ * do; otherwise "“boss" would be one word.
+ */
+static bool is_separator(utf8proc_int32_t cp)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_PC:
+	case UTF8PROC_CATEGORY_PD:
+	case UTF8PROC_CATEGORY_PS:
+	case UTF8PROC_CATEGORY_PE:
+	case UTF8PROC_CATEGORY_PI:
+	case UTF8PROC_CATEGORY_PF:
+	case UTF8PROC_CATEGORY_PO:
+	case UTF8PROC_CATEGORY_SM:
+	case UTF8PROC_CATEGORY_SC:
+	case UTF8PROC_CATEGORY_SK:
+	case UTF8PROC_CATEGORY_SO:
+	case UTF8PROC_CATEGORY_ZS:
+	case UTF8PROC_CATEGORY_ZL:
+	case UTF8PROC_CATEGORY_ZP: return true;
+	default: return false;
+	}
+}
+
 /* Folds one non-ASCII code point `cp` that was bytes [from, to). */
 static void fold_char(struct normalised *n, utf8proc_int32_t cp, size_t from,
                       size_t to)
@@ -80,6 +106,11 @@ static void fold_char(struct normalised *n, utf8proc_int32_t cp, size_t from,
 		return;
 	}
 	for (utf8proc_ssize_t i = 0; i < k; i++) {
+		if (out[i] >= 0x80 && is_separator(out[i])) {
+			reserve(n, 1);
+			put(n, ' ', from, to);
+			continue;
+		}
 		utf8proc_uint8_t buf[4];
 		utf8proc_ssize_t b = utf8proc_encode_char(out[i], buf);
 		reserve(n, (size_t)b);

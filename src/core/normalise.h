@@ -4,6 +4,9 @@
  * with a map from every byte of the result back to the original bytes, so
  * a hit found in normalised text points at exactly what was typed.
  *
+ * Punctuation and symbols outside ASCII that have no ASCII equivalent
+ * (“ ” « » ¿ ¡ • emoji) become spaces: they separate words.
+ *
  * Invalid UTF-8 is tolerated: each invalid byte becomes one space (a
  * separator) and is counted. NUL bytes are separators too. Pure; uses
  * utf8proc. ASCII takes a fast path.

@@ -240,6 +240,39 @@ Test(indicators, the_seed_questions_and_their_answers)
 	          "asked, not answered");
 }
 
+Test(indicators, punctuation_outside_ascii_separates_words)
+{
+	const char *t = "\xE2\x80\x9C"
+	                "boss keeps my pp\xE2\x80\x9D";
+	scan(t);
+	span_is(t, only(INDICATOR_DOCUMENTS_WITHHELD), "boss keeps my pp");
+	scan("\xC2\xBF"
+	     "free to leave? no");
+	cr_assert(!only(INDICATOR_MOVEMENT_RESTRICTED)->negated);
+}
+
+Test(indicators, a_negation_inside_another_phrase_is_that_phrases)
+{
+	scan("she was never paid and the boss took my passport");
+	cr_assert(!only(INDICATOR_DOCUMENTS_WITHHELD)->negated);
+	cr_assert(!only(INDICATOR_WAGES_WITHHELD)->negated);
+}
+
+Test(indicators, a_dash_is_not_an_answer)
+{
+	scan("boss keeps her pp - no days off");
+	cr_assert(!only(INDICATOR_DOCUMENTS_WITHHELD)->negated);
+	scan("free to leave = no");
+	cr_assert(!only(INDICATOR_MOVEMENT_RESTRICTED)->negated);
+}
+
+Test(indicators, an_apostrophe_joins_a_word_when_counting_scope)
+{
+	/* "can't" is one word: the negation is the 8th word back. */
+	scan("can't say one two three four five six locked in");
+	cr_assert(only(INDICATOR_MOVEMENT_RESTRICTED)->negated);
+}
+
 Test(indicators, hypothetical_and_historical)
 {
 	scan("asks whether the employer has his passport legally");

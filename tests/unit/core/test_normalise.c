@@ -73,13 +73,18 @@ Test(normalise, invalid_utf8_and_nul_are_separators)
 	cr_assert_eq(n.len, sizeof(s) - 1);
 }
 
-Test(normalise, other_scripts_and_emoji_pass_through)
+Test(normalise, other_scripts_pass_through_symbols_separate)
 {
-	const char *s = "\xF0\x9F\x98\x80 \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D";
-	cr_assert_str_eq(fold(s, strlen(s)), s); /* 😀 שלום */
-	cr_assert_eq(n.from[4], 4);
-	cr_assert_eq(n.to[0], 4);
+	const char *s = "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D"; /* שלום */
+	cr_assert_str_eq(fold(s, strlen(s)), s);
 	cr_assert_eq(n.invalid_bytes, 0);
+	/* An emoji, Spanish ¿ ¡ and curly double quotes are separators. */
+	const char *e = "\xF0\x9F\x98\x80x \xC2\xBFno? \xC2\xA1si! "
+	                "\xE2\x80\x9Cpp\xE2\x80\x9D";
+	cr_assert_str_eq(fold(e, strlen(e)), " x  no?  si!  pp ");
+	cr_assert_eq(n.from[0], 0);
+	cr_assert_eq(n.to[0], 4);
+	cr_assert_eq(n.from[1], 4);
 }
 
 Test(normalise, reuse_and_empty)
