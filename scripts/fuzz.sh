@@ -49,6 +49,9 @@ fi
 export TZ=${TZ:-America/Chicago}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+# fuzz_screen compiles the lexicons once and caches the result here, so that
+# a run spends its seconds fuzzing (HTD_LEXICON_DIR picks other lexicons).
+export HTD_CACHE_DIR=${HTD_CACHE_DIR:-$PWD/$build/fuzz-cache}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/htd-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -36,6 +36,10 @@ static const struct cli_command commands[] = {
 	{ "calls", "open, note, answer, close, list and show calls",
 	  cli_usage_calls, cli_cmd_calls },
 	{ "db", "check the database", cli_usage_db, cli_cmd_db },
+	{ "screen", "find trafficking indicators in notes or past calls",
+	  cli_usage_screen, cli_cmd_screen },
+	{ "check", "check lexicon (and other data) files", cli_usage_check,
+	  cli_cmd_check },
 	{ "version", "show versions", usage_version, cmd_version },
 	{ "help", "show help", usage_help, cmd_help },
 };

@@ -75,8 +75,12 @@ const char *cli_actor(void);
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_calls(struct cli *cli, int argc, char **argv);
 int cli_cmd_db(struct cli *cli, int argc, char **argv);
+int cli_cmd_screen(struct cli *cli, int argc, char **argv);
+int cli_cmd_check(struct cli *cli, int argc, char **argv);
 extern const char cli_usage_init[];
 extern const char cli_usage_calls[];
 extern const char cli_usage_db[];
+extern const char cli_usage_screen[];
+extern const char cli_usage_check[];
 
 #endif

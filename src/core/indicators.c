@@ -506,8 +506,13 @@ enum htd_err indicators_compile(const struct lexicon *lexicons, size_t n,
 					goto fail;
 				}
 				m->industries = xrealloc(
-				    m->industries, (m->n_industries + 1) *
-				                       sizeof(*m->industries));
+				    m->industries,
+				    (m->n_industries + 1) *
+				        sizeof(
+				            *m->industries)); /* Zeroed: the
+				                                 whole entry is
+				                                 serialised. */
+				memset(m->industries[idx], 0, INDUSTRY_TEXT);
 				str_copy(m->industries[idx], INDUSTRY_TEXT,
 				         ind->id);
 				m->n_industries++;
@@ -1353,7 +1358,9 @@ enum htd_err indicators_scan(const struct indicators *m,
 			                     "the indicator scan failed");
 		done = to;
 	}
-	qsort(s->triggers, s->n_triggers, sizeof(*s->triggers), match_cmp);
+	if (s->n_triggers > 1)
+		qsort(s->triggers, s->n_triggers, sizeof(*s->triggers),
+		      match_cmp);
 	mark_in_phrase(m, s);
 
 	struct hit_ctx h = { m, s, n->text, n->len, 0, note_lang };
@@ -1419,7 +1426,8 @@ enum htd_err indicators_scan(const struct indicators *m,
 		qualify(&h, from, to, inverted, &hit);
 		add_hit(out, &hit_cap, &hit);
 	}
-	qsort(out->hits, out->n_hits, sizeof(*out->hits), hit_cmp);
+	if (out->n_hits > 1) /* hits is NULL when only industries matched */
+		qsort(out->hits, out->n_hits, sizeof(*out->hits), hit_cmp);
 	for (size_t i = 0; i < out->n_hits; i++)
 		if (indicator_hit_counts(&out->hits[i]))
 			out->amp |= out->hits[i].amp;
