@@ -69,16 +69,10 @@ count_meson "$log" "valgrind"
 # Possible leaks are Criterion's own (nanomsg buffers in forked children);
 # definite and indirect leaks, and every other memcheck error, fail.
 step "valgrind (memcheck): unit tests"
-for t in build/tests/unit/*/test_*; do
-	[ -f "$t" ] && [ -x "$t" ] || continue
-	if valgrind --quiet --error-exitcode=99 --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect \
-		--trace-children=yes "$t" >"$log" 2>&1; then
-		passed=$((passed + 1)); echo "ok   $t"
-	else
-		failed=$((failed + 1)); failures+=("valgrind $t"); echo "FAIL $t"; tail -n 40 "$log"
-	fi
-done
+meson test -C build --suite unit --timeout-multiplier 10 --print-errorlogs \
+	--wrapper 'valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes' \
+	2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
+count_meson "$log" "valgrind unit"
 
 step "fuzzing (short runs)"
 if [ -x scripts/fuzz.sh ]; then
