@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # bench.sh - `make bench`: build ./build and run every benchmark in bench/
-# (bench/NAME.c is built as build/bench/bench_NAME), each next to its anchor,
-# writing bench/results/NAME.json. See bench/README.md.
+# (bench/NAME.c is built as build/bench/bench_NAME; bench/NAME.sh is run as
+# is), each next to its anchor, writing bench/results/NAME.json. See
+# bench/README.md.
 #
 # Usage: scripts/bench.sh [--quick] [--dir DIR]
 #   --quick    small sizes, a smoke run: results go to build/bench-quick/
 #              instead of bench/results/ (a smoke run is not a measurement)
-#   --dir DIR  where the benchmarks put their databases (default $TMPDIR or
-#              /tmp): fsync cost depends on the file system, so measure
-#              on the one production uses
+#   --dir DIR  where the benchmarks put their databases and corpora
+#              (default $TMPDIR or /tmp): fsync cost depends on the file
+#              system, so measure on the one production uses
 # Ends with "bench: N ran, M failed"; exits non-zero if a benchmark failed
 # (a missed target is reported, not a failure: timings are not tests).
 set -uo pipefail
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -60,12 +61,18 @@ else
 fi
 mkdir -p "$results" || exit 1
 
+# Programs the benchmarks use, not benchmarks (bench/meson.build builds them
+# as build/bench/NAME): the screen benchmark's corpus and phrase list.
+tools=" corpus_gen lexicon_literals "
+
 ran=0
 failed=0
 summary=()
-for src in bench/*.c; do
-	name=$(basename "$src" .c)
+for src in bench/*.c bench/*.sh; do
+	name=$(basename "${src%.*}")
+	case "$tools" in *" $name "*) continue ;; esac
 	exe=build/bench/bench_$name
+	[ "${src##*.}" = sh ] && exe=$src
 	out=$results/$name.json
 	ran=$((ran + 1))
 	printf '\n==== %s\n' "$name"

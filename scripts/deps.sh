@@ -17,6 +17,9 @@ packages=(
 	# tests: the sqlite3 shell to inspect and damage databases on purpose,
 	# util-linux for mount/setpriv in the fault tests
 	sqlite3 util-linux
+	# benchmarks: the screen benchmark's anchors (ripgrep; grep is
+	# essential), GNU time for peak memory, hyperfine for the cold start
+	ripgrep time hyperfine
 )
 
 missing=()
