@@ -224,6 +224,13 @@ struct indicators {
 	hs_database_t *ctx_db; /* context triggers and stop words */
 	char *som_blob;        /* per phrase: its expression, NUL-terminated */
 	size_t som_size;
+	/* Per phrase: its start-of-match database, serialised (Hyperscan
+	 * checks its CRC when it is deserialised, on first use); compiled
+	 * from the expression instead if that fails. */
+	const char *somdb_blob;
+	size_t somdb_size;
+	uint32_t *somdb_off, *somdb_len;
+	char *owned; /* the buffer somdb_blob points into; freed with us */
 	uint32_t *som_off, *som_len; /* per expression; len 0: none */
 	struct expr_info *exprs;
 	uint32_t n_exprs;
@@ -242,6 +249,9 @@ void indicators_free(struct indicators *m)
 	free(m->som_blob);
 	free(m->som_off);
 	free(m->som_len);
+	free(m->somdb_off);
+	free(m->somdb_len);
+	free(m->owned);
 	free(m->exprs);
 	free(m->langs);
 	free(m->industries);
@@ -249,8 +259,9 @@ void indicators_free(struct indicators *m)
 }
 
 /*
- * Turns a lexicon regex into the expression we compile: a space outside a
- * character class matches any run of spaces and tabs. Owned result.
+ * Turns a lexicon regex into the expression we compile. The normaliser has
+ * made every run of spaces and tabs one space, so a space in a pattern is
+ * one space (runs collapse, as in the text). Owned result.
  */
 static char *expression_of(const char *regex)
 {
@@ -273,7 +284,7 @@ static char *expression_of(const char *regex)
 		if (*p == ' ' && !in_class) {
 			while (p[1] == ' ')
 				p++;
-			(void)buf_puts(&b, "[ \\t]+");
+			(void)buf_puts(&b, " ");
 			continue;
 		}
 		(void)buf_append(&b, p, 1);
@@ -358,10 +369,13 @@ static enum htd_err compile_error(const struct builder *b, size_t i,
 static enum htd_err compile_starts(const struct builder *b,
                                    struct indicators *m, struct htd_error *err)
 {
-	struct buf blob;
+	struct buf blob, dbs;
 	buf_init(&blob, (size_t)UINT32_MAX);
+	buf_init(&dbs, (size_t)UINT32_MAX);
 	m->som_off = xcalloc(b->n, sizeof(*m->som_off));
 	m->som_len = xcalloc(b->n, sizeof(*m->som_len));
+	m->somdb_off = xcalloc(b->n, sizeof(*m->somdb_off));
+	m->somdb_len = xcalloc(b->n, sizeof(*m->somdb_len));
 	for (size_t i = 0; i < b->n; i++) {
 		if (is_context_kind(b->info[i].kind))
 			continue;
@@ -374,20 +388,46 @@ static enum htd_err compile_starts(const struct builder *b,
 			    err);
 			hs_free_compile_error(cerr);
 			buf_free(&blob);
+			buf_free(&dbs);
 			return rc;
 		}
 		free(info);
+		cerr = NULL;
 		size_t len = strlen(b->exprs[i]) + 1;
 		m->som_off[i] = (uint32_t)blob.len;
 		m->som_len[i] = (uint32_t)len;
-		if (buf_append(&blob, b->exprs[i], len) != HTD_OK) {
-			buf_free(&blob);
-			return htd_error_set(err, HTD_ERR_TOO_LARGE,
-			                     "the lexicons are too large");
+		hs_database_t *db = NULL;
+		char *bytes = NULL;
+		size_t size = 0;
+		enum htd_err rc = HTD_OK;
+		if (hs_compile(b->exprs[i], b->flags[i], HS_MODE_BLOCK, NULL,
+		               &db, &cerr) != HS_SUCCESS) {
+			rc = compile_error(
+			    b, i, cerr && cerr->message ? cerr->message : "?",
+			    err);
+			hs_free_compile_error(cerr);
+		} else if (hs_serialize_database(db, &bytes, &size) !=
+		               HS_SUCCESS ||
+		           buf_append(&blob, b->exprs[i], len) != HTD_OK ||
+		           buf_append(&dbs, bytes, size) != HTD_OK) {
+			rc = htd_error_set(err, HTD_ERR_TOO_LARGE,
+			                   "the lexicons are too large");
 		}
+		hs_free_database(db);
+		free(bytes);
+		if (rc != HTD_OK) {
+			buf_free(&blob);
+			buf_free(&dbs);
+			return rc;
+		}
+		m->somdb_off[i] = (uint32_t)(dbs.len - size);
+		m->somdb_len[i] = (uint32_t)size;
 	}
 	m->som_size = blob.len;
 	m->som_blob = buf_steal(&blob);
+	m->somdb_size = dbs.len;
+	m->owned = buf_steal(&dbs);
+	m->somdb_blob = m->owned;
 	return HTD_OK;
 }
 
@@ -560,7 +600,7 @@ fail:
 
 /* Bumped whenever the serialised layout or the expression wrapping
  * changes, so a cached database of an older engine is never reused. */
-#define ENGINE_FORMAT 6
+#define ENGINE_FORMAT 8
 #define SERIAL_MAGIC "HTDIND\x01\x00"
 
 static void hash_str(EVP_MD_CTX *ctx, const char *s)
@@ -634,16 +674,17 @@ void indicators_lexicon_hash(const struct lexicon *lexicons, size_t n,
  * u32 db_size, sha256[32] of everything after it, then exprs
  * (4 bytes each), langs (8 bytes each), industries (32 bytes each), db.
  */
-#define HEADER_SIZE (8 + 6 * 4 + 32)
-#define DIGEST_AT (8 + 6 * 4)
+#define HEADER_SIZE (8 + 7 * 4 + 32)
+#define DIGEST_AT (8 + 7 * 4)
+#define EXPR_ENTRY 12
 
 /* * The checksum covers our own tables and the phrases' expressions; the
  * Hyperscan databases carry their own CRC, checked by
  * hs_deserialize_database(), so start-up does not hash megabytes.
  */
-static size_t tables_size(const uint32_t v[6])
+static size_t tables_size(const uint32_t v[7])
 {
-	return (size_t)v[0] * 8 + (size_t)v[1] * LANG_TEXT +
+	return (size_t)v[0] * EXPR_ENTRY + (size_t)v[1] * LANG_TEXT +
 	       (size_t)v[2] * INDUSTRY_TEXT;
 }
 
@@ -672,13 +713,16 @@ enum htd_err indicators_serialize(const struct indicators *m, char **data,
 		return htd_error_set(err, HTD_ERR_INTERNAL,
 		                     "cannot serialise the indicator database");
 	}
-	size_t body = (size_t)m->n_exprs * 8 + (size_t)m->n_langs * LANG_TEXT +
-	              (size_t)m->n_industries * INDUSTRY_TEXT + db_size +
-	              ctx_size + m->som_size;
+	uint32_t v[7] = { m->n_exprs,
+		          m->n_langs,
+		          m->n_industries,
+		          (uint32_t)db_size,
+		          (uint32_t)ctx_size,
+		          (uint32_t)m->som_size,
+		          (uint32_t)m->somdb_size };
+	size_t body =
+	    tables_size(v) + db_size + ctx_size + m->som_size + m->somdb_size;
 	char *p = xmalloc(HEADER_SIZE + body);
-	uint32_t v[6] = { m->n_exprs,         m->n_langs,
-		          m->n_industries,    (uint32_t)db_size,
-		          (uint32_t)ctx_size, (uint32_t)m->som_size };
 	memcpy(p, SERIAL_MAGIC, 8);
 	memcpy(p + 8, v, sizeof(v));
 	char *q = p + HEADER_SIZE;
@@ -687,7 +731,8 @@ enum htd_err indicators_serialize(const struct indicators *m, char **data,
 		q[1] = (char)m->exprs[i].lang;
 		memcpy(q + 2, &m->exprs[i].what, 2);
 		memcpy(q + 4, &m->som_len[i], 4);
-		q += 8;
+		memcpy(q + 8, &m->somdb_len[i], 4);
+		q += EXPR_ENTRY;
 	}
 	memcpy(q, m->langs, (size_t)m->n_langs * LANG_TEXT);
 	q += (size_t)m->n_langs * LANG_TEXT;
@@ -699,6 +744,9 @@ enum htd_err indicators_serialize(const struct indicators *m, char **data,
 	memcpy(q + db_size, ctx, ctx_size);
 	if (m->som_size)
 		memcpy(q + db_size + ctx_size, m->som_blob, m->som_size);
+	if (m->somdb_size)
+		memcpy(q + db_size + ctx_size + m->som_size, m->somdb_blob,
+		       m->somdb_size);
 	free(db);
 	free(ctx);
 	sha256_parts(p + HEADER_SIZE, tables_size(v), m->som_blob, m->som_size,
@@ -708,25 +756,25 @@ enum htd_err indicators_serialize(const struct indicators *m, char **data,
 	return HTD_OK;
 }
 
-enum htd_err indicators_deserialize(const char *data, size_t size,
-                                    struct indicators **out,
-                                    struct htd_error *err)
+static enum htd_err deserialize(const char *data, size_t size, char *owned,
+                                struct indicators **out, struct htd_error *err)
 {
-	uint32_t v[6];
+	uint32_t v[7];
 	unsigned char digest[32];
 	*out = NULL;
 	if (size < HEADER_SIZE || memcmp(data, SERIAL_MAGIC, 8) != 0)
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "not an htdispatch indicator database");
 	memcpy(v, data + 8, sizeof(v));
-	uint64_t body = (uint64_t)v[0] * 8 + (uint64_t)v[1] * LANG_TEXT +
-	                (uint64_t)v[2] * INDUSTRY_TEXT + v[3] + v[4] + v[5];
+	uint64_t body =
+	    (uint64_t)v[0] * EXPR_ENTRY + (uint64_t)v[1] * LANG_TEXT +
+	    (uint64_t)v[2] * INDUSTRY_TEXT + v[3] + v[4] + v[5] + v[6];
 	if (body != size - HEADER_SIZE || v[1] == 0 || v[1] > LANG_MAX ||
 	    v[2] > INDUSTRY_MAX || v[0] == 0)
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database has a bad size");
 	sha256_parts(data + HEADER_SIZE, tables_size(v),
-	             data + HEADER_SIZE + body - v[5], v[5], digest);
+	             data + HEADER_SIZE + body - v[5] - v[6], v[5], digest);
 	if (memcmp(digest, data + DIGEST_AT, 32) != 0)
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database is damaged "
@@ -737,15 +785,20 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 	m->exprs = xcalloc(v[0], sizeof(*m->exprs));
 	m->som_off = xcalloc(v[0], sizeof(*m->som_off));
 	m->som_len = xcalloc(v[0], sizeof(*m->som_len));
-	uint64_t som_total = 0;
+	m->somdb_off = xcalloc(v[0], sizeof(*m->somdb_off));
+	m->somdb_len = xcalloc(v[0], sizeof(*m->somdb_len));
+	uint64_t som_total = 0, somdb_total = 0;
 	for (uint32_t i = 0; i < v[0]; i++) {
 		m->exprs[i].kind = (uint8_t)q[0];
 		m->exprs[i].lang = (uint8_t)q[1];
 		memcpy(&m->exprs[i].what, q + 2, 2);
 		memcpy(&m->som_len[i], q + 4, 4);
+		memcpy(&m->somdb_len[i], q + 8, 4);
 		m->som_off[i] = (uint32_t)som_total;
 		som_total += m->som_len[i];
-		q += 8;
+		m->somdb_off[i] = (uint32_t)somdb_total;
+		somdb_total += m->somdb_len[i];
+		q += EXPR_ENTRY;
 		const struct expr_info *e = &m->exprs[i];
 		bool ok = e->lang < v[1] && e->kind <= EXPR_STOPWORD;
 		if (e->kind == EXPR_INDICATOR || e->kind == EXPR_INVERTED)
@@ -757,7 +810,8 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 			     e->what < v[2]; /* Every phrase has its start
 			                        database; no trigger has. */
 		ok = ok && is_context_kind(e->kind) == (m->som_len[i] == 0) &&
-		     som_total <= v[5];
+		     is_context_kind(e->kind) == (m->somdb_len[i] == 0) &&
+		     som_total <= v[5] && somdb_total <= v[6];
 		if (!ok) {
 			indicators_free(m);
 			return htd_error_set(err, HTD_ERR_PARSE,
@@ -765,7 +819,7 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 			                     "expression table");
 		}
 	}
-	if (som_total != v[5]) {
+	if (som_total != v[5] || somdb_total != v[6]) {
 		indicators_free(m);
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database has a bad size");
@@ -795,9 +849,21 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
 			                     "indicator database has a bad "
 			                     "phrase table");
 		}
+	} /* The start databases are used in place when we own the buffer. */
+	const char *somdb = q + v[3] + v[4] + v[5];
+	m->somdb_size = v[6];
+	if (owned) {
+		m->owned = owned;
+		m->somdb_blob = somdb;
+	} else {
+		m->owned = xmalloc(v[6] ? v[6] : 1);
+		memcpy(m->owned, somdb, v[6]);
+		m->somdb_blob = m->owned;
 	}
 	if (hs_deserialize_database(q, v[3], &m->db) != HS_SUCCESS ||
 	    hs_deserialize_database(q + v[3], v[4], &m->ctx_db) != HS_SUCCESS) {
+		if (owned)
+			m->owned = NULL; /* the caller frees what it gave */
 		indicators_free(m);
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database is from another "
@@ -825,6 +891,7 @@ struct match {
 struct indicators_scratch {
 	hs_scratch_t *hs;
 	hs_database_t **som; /* per expression, deserialised on first use */
+	bool *som_ready;     /* scratch space made for som[i] */
 	uint32_t n_som;
 	struct normalised norm;
 	struct match *matches;
@@ -838,6 +905,7 @@ struct indicators_scratch *indicators_scratch_new(const struct indicators *m)
 {
 	struct indicators_scratch *s = xcalloc(1, sizeof(*s));
 	s->som = xcalloc(m->n_exprs, sizeof(*s->som));
+	s->som_ready = xcalloc(m->n_exprs, sizeof(*s->som_ready));
 	s->n_som = m->n_exprs;
 	if (hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS ||
 	    hs_alloc_scratch(m->ctx_db, &s->hs) != HS_SUCCESS)
@@ -853,6 +921,7 @@ void indicators_scratch_free(struct indicators_scratch *s)
 	for (uint32_t i = 0; i < s->n_som; i++)
 		hs_free_database(s->som[i]);
 	free(s->som);
+	free(s->som_ready);
 	normalise_free(&s->norm);
 	free(s->matches);
 	free(s->triggers);
@@ -1233,8 +1302,25 @@ static int detect_language(const struct indicators *m,
 	return best;
 }
 
+enum htd_err indicators_deserialize(const char *data, size_t size,
+                                    struct indicators **out,
+                                    struct htd_error *err)
+{
+	return deserialize(data, size, NULL, out, err);
+}
+
+enum htd_err indicators_deserialize_owned(char *data, size_t size,
+                                          struct indicators **out,
+                                          struct htd_error *err)
+{
+	enum htd_err rc = deserialize(data, size, data, out, err);
+	if (rc != HTD_OK)
+		free(data);
+	return rc;
+}
+
 /* A phrase is at most this long: its start is looked for this far back. */
-#define PHRASE_MAX 1024
+#define PHRASE_MAX 256
 
 struct start_ctx {
 	unsigned long long end; /* the match end, in the window */
@@ -1261,6 +1347,15 @@ static bool find_start(const struct indicators *m, struct indicators_scratch *s,
                        const char *t, struct match *x)
 {
 	hs_database_t **db = &s->som[x->expr];
+	if (!*db && m->somdb_len[x->expr] &&
+	    hs_deserialize_database(m->somdb_blob + m->somdb_off[x->expr],
+	                            m->somdb_len[x->expr], db) != HS_SUCCESS)
+		*db = NULL; /* damaged: compile it from its expression */
+	if (*db && !s->som_ready[x->expr]) {
+		if (hs_alloc_scratch(*db, &s->hs) != HS_SUCCESS)
+			mem_oom(0);
+		s->som_ready[x->expr] = true;
+	}
 	if (!*db) {
 		hs_compile_error_t *cerr = NULL;
 		if (m->som_len[x->expr] == 0 ||
@@ -1273,6 +1368,7 @@ static bool find_start(const struct indicators *m, struct indicators_scratch *s,
 		}
 		if (hs_alloc_scratch(*db, &s->hs) != HS_SUCCESS)
 			mem_oom(0);
+		s->som_ready[x->expr] = true;
 	}
 	size_t win = x->to > PHRASE_MAX ? x->to - PHRASE_MAX : 0;
 	struct start_ctx c = { x->to - win, ULLONG_MAX };

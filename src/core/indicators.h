@@ -200,6 +200,15 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
                                     struct indicators **out,
                                     struct htd_error *err);
 
+/*
+ * As indicators_deserialize(), but takes `data` (malloc'd; freed here on
+ * failure, kept by the matcher on success), so that the large part of the
+ * cache is used in place instead of copied: start-up stays fast.
+ */
+enum htd_err indicators_deserialize_owned(char *data, size_t size,
+                                          struct indicators **out,
+                                          struct htd_error *err);
+
 /* Frees a matcher; accepts NULL. */
 void indicators_free(struct indicators *m);
 

@@ -57,8 +57,16 @@ static void reserve(struct normalised *n, size_t extra)
 	n->cap = cap;
 }
 
-static void put(struct normalised *n, char c, size_t from, size_t to)
+/* Appends one byte; a run of spaces and tabs becomes one space. */
+static inline void put(struct normalised *n, char c, size_t from, size_t to)
 {
+	if (c == ' ' || c == '\t') {
+		if (n->len > 0 && n->text[n->len - 1] == ' ') {
+			n->to[n->len - 1] = (uint32_t)to;
+			return;
+		}
+		c = ' ';
+	}
 	n->text[n->len] = c;
 	n->from[n->len] = (uint32_t)from;
 	n->to[n->len] = (uint32_t)to;
@@ -130,14 +138,16 @@ int normalise_text(const char *in, size_t len, struct normalised *out)
 	while (i < len) {
 		unsigned char c = p[i];
 		if (c < 0x80) {
-			/* ASCII: lower-case letters; NUL is a separator. */
-			if (c >= 'A' && c <= 'Z')
-				c = (unsigned char)(c - 'A' + 'a');
-			else if (c == 0)
-				c = ' ';
-			reserve(out, 1);
-			put(out, (char)c, i, i + 1);
-			i++;
+			/* ASCII, most of any note: a run at a time, with room
+			 * for all of it made once. */
+			reserve(out, len - i);
+			for (; i < len && (c = p[i]) < 0x80; i++) {
+				if (c >= 'A' && c <= 'Z')
+					c = (unsigned char)(c - 'A' + 'a');
+				else if (c == 0)
+					c = ' '; /* NUL is a separator */
+				put(out, (char)c, i, i + 1);
+			}
 			continue;
 		}
 		utf8proc_int32_t cp;

@@ -212,10 +212,10 @@ static enum htd_err open_matcher(struct screen *s, const char *cache_dir,
 			if (r > 0) {
 				struct htd_error derr;
 				htd_error_clear(&derr);
-				if (indicators_deserialize(data, size,
-				                           &s->matcher,
-				                           &derr) == HTD_OK) {
-					free(data);
+				rc = indicators_deserialize_owned(
+				    data, size, &s->matcher, &derr);
+				data = NULL; /* taken, freed on failure */
+				if (rc == HTD_OK) {
 					s->cache = SCREEN_CACHE_HIT;
 					return HTD_OK;
 				}

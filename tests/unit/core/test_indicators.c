@@ -354,7 +354,8 @@ Test(indicators, serialised_database_round_trips)
 	cr_assert_eq(indicators_deserialize(data, size, &m2, &err), HTD_OK,
 	             "%s", err.message);
 	struct indicators_scratch *s2 = indicators_scratch_new(m2);
-	struct indicator_result r2 = { 0 };
+	struct indicator_result r2;
+	memset(&r2, 0, sizeof(r2));
 	const char *t = "free to leave? no. El patrón tiene su pasaporte";
 	cr_assert_eq(indicators_scan(m2, s2, t, strlen(t), &r2, &err), HTD_OK);
 	scan(t);
@@ -366,12 +367,30 @@ Test(indicators, serialised_database_round_trips)
 	indicators_scratch_free(s2);
 	indicators_free(m2);
 
-	/* Damaged, truncated or foreign buffers are refused, never used. */
-	data[size - 10] ^= 0x55;
+	/* Damaged tables (past the 68-byte header), truncated or foreign
+	 * buffers are refused, never used. */
+	data[70] ^= 0x55;
 	cr_assert_eq(indicators_deserialize(data, size, &m2, &err),
 	             HTD_ERR_PARSE);
 	cr_assert_null(m2);
+	data[70] ^= 0x55;
+
+	/* A damaged start-of-match database (the end of the buffer; they
+	 * carry Hyperscan's CRC) is compiled again from its expression on
+	 * first use: the same hits, in the same places. */
 	data[size - 10] ^= 0x55;
+	cr_assert_eq(indicators_deserialize_owned(data, size, &m2, &err),
+	             HTD_OK, "%s", err.message);
+	s2 = indicators_scratch_new(m2);
+	memset(&r2, 0, sizeof(r2));
+	cr_assert_eq(indicators_scan(m2, s2, t, strlen(t), &r2, &err), HTD_OK);
+	cr_assert_eq(r2.n_hits, res.n_hits);
+	cr_assert(memcmp(r2.hits, res.hits, res.n_hits * sizeof(*res.hits)) ==
+	          0);
+	indicator_result_free(&r2);
+	indicators_scratch_free(s2);
+	indicators_free(m2); /* frees data, which it took */
+	cr_assert_eq(indicators_serialize(m, &data, &size, &err), HTD_OK);
 	cr_assert_eq(indicators_deserialize(data, size / 2, &m2, &err),
 	             HTD_ERR_PARSE);
 	cr_assert_eq(indicators_deserialize("hello", 5, &m2, &err),

@@ -81,10 +81,20 @@ Test(normalise, other_scripts_pass_through_symbols_separate)
 	/* An emoji, Spanish ¿ ¡ and curly double quotes are separators. */
 	const char *e = "\xF0\x9F\x98\x80x \xC2\xBFno? \xC2\xA1si! "
 	                "\xE2\x80\x9Cpp\xE2\x80\x9D";
-	cr_assert_str_eq(fold(e, strlen(e)), " x  no?  si!  pp ");
+	cr_assert_str_eq(fold(e, strlen(e)), " x no? si! pp ");
 	cr_assert_eq(n.from[0], 0);
 	cr_assert_eq(n.to[0], 4);
 	cr_assert_eq(n.from[1], 4);
+}
+
+Test(normalise, runs_of_blanks_become_one_space)
+{
+	const char *s = "boss \t  keeps\tmy\n\npp";
+	cr_assert_str_eq(fold(s, strlen(s)), "boss keeps my\n\npp");
+	/* The space stands for all four blanks of the original. */
+	cr_assert_eq(n.from[4], 4);
+	cr_assert_eq(n.to[4], 8);
+	cr_assert_eq(n.from[5], 8);
 }
 
 Test(normalise, reuse_and_empty)
