@@ -230,7 +230,7 @@ struct indicators {
 	const char *somdb_blob;
 	size_t somdb_size;
 	uint32_t *somdb_off, *somdb_len;
-	char *owned; /* the buffer somdb_blob points into; freed with us */
+	char *owned; /* somdb_blob's copy, unless used in place */
 	uint32_t *som_off, *som_len; /* per expression; len 0: none */
 	struct expr_info *exprs;
 	uint32_t n_exprs;
@@ -756,7 +756,7 @@ enum htd_err indicators_serialize(const struct indicators *m, char **data,
 	return HTD_OK;
 }
 
-static enum htd_err deserialize(const char *data, size_t size, char *owned,
+static enum htd_err deserialize(const char *data, size_t size, bool in_place,
                                 struct indicators **out, struct htd_error *err)
 {
 	uint32_t v[7];
@@ -849,11 +849,10 @@ static enum htd_err deserialize(const char *data, size_t size, char *owned,
 			                     "indicator database has a bad "
 			                     "phrase table");
 		}
-	} /* The start databases are used in place when we own the buffer. */
+	} /* In place, the start databases are used where they lie. */
 	const char *somdb = q + v[3] + v[4] + v[5];
 	m->somdb_size = v[6];
-	if (owned) {
-		m->owned = owned;
+	if (in_place) {
 		m->somdb_blob = somdb;
 	} else {
 		m->owned = xmalloc(v[6] ? v[6] : 1);
@@ -862,8 +861,6 @@ static enum htd_err deserialize(const char *data, size_t size, char *owned,
 	}
 	if (hs_deserialize_database(q, v[3], &m->db) != HS_SUCCESS ||
 	    hs_deserialize_database(q + v[3], v[4], &m->ctx_db) != HS_SUCCESS) {
-		if (owned)
-			m->owned = NULL; /* the caller frees what it gave */
 		indicators_free(m);
 		return htd_error_set(err, HTD_ERR_PARSE,
 		                     "indicator database is from another "
@@ -1306,17 +1303,14 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
                                     struct indicators **out,
                                     struct htd_error *err)
 {
-	return deserialize(data, size, NULL, out, err);
+	return deserialize(data, size, false, out, err);
 }
 
-enum htd_err indicators_deserialize_owned(char *data, size_t size,
-                                          struct indicators **out,
-                                          struct htd_error *err)
+enum htd_err indicators_deserialize_in_place(const char *data, size_t size,
+                                             struct indicators **out,
+                                             struct htd_error *err)
 {
-	enum htd_err rc = deserialize(data, size, data, out, err);
-	if (rc != HTD_OK)
-		free(data);
-	return rc;
+	return deserialize(data, size, true, out, err);
 }
 
 /* A phrase is at most this long: its start is looked for this far back. */

@@ -201,13 +201,14 @@ enum htd_err indicators_deserialize(const char *data, size_t size,
                                     struct htd_error *err);
 
 /*
- * As indicators_deserialize(), but takes `data` (malloc'd; freed here on
- * failure, kept by the matcher on success), so that the large part of the
- * cache is used in place instead of copied: start-up stays fast.
+ * As indicators_deserialize(), but the phrases' start databases, the
+ * large part, are used where they lie in `data` instead of copied, so a
+ * memory-mapped cache costs nothing until a phrase is hit. `data` must
+ * stay valid and unchanged until indicators_free().
  */
-enum htd_err indicators_deserialize_owned(char *data, size_t size,
-                                          struct indicators **out,
-                                          struct htd_error *err);
+enum htd_err indicators_deserialize_in_place(const char *data, size_t size,
+                                             struct indicators **out,
+                                             struct htd_error *err);
 
 /* Frees a matcher; accepts NULL. */
 void indicators_free(struct indicators *m);

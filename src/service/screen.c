@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@ struct screen {
 	size_t n_languages;
 	struct screen_stats stats;
 	char *buf; /* the I/O buffer, made on first use */
+	void *map; /* the mapped cache the matcher uses in place */
+	size_t map_size;
 };
 
 const char *screen_cache_name(enum screen_cache c)
@@ -79,11 +82,13 @@ static int make_dirs(const char *dir)
 }
 
 /*
- * Reads the cache file into an owned buffer. Returns 1 when read, 0 when
- * there is none, -1 when it is there but not to be trusted or read (not a
- * regular file of ours, writable by others, too large, unreadable).
+ * Maps the cache file (read-only, private; unmap with munmap). Returns 1
+ * when mapped, 0 when there is none, -1 when it is there but not to be
+ * trusted or read (not a regular file of ours, writable by others, too
+ * large, unreadable). A cache is only ever replaced by rename, never
+ * rewritten in place, so a mapping stays valid.
  */
-static int cache_read(const char *path, char **data, size_t *size)
+static int cache_map(const char *path, char **data, size_t *size)
 {
 	struct stat sb;
 	size_t n = 0;
@@ -99,21 +104,13 @@ static int cache_read(const char *path, char **data, size_t *size)
 		close(fd);
 		return -1;
 	}
-	char *buf = xmalloc((size_t)sb.st_size + 1);
-	while (n < (size_t)sb.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)sb.st_size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	n = (size_t)sb.st_size;
+	void *map =
+	    n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
 	close(fd);
-	if (n != (size_t)sb.st_size) {
-		free(buf);
+	if (map == MAP_FAILED)
 		return -1;
-	}
-	*data = buf;
+	*data = map;
 	*size = n;
 	return 1;
 }
@@ -208,17 +205,21 @@ static enum htd_err open_matcher(struct screen *s, const char *cache_dir,
 			s->cache_path[0] = '\0';
 			s->cache = SCREEN_CACHE_UNWRITABLE;
 		} else {
-			int r = cache_read(s->cache_path, &data, &size);
+			int r = cache_map(s->cache_path, &data, &size);
 			if (r > 0) {
 				struct htd_error derr;
 				htd_error_clear(&derr);
-				rc = indicators_deserialize_owned(
+				rc = indicators_deserialize_in_place(
 				    data, size, &s->matcher, &derr);
-				data = NULL; /* taken, freed on failure */
 				if (rc == HTD_OK) {
+					/* Used in place: unmapped at close. */
+					s->map = data;
+					s->map_size = size;
 					s->cache = SCREEN_CACHE_HIT;
 					return HTD_OK;
 				}
+				munmap(data, size);
+				data = NULL;
 				warn_cache("lexicon_cache_unusable",
 				           s->cache_path, derr.message);
 			} else if (r < 0) {
@@ -312,6 +313,8 @@ void screen_close(struct screen *s)
 	indicator_result_free(&s->result);
 	indicators_scratch_free(s->scratch);
 	indicators_free(s->matcher);
+	if (s->map)
+		munmap(s->map, s->map_size);
 	free(s->languages);
 	free(s->buf);
 	free(s);
