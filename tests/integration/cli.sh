@@ -80,6 +80,7 @@ run calls list --json --category nope; rc_is 2 "json error exit"; has "$OUT" '"e
 mkdir other
 HTDISPATCH_DB=other/h.db run init; rc_is 0 "init with HTDISPATCH_DB"
 [ -s other/h.db ] && pass "HTDISPATCH_DB is honoured" || fail "other/h.db missing"
+is "$(stat -c %a other/h.db)" "600" "a database is private (0600) wherever it is"
 
 # ---- db check ------------------------------------------------------------------
 run db check; rc_is 0 "db check"; has "$OUT" "5 calls verified" "db check verifies every call"
