@@ -4,12 +4,16 @@
  * changed outside htdispatch).
  *
  * Input: the first byte picks the event type (call_opened, note_added,
- * answer_recorded, call_closed); the rest is the payload. Properties: a
- * rejection names a field; an accepted payload re-encodes with
- * event_json_encode() to text that decodes to an equal event and that is
- * canonical (encoding again gives the same text); a decoded (hence valid)
- * event applies to a call in the matching state, and the projection copies
- * equal. Everything is released: ASan's leak check runs after each input.
+ * answer_recorded, call_closed, indicators_found, decision_made,
+ * category_overridden, action_marked); the rest is the payload.
+ * Properties: a rejection names a field; an accepted payload re-encodes
+ * with event_json_encode() to text that decodes to an equal event and that
+ * is canonical (encoding again gives the same text); a decoded (hence
+ * valid) event applies to a call in the matching state (for
+ * indicators_found: one whose notes include the one it names, when that is
+ * a possible position; otherwise it is refused, unchanged), and the
+ * projection copies equal. Everything is released: ASan's leak check runs
+ * after each input.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +30,59 @@ static const enum call_event_type fuzz_types[] = {
 	CALL_EVENT_NOTE_ADDED,
 	CALL_EVENT_ANSWER_RECORDED,
 	CALL_EVENT_CLOSED,
+	CALL_EVENT_INDICATORS_FOUND,
+	CALL_EVENT_DECISION_MADE,
+	CALL_EVENT_CATEGORY_OVERRIDDEN,
+	CALL_EVENT_ACTION_MARKED,
 };
+
+/* indicators_found naming a note at most this far in gets a call with
+ * that many events; further ones must be refused. */
+#define FUZZ_NOTES_MAX 64
 
 static void fail(const char *what, const char *payload, const char *detail)
 {
 	fprintf(stderr, "event_json: %s\npayload: %s\ndetail: %s\n", what,
 	        payload, detail ? detail : "(none)");
 	abort();
+}
+
+static bool hits_equal(const struct call_event *a, const struct call_event *b)
+{
+	if (a->u.indicators.note != b->u.indicators.note ||
+	    a->u.indicators.n_hits != b->u.indicators.n_hits)
+		return false;
+	for (size_t i = 0; i < a->u.indicators.n_hits; i++) {
+		const struct call_hit *x = &a->u.indicators.hits[i];
+		const struct call_hit *y = &b->u.indicators.hits[i];
+		if (strcmp(x->indicator, y->indicator) != 0 ||
+		    x->note != y->note || x->start != y->start ||
+		    x->end != y->end || x->negated != y->negated ||
+		    x->hypothetical != y->hypothetical ||
+		    x->historical != y->historical ||
+		    strcmp(x->subject, y->subject) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool decisions_equal(const struct call_event *a,
+                            const struct call_event *b)
+{
+	if (a->u.decision.recommended != b->u.decision.recommended ||
+	    a->u.decision.category != b->u.decision.category ||
+	    a->u.decision.priority != b->u.decision.priority ||
+	    !str_eq(a->u.decision.decided_with, b->u.decision.decided_with) ||
+	    a->u.decision.n_actions != b->u.decision.n_actions)
+		return false;
+	for (size_t i = 0; i < a->u.decision.n_actions; i++) {
+		const struct call_action *x = &a->u.decision.actions[i];
+		const struct call_action *y = &b->u.decision.actions[i];
+		if (!str_eq(x->id, y->id) || x->state != y->state ||
+		    x->required_since_ms != y->required_since_ms)
+			return false;
+	}
+	return true;
 }
 
 /* Returns true when the two events hold the same type, time, actor and
@@ -59,6 +109,15 @@ static bool events_equal(const struct call_event *a, const struct call_event *b)
 	case CALL_EVENT_CLOSED:
 		return a->u.closed.disposition == b->u.closed.disposition &&
 		       str_eq(a->u.closed.summary, b->u.closed.summary);
+	case CALL_EVENT_INDICATORS_FOUND: return hits_equal(a, b);
+	case CALL_EVENT_DECISION_MADE: return decisions_equal(a, b);
+	case CALL_EVENT_CATEGORY_OVERRIDDEN:
+		return a->u.override.category == b->u.override.category &&
+		       str_eq(a->u.override.reason, b->u.override.reason);
+	case CALL_EVENT_ACTION_MARKED:
+		return str_eq(a->u.mark.action, b->u.mark.action) &&
+		       a->u.mark.state == b->u.mark.state &&
+		       str_eq(a->u.mark.reason, b->u.mark.reason);
 	case CALL_EVENT__COUNT: break;
 	}
 	return false;
@@ -85,6 +144,33 @@ static void check_apply(const struct call_event *e, const char *payload)
 		if (call_apply(&c, &opened, &err) != HTD_OK)
 			fail("the fixed open event does not apply", payload,
 			     err.message);
+	}
+	if (e->type == CALL_EVENT_INDICATORS_FOUND) {
+		/* Notes at positions 2 .. min(note, FUZZ_NOTES_MAX + 1). */
+		int64_t note = e->u.indicators.note;
+		struct call_event n;
+		memset(&n, 0, sizeof(n));
+		n.type = CALL_EVENT_NOTE_ADDED;
+		n.at_ms = FUZZ_AT_MS - 500;
+		n.actor = FUZZ_ACTOR;
+		n.u.note.text = "note";
+		for (int64_t seq = 2; seq <= note && seq <= FUZZ_NOTES_MAX + 1;
+		     seq++)
+			if (call_apply(&c, &n, &err) != HTD_OK)
+				fail("a note does not apply", payload,
+				     err.message);
+		if (note < 2 || note > FUZZ_NOTES_MAX + 1) {
+			call_copy(&copy, &c);
+			if (call_apply(&c, e, &err) != HTD_ERR_CONFLICT)
+				fail("indicators of no note were accepted",
+				     payload, NULL);
+			if (!call_equal(&c, &copy, NULL, 0))
+				fail("a refused event changed the call",
+				     payload, NULL);
+			call_free(&copy);
+			call_free(&c);
+			return;
+		}
 	}
 	if (call_apply(&c, e, &err) != HTD_OK)
 		fail("a decoded event does not apply", payload, err.message);

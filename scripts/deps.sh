@@ -17,6 +17,11 @@ packages=(
 	# tests: the sqlite3 shell to inspect and damage databases on purpose,
 	# util-linux for mount/setpriv in the fault tests
 	sqlite3 util-linux
+	# tmux: drive `htdispatch call` in a real terminal in tests
+	tmux
+	# jq: the golden decision tests compare assess's JSON with it
+	# (tests/integration/golden_calls.sh); the assess benchmark's anchor
+	jq
 	# benchmarks: the screen benchmark's anchors (ripgrep; grep is
 	# essential), GNU time for peak memory, hyperfine for the cold start
 	ripgrep time hyperfine

@@ -40,6 +40,10 @@ static const struct cli_command commands[] = {
 	  cli_usage_screen, cli_cmd_screen },
 	{ "check", "check lexicon (and other data) files", cli_usage_check,
 	  cli_cmd_check },
+	{ "assess", "decide on one call given as JSON (no state)",
+	  cli_usage_assess, cli_cmd_assess },
+	{ "call", "take a call in the terminal, question by question",
+	  cli_usage_call, cli_cmd_call },
 	{ "version", "show versions", usage_version, cmd_version },
 	{ "help", "show help", usage_help, cmd_help },
 };
@@ -126,6 +130,83 @@ int cli_fail(struct cli *cli, const struct htd_error *err)
 		json_decref(e);
 	}
 	return code;
+}
+
+void cli_engine_init(struct cli_engine *e)
+{
+	memset(e, 0, sizeof(*e));
+	const char *p = getenv("HTDISPATCH_PROTOCOL");
+	if (p && p[0])
+		e->opts.protocol_file = p;
+	p = getenv("HTDISPATCH_POLICY");
+	if (p && p[0])
+		e->opts.policy_file = p;
+	p = getenv("HTDISPATCH_LEXICON");
+	if (p && p[0])
+		e->opts.lexicon_dir = p;
+	p = getenv("HTDISPATCH_CACHE");
+	if (p && p[0])
+		e->opts.cache_dir = p;
+}
+
+int cli_engine_option(struct cli *cli, struct cli_engine *e, int c,
+                      const char *arg)
+{
+	const char **slot = NULL;
+	const char *what = NULL;
+	switch (c) {
+	case CLI_OPT_PROTOCOL:
+		slot = &e->opts.protocol_file;
+		what = "--protocol needs a file";
+		break;
+	case CLI_OPT_POLICY:
+		slot = &e->opts.policy_file;
+		what = "--policy needs a file";
+		break;
+	case CLI_OPT_LEXICON:
+		slot = &e->opts.lexicon_dir;
+		what = "--lexicon needs a directory";
+		break;
+	case CLI_OPT_CACHE:
+		slot = &e->opts.cache_dir;
+		what = "--cache needs a directory";
+		break;
+	case CLI_OPT_NO_CACHE: e->opts.cache_dir = ""; return 0;
+	default: return 1;
+	}
+	if (!arg || !arg[0]) {
+		cli_usage_error(cli, "%s", what);
+		return 2;
+	}
+	*slot = arg;
+	return 0;
+}
+
+static void print_engine_error(void *ctx, const struct htd_error *e)
+{
+	struct cli_engine *ce = ctx;
+	char msg[HTD_ERROR_MESSAGE_MAX + HTD_ERROR_FILE_MAX + 32];
+	ce->n_errors++;
+	fprintf(stderr, "%s\n", htd_error_format(e, msg, sizeof(msg)));
+}
+
+int cli_open_engine(struct cli *cli, struct cli_engine *e, struct engine **out)
+{
+	struct htd_error err;
+	htd_error_clear(&err);
+	e->opts.on_error = print_engine_error;
+	e->opts.ctx = e;
+	e->n_errors = 0;
+	if (engine_open(&e->opts, out, &err) == HTD_OK)
+		return CLI_EXIT_OK;
+	if (e->n_errors == 0)
+		return cli_fail(cli, &err);
+	fprintf(stderr,
+	        "htdispatch %s: the protocol, policy or lexicon has %zu "
+	        "problem%s (above); fix them and run 'htdispatch check'\n",
+	        cli->command ? cli->command : "", e->n_errors,
+	        e->n_errors == 1 ? "" : "s");
+	return CLI_EXIT_FAILURE;
 }
 
 enum htd_err cli_open_store(struct cli *cli, bool create, struct store **out,

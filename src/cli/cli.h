@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "service/calls.h"
+#include "service/engine.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -68,6 +69,56 @@ int cli_fail(struct cli *cli, const struct htd_error *err);
 enum htd_err cli_open_store(struct cli *cli, bool create, struct store **out,
                             struct htd_error *err);
 
+/*
+ * The options of every command that loads the protocol (assess, call,
+ * calls): --protocol FILE, --policy FILE, --lexicon DIR, --cache DIR,
+ * --no-cache. Put CLI_ENGINE_OPTIONS in the command's option table and
+ * pass every option cli_getopt() returns to cli_engine_option() first.
+ */
+#define CLI_OPT_PROTOCOL 0x101
+#define CLI_OPT_POLICY 0x102
+#define CLI_OPT_LEXICON 0x103
+#define CLI_OPT_CACHE 0x104
+#define CLI_OPT_NO_CACHE 0x105
+#define CLI_ENGINE_OPTIONS                                           \
+	{ "protocol", required_argument, NULL, CLI_OPT_PROTOCOL },   \
+	    { "policy", required_argument, NULL, CLI_OPT_POLICY },   \
+	    { "lexicon", required_argument, NULL, CLI_OPT_LEXICON }, \
+	    { "cache", required_argument, NULL, CLI_OPT_CACHE },     \
+	{                                                            \
+		"no-cache", no_argument, NULL, CLI_OPT_NO_CACHE      \
+	}
+/* Help text for those options. */
+#define CLI_ENGINE_USAGE                                                       \
+	"  --protocol FILE  the protocol (default "                            \
+	"data/protocol/nena-ht.yaml;\n"                                        \
+	"                   env HTDISPATCH_PROTOCOL)\n"                        \
+	"  --policy FILE    the agency policy (default etc/policy.yaml;\n"     \
+	"                   env HTDISPATCH_POLICY)\n"                          \
+	"  --lexicon DIR    the indicator lexicons (default data/lexicon;\n"   \
+	"                   env HTDISPATCH_LEXICON)\n"                         \
+	"  --cache DIR      where the compiled lexicon is kept (default\n"     \
+	"                   ./var/cache; env HTDISPATCH_CACHE); --no-cache:\n" \
+	"                   compile every time\n"
+
+struct cli_engine {
+	struct engine_options opts;
+	size_t n_errors; /* printed while loading */
+};
+
+/* Sets `e` from the environment; call before the option loop. */
+void cli_engine_init(struct cli_engine *e);
+
+/* Handles option `c` when it is an engine option: returns 0 when it was
+ * one, 1 when it was not, 2 after a usage error (printed). */
+int cli_engine_option(struct cli *cli, struct cli_engine *e, int c,
+                      const char *arg);
+
+/* Loads protocol, policy and lexicons, printing every problem as
+ * FILE:LINE:COLUMN: message (the same messages as `htdispatch check`).
+ * Returns 0 and an owned engine, or the exit code. */
+int cli_open_engine(struct cli *cli, struct cli_engine *e, struct engine **out);
+
 /* Returns who is acting, for the record: "cli:<login name>". Static. */
 const char *cli_actor(void);
 
@@ -77,10 +128,14 @@ int cli_cmd_calls(struct cli *cli, int argc, char **argv);
 int cli_cmd_db(struct cli *cli, int argc, char **argv);
 int cli_cmd_screen(struct cli *cli, int argc, char **argv);
 int cli_cmd_check(struct cli *cli, int argc, char **argv);
+int cli_cmd_assess(struct cli *cli, int argc, char **argv);
+int cli_cmd_call(struct cli *cli, int argc, char **argv);
 extern const char cli_usage_init[];
 extern const char cli_usage_calls[];
 extern const char cli_usage_db[];
 extern const char cli_usage_screen[];
 extern const char cli_usage_check[];
+extern const char cli_usage_assess[];
+extern const char cli_usage_call[];
 
 #endif

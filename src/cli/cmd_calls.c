@@ -10,6 +10,7 @@
 #include <utf8proc.h>
 
 #include "cli/cli.h"
+#include "formats/decision_json.h"
 #include "formats/event_json.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -27,6 +28,16 @@ const char cli_usage_calls[] =
     "  answer  ID QUESTION VALUE       record the answer to a question\n"
     "  close   ID DISPOSITION [--summary TEXT]\n"
     "                                  close the call\n"
+    "  override ID CATEGORY --reason TEXT\n"
+    "                                  set the category in force (none\n"
+    "                                  withdraws); the protocol's stays\n"
+    "                                  on the record\n"
+    "  mark    ID ACTION done|not_applicable|required [--reason TEXT]\n"
+    "                                  mark a checklist action (a reason\n"
+    "                                  is required for not_applicable)\n"
+    "  decision ID                     the protocol's decision now: "
+    "category,\n"
+    "                                  checklist, next questions, why\n"
     "  list    [--status open|closed] [--category C] [--since T] "
     "[--until T]\n"
     "          [--limit N] [--after ID] list calls, newest first\n"
@@ -36,10 +47,11 @@ const char cli_usage_calls[] =
     "IDs look like HT-2026-000123 (case and leading zeros do not matter).\n"
     "Channels: voice (default), text, tty, video, admin, transfer.\n"
     "Languages: BCP 47 tags such as en (default), es, es-MX, vi.\n"
-    "Questions answered yes/no/unknown: caller_is_victim, victim_present,\n"
-    "  escaped, in_danger_now, happening_now, safe_to_talk, free_to_leave,\n"
-    "  has_own_documents, minor_involved, specific_location, first_hand;\n"
-    "  language takes a tag; other question ids take short text.\n"
+    "Questions and what they take come from the protocol\n"
+    "  (data/protocol/nena-ht.yaml); e.g. free_to_leave yes|no|unknown.\n"
+    "  open, note, answer, override, mark and decision load the protocol,\n"
+    "  the policy and the lexicons: notes are screened for indicators and\n"
+    "  every change records the protocol's new decision.\n"
     "Dispositions: officer_handled, transferred_tip_line, "
     "referred_hotline,\n"
     "  referred_other_agency, information_only, unfounded, duplicate,\n"
@@ -49,6 +61,8 @@ const char cli_usage_calls[] =
     "Times: YYYY-MM-DD (local midnight) or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM].\n"
     "\n"
     "Common options: --db PATH, --json, --busy-timeout MS, --help.\n"
+    "Protocol options (open, note, answer, override, mark, "
+    "decision):\n" CLI_ENGINE_USAGE
     "Exit status: 0 success, 1 failure (e.g. no such call, call closed,\n"
     "database locked), 2 usage error (what was typed is wrong).\n";
 
@@ -122,6 +136,9 @@ struct calls_ctx {
 	struct cli *cli;
 	struct service svc;
 	struct store *store;
+	bool wants_engine; /* the action decides: load the protocol */
+	struct cli_engine engine_opts;
+	struct engine *engine;
 };
 
 /*
@@ -133,6 +150,13 @@ static int ctx_open(struct calls_ctx *ctx)
 {
 	struct htd_error err;
 	htd_error_clear(&err);
+	if (ctx->wants_engine) {
+		int code =
+		    cli_open_engine(ctx->cli, &ctx->engine_opts, &ctx->engine);
+		if (code != CLI_EXIT_OK)
+			return code;
+		ctx->svc.engine = ctx->engine;
+	}
 	if (cli_open_store(ctx->cli, false, &ctx->store, &err) != HTD_OK)
 		return cli_fail(ctx->cli, &err);
 	ctx->svc.store = ctx->store;
@@ -146,9 +170,27 @@ static int print_changed(struct calls_ctx *ctx, const struct call *c,
 {
 	if (ctx->cli->json) {
 		print_json(call_json(c));
-	} else {
-		printf("%s %s\n", c->ref, what);
+		return CLI_EXIT_OK;
 	}
+	printf("%s %s\n", c->ref, what);
+	if (!ctx->svc.engine)
+		return CLI_EXIT_OK;
+	printf("  category %s", call_category_name(c->category));
+	if (c->override_category != CALL_CATEGORY_UNDETERMINED)
+		printf(" (override; the protocol says %s)",
+		       call_category_name(c->recommended_category));
+	if (c->priority > 0)
+		printf(", priority %d", c->priority);
+	printf("\n");
+	const char *sep = "  required:";
+	for (size_t i = 0; i < c->n_actions; i++) {
+		if (c->actions[i].state != CALL_ACTION_REQUIRED)
+			continue;
+		printf("%s %s", sep, c->actions[i].id);
+		sep = ",";
+	}
+	if (sep[0] == ',')
+		printf("\n");
 	return CLI_EXIT_OK;
 }
 
@@ -160,11 +202,19 @@ static int act_open(struct calls_ctx *ctx, int argc, char **argv)
 		{ "location", required_argument, NULL, 'L' },
 		{ "callback", required_argument, NULL, 'b' },
 		{ "caller-name", required_argument, NULL, 'n' },
+		CLI_ENGINE_OPTIONS,
 		{ 0, 0, 0, 0 },
 	};
 	struct call_open_request req = { 0 };
 	int code, c;
+	ctx->wants_engine = true;
 	while ((c = cli_getopt(ctx->cli, argc, argv, "", opts, &code)) != -1) {
+		int r =
+		    cli_engine_option(ctx->cli, &ctx->engine_opts, c, optarg);
+		if (r == 2)
+			return CLI_EXIT_USAGE;
+		if (r == 0)
+			continue;
 		switch (c) {
 		case -2: return code;
 		case 'c': req.channel = optarg; break;
@@ -191,22 +241,33 @@ static int act_open(struct calls_ctx *ctx, int argc, char **argv)
 	return code;
 }
 
-/* Parses the options of an action that takes only positionals (and
- * --summary for close); returns -1 to go on or an exit code. */
+/* Parses the options of an action that takes positionals, the protocol
+ * options when the action decides, and --summary (close) or --reason
+ * (override, mark) when `text` is given; returns -1 to go on or an exit
+ * code. */
 static int positional_only(struct calls_ctx *ctx, int argc, char **argv,
-                           const char **summary)
+                           const char **text)
 {
 	static const struct option opts[] = {
 		{ "summary", required_argument, NULL, 's' },
+		{ "reason", required_argument, NULL, 'r' },
+		CLI_ENGINE_OPTIONS,
 		{ 0, 0, 0, 0 },
 	};
 	int code, c;
-	while ((c = cli_getopt(ctx->cli, argc, argv, "", summary ? opts : NULL,
-	                       &code)) != -1) {
+	while ((c = cli_getopt(ctx->cli, argc, argv, "", opts, &code)) != -1) {
 		if (c == -2)
 			return code;
-		if (c == 's' && summary)
-			*summary = optarg;
+		if (ctx->wants_engine) {
+			int r = cli_engine_option(ctx->cli, &ctx->engine_opts,
+			                          c, optarg);
+			if (r == 2)
+				return CLI_EXIT_USAGE;
+			if (r == 0)
+				continue;
+		}
+		if ((c == 's' || c == 'r') && text)
+			*text = optarg;
 		else
 			return cli_usage_error(ctx->cli, "bad option");
 	}
@@ -232,6 +293,7 @@ static enum htd_err read_stdin_note(struct buf *b, struct htd_error *err)
 
 static int act_note(struct calls_ctx *ctx, int argc, char **argv)
 {
+	ctx->wants_engine = true;
 	int code = positional_only(ctx, argc, argv, NULL);
 	if (code >= 0)
 		return code;
@@ -279,6 +341,7 @@ static int act_note(struct calls_ctx *ctx, int argc, char **argv)
 
 static int act_answer(struct calls_ctx *ctx, int argc, char **argv)
 {
+	ctx->wants_engine = true;
 	int code = positional_only(ctx, argc, argv, NULL);
 	if (code >= 0)
 		return code;
@@ -322,6 +385,201 @@ static int act_close(struct calls_ctx *ctx, int argc, char **argv)
 		code = cli_fail(ctx->cli, &err);
 	else
 		code = print_changed(ctx, &call, "closed");
+	call_free(&call);
+	return code;
+}
+
+static int act_override(struct calls_ctx *ctx, int argc, char **argv)
+{
+	const char *reason = NULL;
+	ctx->wants_engine = true;
+	int code = positional_only(ctx, argc, argv, &reason);
+	if (code >= 0)
+		return code;
+	if (argc - optind != 2)
+		return cli_usage_error(
+		    ctx->cli,
+		    "usage: calls override ID CATEGORY --reason TEXT");
+	if (str_empty(reason))
+		return cli_usage_error(ctx->cli, "an override needs --reason "
+		                                 "TEXT, for the record");
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct htd_error err;
+	call_init(&call);
+	htd_error_clear(&err);
+	if (calls_override(&ctx->svc, cli_actor(), argv[optind],
+	                   argv[optind + 1], reason, &call, &err) != HTD_OK)
+		code = cli_fail(ctx->cli, &err);
+	else
+		code = print_changed(ctx, &call, "category overridden");
+	call_free(&call);
+	return code;
+}
+
+static int act_mark(struct calls_ctx *ctx, int argc, char **argv)
+{
+	const char *reason = NULL;
+	ctx->wants_engine = true;
+	int code = positional_only(ctx, argc, argv, &reason);
+	if (code >= 0)
+		return code;
+	if (argc - optind != 3)
+		return cli_usage_error(ctx->cli,
+		                       "usage: calls mark ID ACTION "
+		                       "done|not_applicable|required [--reason "
+		                       "TEXT]");
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct htd_error err;
+	call_init(&call);
+	htd_error_clear(&err);
+	if (calls_mark_action(&ctx->svc, cli_actor(), argv[optind],
+	                      argv[optind + 1], argv[optind + 2], reason, &call,
+	                      &err) != HTD_OK)
+		code = cli_fail(ctx->cli, &err);
+	else
+		code = print_changed(ctx, &call, "action marked");
+	call_free(&call);
+	return code;
+}
+
+/* The notes of a call by event seq, for showing what an indicator hit. */
+struct notes_by_seq {
+	json_t *map; /* "seq" -> text */
+};
+
+static int collect_note(void *vctx, const struct store_event *e)
+{
+	struct notes_by_seq *n = vctx;
+	struct event_decoded d;
+	if (!str_eq(e->type, "note_added") ||
+	    event_json_decode(e->type, e->at_ms, e->actor, e->payload, &d,
+	                      NULL) != HTD_OK)
+		return 0;
+	char key[24];
+	str_format(key, sizeof(key), "%lld", (long long)e->seq);
+	json_object_set_new(n->map, key, json_string(d.event.u.note.text));
+	event_decoded_release(&d);
+	return 0;
+}
+
+static const char *note_by_seq(void *vctx, int64_t note)
+{
+	struct notes_by_seq *n = vctx;
+	char key[24];
+	str_format(key, sizeof(key), "%lld", (long long)note);
+	return json_string_value(json_object_get(n->map, key));
+}
+
+static void print_decision(const struct engine *en, const struct call *c,
+                           const struct decision *d, json_t *dj)
+{
+	printf("Decision (%s %s; %s %s)\n", d->protocol_id, d->protocol_version,
+	       d->policy_id, d->policy_version);
+	printf("  Category  %s", call_category_name(d->category));
+	if (d->overridden)
+		printf("  (override by %s: %s; the protocol says %s)",
+		       c->override_by, c->override_reason,
+		       call_category_name(d->recommended));
+	printf("\n  Priority  %d\n", d->priority);
+	if (d->covert)
+		printf("  NO CALLBACK - the caller cannot talk freely: yes/no "
+		       "questions only\n");
+	printf("Checklist\n");
+	for (size_t i = 0; i < d->n_actions; i++) {
+		const struct decision_action *a = &d->actions[i];
+		static const char *const box[] = { "[ ]", "[x]", "[-]", "( )" };
+		long ai = policy_action_index(&en->policy, a->id);
+		printf("  %s %-24s %s\n", box[a->state % 4], a->id,
+		       ai >= 0 ? protocol_text_get(
+		                     &en->policy.actions[ai].label, c->language)
+		               : "");
+	}
+	json_t *ind = json_object_get(dj, "indicators");
+	size_t i;
+	json_t *h;
+	if (json_array_size(ind))
+		printf("Indicators\n");
+	json_array_foreach(ind, i, h)
+	{
+		const char *flag =
+		    json_is_true(json_object_get(h, "negated"))
+		        ? " (negated: not counted)"
+		    : json_is_true(json_object_get(h, "hypothetical"))
+		        ? " (hypothetical: not counted)"
+		    : json_is_true(json_object_get(h, "historical"))
+		        ? " (historical)"
+		        : "";
+		const char *text =
+		    json_string_value(json_object_get(h, "text"));
+		printf("  %-26s \"%s\"%s\n",
+		       json_string_value(json_object_get(h, "id")),
+		       text ? text : "", flag);
+	}
+	if (d->n_next) {
+		printf("Next questions\n");
+		for (size_t q = 0; q < d->n_next; q++) {
+			const struct protocol_question *pq =
+			    &en->protocol.questions[d->next[q]];
+			printf("  %-20s %s\n", pq->id,
+			       protocol_text_get(d->covert && pq->covert.n
+			                             ? &pq->covert
+			                             : &pq->text,
+			                         c->language));
+		}
+	}
+	printf("Why\n");
+	for (size_t r = 0; r < d->n_rationale; r++) {
+		const struct decision_reason *dr = &d->rationale[r];
+		printf("  %-9s %s: %s\n", decision_reason_kind_name(dr->kind),
+		       dr->rule, dr->why);
+		for (size_t f = 0; f < dr->n_facts; f++)
+			printf("            - %s\n", dr->facts[f].text);
+	}
+}
+
+static int act_decision(struct calls_ctx *ctx, int argc, char **argv)
+{
+	ctx->wants_engine = true;
+	int code = positional_only(ctx, argc, argv, NULL);
+	if (code >= 0)
+		return code;
+	if (argc - optind != 1)
+		return cli_usage_error(ctx->cli, "usage: calls decision ID");
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct decision d;
+	struct htd_error err;
+	struct notes_by_seq notes = { json_object() };
+	call_init(&call);
+	htd_error_clear(&err);
+	memset(&d, 0, sizeof(d));
+	if (calls_decision(&ctx->svc, argv[optind], &call, &d, &err) !=
+	        HTD_OK ||
+	    calls_history(&ctx->svc, call.ref, collect_note, &notes, &err) !=
+	        HTD_OK) {
+		code = cli_fail(ctx->cli, &err);
+		goto out;
+	}
+	json_t *dj =
+	    decision_json(&d, &ctx->engine->protocol, &ctx->engine->policy,
+	                  &call, call.language, note_by_seq, &notes);
+	if (ctx->cli->json) {
+		json_object_set_new(dj, "id", json_string(call.ref));
+		print_json(dj);
+	} else {
+		printf("Call %s\n", call.ref);
+		print_decision(ctx->engine, &call, &d, dj);
+		json_decref(dj);
+	}
+	code = CLI_EXIT_OK;
+out:
+	decision_free(&d);
+	json_decref(notes.map);
 	call_free(&call);
 	return code;
 }
@@ -452,6 +710,40 @@ static int show_event(void *vctx, const struct store_event *e)
 		       str_empty(ev->u.closed.summary) ? "" : ": ",
 		       ev->u.closed.summary);
 		break;
+	case CALL_EVENT_INDICATORS_FOUND:
+		printf("  in note %lld:", (long long)ev->u.indicators.note);
+		for (size_t i = 0; i < ev->u.indicators.n_hits; i++) {
+			const struct call_hit *h = &ev->u.indicators.hits[i];
+			printf("%s %s%s", i ? "," : "", h->indicator,
+			       h->negated        ? " (negated)"
+			       : h->hypothetical ? " (hypothetical)"
+			       : h->historical   ? " (historical)"
+			                         : "");
+		}
+		fputc('\n', stdout);
+		break;
+	case CALL_EVENT_DECISION_MADE:
+		printf("  %s, priority %d",
+		       call_category_name(ev->u.decision.category),
+		       ev->u.decision.priority);
+		if (ev->u.decision.category != ev->u.decision.recommended)
+			printf(" (the protocol says %s)",
+			       call_category_name(ev->u.decision.recommended));
+		fputc('\n', stdout);
+		break;
+	case CALL_EVENT_CATEGORY_OVERRIDDEN:
+		printf("  %s: %s\n",
+		       ev->u.override.category == CALL_CATEGORY_UNDETERMINED
+		           ? "withdrawn"
+		           : call_category_name(ev->u.override.category),
+		       ev->u.override.reason);
+		break;
+	case CALL_EVENT_ACTION_MARKED:
+		printf("  %s %s%s%s\n", ev->u.mark.action,
+		       call_action_state_name(ev->u.mark.state),
+		       str_empty(ev->u.mark.reason) ? "" : ": ",
+		       ev->u.mark.reason);
+		break;
 	case CALL_EVENT__COUNT: fputc('\n', stdout); break;
 	}
 	event_decoded_release(&d);
@@ -499,6 +791,22 @@ static int act_show(struct calls_ctx *ctx, int argc, char **argv)
 			       str_empty(call.close_summary) ? ""
 			                                     : "\n            ",
 			       call.close_summary);
+		printf("  Priority  %d%s\n", call.priority,
+		       call.priority ? "" : " (no decision yet)");
+		if (call.override_category != CALL_CATEGORY_UNDETERMINED)
+			printf("  Override  %s by %s: %s (the protocol says "
+			       "%s)\n",
+			       call_category_name(call.override_category),
+			       call.override_by, call.override_reason,
+			       call_category_name(call.recommended_category));
+		if (call.n_actions)
+			printf("Checklist\n");
+		for (size_t i = 0; i < call.n_actions; i++)
+			printf("  %-24s %s%s%s\n", call.actions[i].id,
+			       call_action_state_name(call.actions[i].state),
+			       call.actions[i].marked ? " by " : "",
+			       call.actions[i].marked ? call.actions[i].mark_by
+			                              : "");
 		printf("Answers\n");
 		if (call.n_answers == 0)
 			printf("  (none yet)\n");
@@ -526,15 +834,19 @@ static const struct {
 	const char *name;
 	int (*run)(struct calls_ctx *ctx, int argc, char **argv);
 } actions[] = {
-	{ "open", act_open },   { "note", act_note }, { "answer", act_answer },
-	{ "close", act_close }, { "list", act_list }, { "show", act_show },
+	{ "open", act_open },         { "note", act_note },
+	{ "answer", act_answer },     { "close", act_close },
+	{ "list", act_list },         { "show", act_show },
+	{ "override", act_override }, { "mark", act_mark },
+	{ "decision", act_decision },
 };
 
 int cli_cmd_calls(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
 		return cli_usage_error(cli, "which action? open, note, answer, "
-		                            "close, list or show");
+		                            "close, override, mark, decision, "
+		                            "list or show");
 	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") ||
 	    str_eq(argv[1], "help")) {
 		fputs(cli_usage_calls, stdout);
@@ -548,12 +860,15 @@ int cli_cmd_calls(struct cli *cli, int argc, char **argv)
 		str_format(command, sizeof(command), "calls %s", argv[1]);
 		cli->command = command;
 		cli_getopt_reset();
+		cli_engine_init(&ctx.engine_opts);
 		int code = actions[i].run(&ctx, argc - 1, argv + 1);
 		store_close(ctx.store);
+		engine_close(ctx.engine);
 		return code;
 	}
 	return cli_usage_error(cli,
 	                       "no action '%s'; use open, note, answer, "
-	                       "close, list or show",
+	                       "close, override, mark, decision, list or "
+	                       "show",
 	                       argv[1]);
 }

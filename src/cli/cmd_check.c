@@ -2,7 +2,8 @@
  * cmd_check.c - `htdispatch check FILE...`: checks the data files an agency
  * edits without running anything (as `httpd -n` does), every error as
  * file:line:column. Each kind of file is one entry of `kinds`, recognised
- * by its directory or its top-level keys; lexicons are the first kind.
+ * by its directory, its name or its top-level keys: lexicons, the protocol
+ * and the policy (checked against a protocol, --protocol).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,21 +17,40 @@
 
 #include "cli/cli.h"
 #include "core/indicators.h"
+#include "core/protocol.h"
 #include "formats/lexicon_yaml.h"
+#include "formats/protocol_yaml.h"
 #include "util/mem.h"
 #include "util/str.h"
 
 const char cli_usage_check[] =
-    "usage: htdispatch check [--json] FILE...\n"
+    "usage: htdispatch check [--json] [--protocol FILE] FILE...\n"
     "\n"
     "Checks data files without running anything, and reports every error "
     "as\nFILE:LINE:COLUMN: message. Each FILE is recognised by its "
-    "directory or\nits top-level keys:\n"
+    "directory, its\nname or its top-level keys:\n"
     "  lexicon   data/lexicon/<language>.yaml (docs/lexicon.md): the "
     "format,\n"
     "            that every pattern compiles, and that every indicator "
     "of\n"
     "            domain.md has a pattern\n"
+    "  protocol  data/protocol/*.yaml, or questions: at the top "
+    "(docs/protocol.md):\n"
+    "            the format, every show_if, and the lint (texts missing "
+    "in a\n"
+    "            language, questions never asked)\n"
+    "  policy    policy.yaml, or categories: or action_rules: at the "
+    "top\n"
+    "            (docs/protocol.md): the format, every rule against the "
+    "protocol,\n"
+    "            and the lint (rules that never fire or are shadowed, "
+    "categories\n"
+    "            without a rule or without actions)\n"
+    "\n"
+    "Options:\n"
+    "  --protocol FILE  the protocol a policy is checked against "
+    "(default:\n"
+    "                   $HTDISPATCH_PROTOCOL, else " PROTOCOL_FILE_DEFAULT ")\n"
     "\n"
     "Prints 'ok: FILE (...)' for a good file. With --json, one object per "
     "file:\n"
@@ -42,14 +62,16 @@ const char cli_usage_check[] =
 
 struct check_ctx {
 	struct cli *cli;
-	json_t *errors;  /* with --json: the current file's errors */
-	size_t n_errors; /* of the current file */
+	const char *protocol_file; /* what policies are checked against */
+	json_t *errors;            /* with --json: the current file's errors */
+	size_t n_errors;           /* of the current file */
 };
 
 /* One kind of data file htdispatch reads. */
 struct check_kind {
 	const char *name;
 	const char *dir;         /* files in a directory of this name */
+	const char *file_name;   /* files of this name (NULL: none) */
 	const char *const *keys; /* top-level keys, any of which marks it */
 	/* Checks `path`; reports errors through report(); fills `json` (with
 	 * --json) or `ok_text` with what a good file holds. */
@@ -121,10 +143,106 @@ static void check_lexicon(struct check_ctx *ctx, const char *path, json_t *json,
 	lexicon_free(&lx);
 }
 
+/* ---- protocols and policies -------------------------------------------- */
+
+static const char *const protocol_keys[] = { "questions", NULL };
+static const char *const policy_keys[] = { "action_rules", "categories", NULL };
+
+static void check_protocol(struct check_ctx *ctx, const char *path,
+                           json_t *json, char *ok_text, size_t size)
+{
+	struct protocol_yaml_options opts = { .on_error = report, .ctx = ctx };
+	struct protocol proto;
+	struct htd_error err;
+
+	if (protocol_yaml_load(path, &opts, &proto, &err) != HTD_OK)
+		return;
+	/* Lint findings are errors of the file they are in (the lint names
+	 * it); one without a place names the file only. */
+	protocol_lint(&proto, NULL, report, ctx);
+	size_t n_show_if = 0;
+	for (size_t i = 0; i < proto.n_questions; i++)
+		n_show_if += proto.questions[i].show_if != NULL;
+	if (json) {
+		json_object_set_new(json, "id", json_string(proto.id));
+		json_object_set_new(json, "version",
+		                    json_string(proto.version));
+		json_object_set_new(
+		    json, "questions",
+		    json_integer((json_int_t)proto.n_questions));
+		json_object_set_new(json, "show_if",
+		                    json_integer((json_int_t)n_show_if));
+		json_object_set_new(
+		    json, "languages",
+		    json_integer((json_int_t)proto.n_languages));
+	}
+	str_format(ok_text, size,
+	           "%zu questions, %zu with show_if, %zu languages",
+	           proto.n_questions, n_show_if, proto.n_languages);
+	protocol_free(&proto);
+}
+
+static void check_policy(struct check_ctx *ctx, const char *path, json_t *json,
+                         char *ok_text, size_t size)
+{
+	struct protocol_yaml_options opts = { .on_error = report, .ctx = ctx };
+	struct protocol proto;
+	struct policy pol;
+	struct htd_error err;
+
+	/* The protocol's own errors are reported too, with its name: the
+	 * policy cannot be checked without it. */
+	if (protocol_yaml_load(ctx->protocol_file, &opts, &proto, &err) !=
+	    HTD_OK) {
+		if (err.code == HTD_ERR_NOT_FOUND) {
+			struct htd_error e;
+			htd_error_at(
+			    &e, HTD_ERR_NOT_FOUND, path, 0, 0,
+			    "a policy is checked against its protocol, "
+			    "and %s is not there: give it with "
+			    "--protocol FILE",
+			    ctx->protocol_file);
+			report(ctx, &e);
+		}
+		return;
+	}
+	if (policy_yaml_load(path, &proto, &opts, &pol, &err) != HTD_OK) {
+		protocol_free(&proto);
+		return;
+	}
+	/* The protocol's own lint is its file's business (check it too). */
+	protocol_lint(NULL, &pol, report, ctx);
+	if (json) {
+		json_object_set_new(json, "id", json_string(pol.id));
+		json_object_set_new(json, "version", json_string(pol.version));
+		json_object_set_new(json, "protocol",
+		                    json_string(ctx->protocol_file));
+		json_object_set_new(
+		    json, "category_rules",
+		    json_integer((json_int_t)pol.n_category_rules));
+		json_object_set_new(
+		    json, "action_rules",
+		    json_integer((json_int_t)pol.n_action_rules));
+		json_object_set_new(
+		    json, "priority_rules",
+		    json_integer((json_int_t)pol.n_priority_rules));
+		json_object_set_new(json, "actions",
+		                    json_integer((json_int_t)pol.n_actions));
+	}
+	str_format(ok_text, size,
+	           "%zu category rules, %zu action rules, %zu priority rules",
+	           pol.n_category_rules, pol.n_action_rules,
+	           pol.n_priority_rules);
+	policy_free(&pol);
+	protocol_free(&proto);
+}
+
 /* ---- kinds ------------------------------------------------------------- */
 
 static const struct check_kind kinds[] = {
-	{ "lexicon", "lexicon", lexicon_keys, check_lexicon },
+	{ "lexicon", "lexicon", NULL, lexicon_keys, check_lexicon },
+	{ "protocol", "protocol", NULL, protocol_keys, check_protocol },
+	{ "policy", NULL, "policy.yaml", policy_keys, check_policy },
 };
 
 #define KIND_COUNT (sizeof(kinds) / sizeof(kinds[0]))
@@ -132,6 +250,8 @@ static const struct check_kind kinds[] = {
 /* Returns true when the directory holding `path` is named `dir`. */
 static bool in_dir(const char *path, const char *dir)
 {
+	if (!dir)
+		return false;
 	const char *slash = strrchr(path, '/');
 	if (!slash)
 		return false;
@@ -192,8 +312,11 @@ static bool has_top_key(const char *path, const char *const *keys)
 
 static const struct check_kind *kind_of(const char *path)
 {
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
 	for (size_t i = 0; i < KIND_COUNT; i++)
-		if (in_dir(path, kinds[i].dir))
+		if (in_dir(path, kinds[i].dir) ||
+		    (kinds[i].file_name && str_eq(base, kinds[i].file_name)))
 			return &kinds[i];
 	for (size_t i = 0; i < KIND_COUNT; i++)
 		if (has_top_key(path, kinds[i].keys))
@@ -225,7 +348,10 @@ static bool check_file(struct check_ctx *ctx, const char *path)
 			htd_error_at(&e, HTD_ERR_INVALID, path, 0, 0,
 			             "not a kind of file htdispatch checks (a "
 			             "lexicon lives in lexicon/ or has "
-			             "indicators: at the top)");
+			             "indicators: at the top; a protocol lives "
+			             "in protocol/ or has questions:; a policy "
+			             "is policy.yaml or has categories: or "
+			             "action_rules:)");
 		report(ctx, &e);
 	} else {
 		kind->check(ctx, path, json, ok_text, sizeof(ok_text));
@@ -246,14 +372,32 @@ static bool check_file(struct check_ctx *ctx, const char *path)
 
 int cli_cmd_check(struct cli *cli, int argc, char **argv)
 {
-	struct check_ctx ctx = { .cli = cli };
+	static const struct option opts[] = {
+		{ "protocol", required_argument, NULL, 'p' },
+		{ 0, 0, 0, 0 },
+	};
+	struct check_ctx ctx = { .cli = cli,
+		                 .protocol_file = PROTOCOL_FILE_DEFAULT };
+	const char *env = getenv("HTDISPATCH_PROTOCOL");
 	int code, c;
 	size_t bad = 0;
 
-	while ((c = cli_getopt(cli, argc, argv, "", NULL, &code)) != -1) {
-		if (c == -2)
-			return code;
-		return cli_usage_error(cli, "bad option");
+	/* The protocol the engine would use (cli_engine_init()). */
+	if (env && env[0])
+		ctx.protocol_file = env;
+
+	while ((c = cli_getopt(cli, argc, argv, "", opts, &code)) != -1) {
+		switch (c) {
+		case -2: return code;
+		case 'p':
+			if (!optarg[0])
+				return cli_usage_error(cli,
+				                       "--protocol needs a "
+				                       "file");
+			ctx.protocol_file = optarg;
+			break;
+		default: return cli_usage_error(cli, "bad option");
+		}
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, "which files? e.g. htdispatch "

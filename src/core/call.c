@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/indicators.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -42,6 +43,11 @@ static const char *const disposition_descriptions[] = {
 static const char *const event_type_names[] = {
 #define X(e, n) n,
 	CALL_EVENT_TYPES(X)
+#undef X
+};
+static const char *const action_state_names[] = {
+#define X(e, n) n,
+	CALL_ACTION_STATES(X)
 #undef X
 };
 
@@ -151,6 +157,20 @@ bool call_event_type_parse(const char *s, enum call_event_type *out)
 	if (!parse_name(event_type_names, COUNT(event_type_names), s, &v))
 		return false;
 	*out = (enum call_event_type)v;
+	return true;
+}
+
+const char *call_action_state_name(enum call_action_state s)
+{
+	return name_of(action_state_names, COUNT(action_state_names), (int)s);
+}
+
+bool call_action_state_parse(const char *s, enum call_action_state *out)
+{
+	int v;
+	if (!parse_name(action_state_names, COUNT(action_state_names), s, &v))
+		return false;
+	*out = (enum call_action_state)v;
 	return true;
 }
 
@@ -281,11 +301,12 @@ enum call_answer_kind call_answer_kind(const char *question)
 	return CALL_ANSWER_FREE;
 }
 
-/* A question id: a lower-case letter, then letters, digits or '_'. */
-static bool question_id_valid(const char *q)
+/* A question or action id: a lower-case letter, then lower-case letters,
+ * digits or '_', at most `max` bytes. */
+static bool id_valid(const char *q, size_t max)
 {
 	size_t n = q ? strlen(q) : 0;
-	if (n == 0 || n > CALL_QUESTION_ID_MAX || q[0] < 'a' || q[0] > 'z')
+	if (n == 0 || n > max || q[0] < 'a' || q[0] > 'z')
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((q[i] >= 'a' && q[i] <= 'z') || is_digit(q[i]) ||
@@ -327,7 +348,7 @@ enum htd_err call_answer_normalise(const char *question, const char *value,
                                    char *out, size_t size,
                                    struct htd_error *err)
 {
-	if (!question_id_valid(question))
+	if (!id_valid(question, CALL_QUESTION_ID_MAX))
 		return htd_error_field(
 		    err, HTD_ERR_INVALID, "question",
 		    "question id '%.64s' is not valid: use lower-case "
@@ -380,6 +401,171 @@ static bool callback_valid(const char *s)
 			return false;
 	}
 	return digits >= 3;
+}
+
+/* A reason a person gives: required, and more than white space. */
+static enum htd_err check_reason(const char *field, const char *s,
+                                 bool required, struct htd_error *err)
+{
+	enum htd_err rc =
+	    check_text(field, s, CALL_REASON_MAX, required, true, err);
+	if (rc != HTD_OK)
+		return rc;
+	size_t len;
+	str_trim(s, &len);
+	if (required && len == 0)
+		return htd_error_field(err, HTD_ERR_INVALID, field,
+		                       "%s must say why, not only white "
+		                       "space",
+		                       field);
+	return HTD_OK;
+}
+
+static enum htd_err check_action_id(const char *field, const char *id,
+                                    struct htd_error *err)
+{
+	if (id_valid(id, CALL_ACTION_ID_MAX))
+		return HTD_OK;
+	return htd_error_field(err, HTD_ERR_INVALID, field,
+	                       "action id '%.64s' is not valid: use "
+	                       "lower-case letters, digits and '_' (at most "
+	                       "%d), e.g. dispatch_officer",
+	                       id ? id : "", CALL_ACTION_ID_MAX);
+}
+
+/* A fixed-size text member of a hit: NUL-terminated inside its array. */
+static bool fixed_text(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+static enum htd_err validate_hits(const struct call_event *e,
+                                  struct htd_error *err)
+{
+	char field[HTD_ERROR_FIELD_MAX];
+	enum indicator_id id;
+	if (e->u.indicators.note < 1)
+		return htd_error_field(err, HTD_ERR_INVALID, "note",
+		                       "note must be the position of a "
+		                       "note_added event (1 or more)");
+	if (e->u.indicators.n_hits > CALL_HITS_EVENT_MAX)
+		return htd_error_field(err, HTD_ERR_TOO_LARGE, "hits",
+		                       "%zu hits in one event; the limit is %d",
+		                       e->u.indicators.n_hits,
+		                       CALL_HITS_EVENT_MAX);
+	if (e->u.indicators.n_hits > 0 && !e->u.indicators.hits)
+		return htd_error_field(err, HTD_ERR_INVALID, "hits",
+		                       "hits are missing");
+	for (size_t i = 0; i < e->u.indicators.n_hits; i++) {
+		const struct call_hit *h = &e->u.indicators.hits[i];
+		if (!fixed_text(h->indicator, sizeof(h->indicator)) ||
+		    !indicator_parse(h->indicator, &id)) {
+			str_format(field, sizeof(field), "hits[%zu].indicator",
+			           i);
+			return htd_error_field(
+			    err, HTD_ERR_INVALID, field,
+			    "'%.64s' is not an indicator id (domain.md "
+			    "section 4)",
+			    fixed_text(h->indicator, sizeof(h->indicator))
+			        ? h->indicator
+			        : "");
+		}
+		if (h->start > h->end || h->end > CALL_NOTE_MAX) {
+			str_format(field, sizeof(field), "hits[%zu].end", i);
+			return htd_error_field(
+			    err, HTD_ERR_INVALID, field,
+			    "hit [%u, %u) is not a span of a note (start <= "
+			    "end <= %d)",
+			    (unsigned)h->start, (unsigned)h->end,
+			    CALL_NOTE_MAX);
+		}
+		if (!fixed_text(h->subject, sizeof(h->subject)) ||
+		    !(str_eq(h->subject, "caller") ||
+		      str_eq(h->subject, "other") || h->subject[0] == '\0')) {
+			str_format(field, sizeof(field), "hits[%zu].subject",
+			           i);
+			return htd_error_field(err, HTD_ERR_INVALID, field,
+			                       "a hit's subject is \"caller\", "
+			                       "\"other\" or \"\" (unknown)");
+		}
+	}
+	return HTD_OK;
+}
+
+static enum htd_err validate_decision(const struct call_event *e,
+                                      struct htd_error *err)
+{
+	char field[HTD_ERROR_FIELD_MAX];
+	if ((unsigned)e->u.decision.recommended >= CALL_CATEGORY__COUNT)
+		return htd_error_field(err, HTD_ERR_INVALID, "recommended",
+		                       "unknown category");
+	if ((unsigned)e->u.decision.category >= CALL_CATEGORY__COUNT)
+		return htd_error_field(err, HTD_ERR_INVALID, "category",
+		                       "unknown category");
+	if (e->u.decision.priority < 1 || e->u.decision.priority > 9)
+		return htd_error_field(err, HTD_ERR_INVALID, "priority",
+		                       "priority is 1 (highest) to 9, not %d",
+		                       e->u.decision.priority);
+	enum htd_err rc = check_text("decided_with", e->u.decision.decided_with,
+	                             CALL_VERSION_TEXT_MAX, true, false, err);
+	if (rc != HTD_OK)
+		return rc;
+	size_t n = e->u.decision.n_actions;
+	if (n > CALL_ACTIONS_MAX)
+		return htd_error_field(err, HTD_ERR_TOO_LARGE, "actions",
+		                       "%zu actions in one decision; the "
+		                       "limit is %d",
+		                       n, CALL_ACTIONS_MAX);
+	if (n > 0 && !e->u.decision.actions)
+		return htd_error_field(err, HTD_ERR_INVALID, "actions",
+		                       "actions are missing");
+	for (size_t i = 0; i < n; i++) {
+		const struct call_action *a = &e->u.decision.actions[i];
+		str_format(field, sizeof(field), "actions[%zu].id", i);
+		rc = check_action_id(field, a->id, err);
+		if (rc != HTD_OK)
+			return rc;
+		for (size_t k = 0; k < i; k++)
+			if (str_eq(e->u.decision.actions[k].id, a->id))
+				return htd_error_field(
+				    err, HTD_ERR_INVALID, field,
+				    "action %s is listed twice", a->id);
+		if ((unsigned)a->state >= CALL_ACTION__COUNT) {
+			str_format(field, sizeof(field), "actions[%zu].state",
+			           i);
+			return htd_error_field(err, HTD_ERR_INVALID, field,
+			                       "unknown action state");
+		}
+		if (a->required_since_ms < 0) {
+			str_format(field, sizeof(field),
+			           "actions[%zu].required_since", i);
+			return htd_error_field(err, HTD_ERR_INVALID, field,
+			                       "required_since is before 1970");
+		}
+	}
+	return HTD_OK;
+}
+
+static enum htd_err validate_mark(const struct call_event *e,
+                                  struct htd_error *err)
+{
+	enum htd_err rc = check_action_id("action", e->u.mark.action, err);
+	if (rc != HTD_OK)
+		return rc;
+	switch (e->u.mark.state) {
+	case CALL_ACTION_DONE:
+	case CALL_ACTION_REQUIRED:
+		return check_reason("reason", e->u.mark.reason, false, err);
+	case CALL_ACTION_NOT_APPLICABLE:
+		/* NENA-STA-020.1: a skipped step is documented with why. */
+		return check_reason("reason", e->u.mark.reason, true, err);
+	case CALL_ACTION_NOT_REQUIRED:
+	case CALL_ACTION__COUNT: break;
+	}
+	return htd_error_field(err, HTD_ERR_INVALID, "state",
+	                       "a person marks an action done or "
+	                       "not_applicable, or withdraws a mark with "
+	                       "required");
 }
 
 enum htd_err call_event_validate(const struct call_event *e,
@@ -449,6 +635,14 @@ enum htd_err call_event_validate(const struct call_event *e,
 			                       "unknown disposition");
 		return check_text("summary", e->u.closed.summary,
 		                  CALL_SUMMARY_MAX, false, true, err);
+	case CALL_EVENT_INDICATORS_FOUND: return validate_hits(e, err);
+	case CALL_EVENT_DECISION_MADE: return validate_decision(e, err);
+	case CALL_EVENT_CATEGORY_OVERRIDDEN:
+		if ((unsigned)e->u.override.category >= CALL_CATEGORY__COUNT)
+			return htd_error_field(err, HTD_ERR_INVALID, "category",
+			                       "unknown category");
+		return check_reason("reason", e->u.override.reason, true, err);
+	case CALL_EVENT_ACTION_MARKED: return validate_mark(e, err);
 	case CALL_EVENT__COUNT: break;
 	}
 	return htd_error_field(err, HTD_ERR_INVALID, "type",
@@ -464,6 +658,18 @@ void call_init(struct call *c)
 	c->category = CALL_CATEGORY_UNDETERMINED;
 	c->channel = CALL_CHANNEL_VOICE;
 	c->disposition = CALL_DISPOSITION_NONE;
+	c->recommended_category = CALL_CATEGORY_UNDETERMINED;
+	c->override_category = CALL_CATEGORY_UNDETERMINED;
+}
+
+static void actions_free(struct call_action *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].id);
+		free(a[i].mark_reason);
+		free(a[i].mark_by);
+	}
+	free(a);
 }
 
 void call_free(struct call *c)
@@ -481,6 +687,11 @@ void call_free(struct call *c)
 		free(c->answers[i].value);
 	}
 	free(c->answers);
+	free(c->override_reason);
+	free(c->override_by);
+	actions_free(c->actions, c->n_actions);
+	free(c->hits);
+	free(c->decided_with);
 	call_init(c);
 }
 
@@ -509,6 +720,33 @@ void call_copy(struct call *dst, const struct call *src)
 			dst->answers[i].at_ms = src->answers[i].at_ms;
 		}
 	}
+	dst->override_reason = xstrdup(src->override_reason);
+	dst->override_by = xstrdup(src->override_by);
+	dst->decided_with = xstrdup(src->decided_with);
+	dst->actions = NULL;
+	if (src->n_actions) {
+		dst->actions = xcalloc(src->n_actions, sizeof(*dst->actions));
+		for (size_t i = 0; i < src->n_actions; i++) {
+			struct call_action *d = &dst->actions[i];
+			*d = src->actions[i];
+			d->id = xstrdup(src->actions[i].id);
+			d->mark_reason = xstrdup(src->actions[i].mark_reason);
+			d->mark_by = xstrdup(src->actions[i].mark_by);
+		}
+	}
+	dst->hits = NULL;
+	if (src->n_hits) {
+		dst->hits = xcalloc(src->n_hits, sizeof(*dst->hits));
+		memcpy(dst->hits, src->hits, src->n_hits * sizeof(*dst->hits));
+	}
+}
+
+const struct call_action *call_action_get(const struct call *c, const char *id)
+{
+	for (size_t i = 0; i < c->n_actions; i++)
+		if (str_eq(c->actions[i].id, id))
+			return &c->actions[i];
+	return NULL;
 }
 
 const struct call_answer *call_answer_get(const struct call *c,
@@ -526,6 +764,145 @@ static void replace(char **field, const char *value)
 	*field = dup_or_empty(value);
 }
 
+/* call_action_get() for a call we may change (as strchr() does). */
+static struct call_action *action_find(struct call *c, const char *id)
+{
+	return (struct call_action *)call_action_get(c, id);
+}
+
+/* Adds an action not yet on the checklist; the caller checked the room. */
+static struct call_action *action_add(struct call *c, const char *id)
+{
+	c->actions =
+	    xrealloc(c->actions, (c->n_actions + 1) * sizeof(*c->actions));
+	struct call_action *a = &c->actions[c->n_actions++];
+	memset(a, 0, sizeof(*a));
+	a->id = xstrdup(id);
+	a->state = CALL_ACTION_NOT_REQUIRED;
+	a->mark_reason = xstrdup("");
+	a->mark_by = xstrdup("");
+	return a;
+}
+
+static enum htd_err apply_indicators(struct call *c, const struct call_event *e,
+                                     struct htd_error *err)
+{
+	/* The projection does not keep which events were notes: this checks
+	 * the reference points into the history before this event, past the
+	 * opened event; calls_verify() checks it is a note_added event. */
+	int64_t note = e->u.indicators.note;
+	if (note < 2 || note > c->version || c->note_count == 0)
+		return htd_error_field(err, HTD_ERR_CONFLICT, "note",
+		                       "call %s has no note at position %lld",
+		                       c->ref, (long long)note);
+	/* Hits beyond CALL_HITS_MAX are dropped, the later ones first, so the
+	 * projection stays bounded and replays to the same state. */
+	size_t room = CALL_HITS_MAX - c->n_hits;
+	size_t n =
+	    e->u.indicators.n_hits < room ? e->u.indicators.n_hits : room;
+	if (n == 0)
+		return HTD_OK;
+	c->hits = xrealloc(c->hits, (c->n_hits + n) * sizeof(*c->hits));
+	for (size_t i = 0; i < n; i++) {
+		const struct call_hit *from = &e->u.indicators.hits[i];
+		struct call_hit *h = &c->hits[c->n_hits + i];
+		memset(h, 0, sizeof(*h));
+		str_copy(h->indicator, sizeof(h->indicator), from->indicator);
+		h->note = note;
+		h->start = from->start;
+		h->end = from->end;
+		h->negated = from->negated;
+		h->hypothetical = from->hypothetical;
+		h->historical = from->historical;
+		str_copy(h->subject, sizeof(h->subject), from->subject);
+	}
+	c->n_hits += n;
+	return HTD_OK;
+}
+
+static enum htd_err apply_decision(struct call *c, const struct call_event *e,
+                                   struct htd_error *err)
+{
+	const struct call_action *ev = e->u.decision.actions;
+	size_t n = e->u.decision.n_actions, added = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!action_find(c, ev[i].id))
+			added++;
+	if (c->n_actions + added > CALL_ACTIONS_MAX)
+		return htd_error_field(err, HTD_ERR_TOO_LARGE, "actions",
+		                       "call %s would have more than %d "
+		                       "actions",
+		                       c->ref, CALL_ACTIONS_MAX);
+
+	c->recommended_category = e->u.decision.recommended;
+	c->category = e->u.decision.category;
+	c->priority = e->u.decision.priority;
+	replace(&c->decided_with, e->u.decision.decided_with);
+	/* What the policy no longer lists is no longer required, unless a
+	 * person marked it. */
+	for (size_t i = 0; i < c->n_actions; i++) {
+		bool listed = false;
+		for (size_t k = 0; k < n && !listed; k++)
+			listed = str_eq(c->actions[i].id, ev[k].id);
+		if (!listed && !c->actions[i].marked)
+			c->actions[i].state = CALL_ACTION_NOT_REQUIRED;
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct call_action *a = action_find(c, ev[k].id);
+		if (!a)
+			a = action_add(c, ev[k].id);
+		/* A person's mark wins over the policy until withdrawn. */
+		if (!a->marked)
+			a->state = ev[k].state;
+		/* domain.md: the first moment an action became required is
+		 * kept, so time-to-dispatch is measurable. */
+		if (a->required_since_ms == 0)
+			a->required_since_ms = ev[k].required_since_ms;
+	}
+	return HTD_OK;
+}
+
+static void apply_override(struct call *c, const struct call_event *e)
+{
+	c->override_category = e->u.override.category;
+	if (e->u.override.category == CALL_CATEGORY_UNDETERMINED) {
+		replace(&c->override_reason, "");
+		replace(&c->override_by, "");
+		c->override_at_ms = 0;
+		return;
+	}
+	replace(&c->override_reason, e->u.override.reason);
+	replace(&c->override_by, e->actor);
+	c->override_at_ms = e->at_ms;
+}
+
+static enum htd_err apply_mark(struct call *c, const struct call_event *e,
+                               struct htd_error *err)
+{
+	struct call_action *a = action_find(c, e->u.mark.action);
+	if (!a) {
+		if (c->n_actions >= CALL_ACTIONS_MAX)
+			return htd_error_field(err, HTD_ERR_TOO_LARGE, "action",
+			                       "call %s already has %d actions",
+			                       c->ref, CALL_ACTIONS_MAX);
+		a = action_add(c, e->u.mark.action);
+	}
+	a->state = e->u.mark.state;
+	if (e->u.mark.state == CALL_ACTION_REQUIRED) {
+		/* Withdrawn: required until the next decision says. */
+		a->marked = false;
+		replace(&a->mark_reason, "");
+		replace(&a->mark_by, "");
+		a->mark_at_ms = 0;
+		return HTD_OK;
+	}
+	a->marked = true;
+	replace(&a->mark_reason, e->u.mark.reason);
+	replace(&a->mark_by, e->actor);
+	a->mark_at_ms = e->at_ms;
+	return HTD_OK;
+}
+
 enum htd_err call_apply(struct call *c, const struct call_event *e,
                         struct htd_error *err)
 {
@@ -538,15 +915,35 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 		                     "a call must be opened before anything "
 		                     "else is recorded");
 	}
-	if (c->status == CALL_STATUS_CLOSED &&
-	    (e->type == CALL_EVENT_ANSWER_RECORDED ||
-	     e->type == CALL_EVENT_CLOSED))
-		return htd_error_set(err, HTD_ERR_CONFLICT,
-		                     "call %s is closed; %s", c->ref,
-		                     e->type == CALL_EVENT_CLOSED
-		                         ? "it cannot be closed again"
-		                         : "answers can no longer change "
-		                           "(add a note instead)");
+	if (c->status == CALL_STATUS_CLOSED) {
+		/* Notes (supplements), their indicators and the decision
+		 * they lead to are still recorded after closing. */
+		const char *why = NULL;
+		switch (e->type) {
+		case CALL_EVENT_CLOSED:
+			why = "it cannot be closed again";
+			break;
+		case CALL_EVENT_ANSWER_RECORDED:
+			why = "answers can no longer change (add a note "
+			      "instead)";
+			break;
+		case CALL_EVENT_CATEGORY_OVERRIDDEN:
+			why = "its category can no longer be overridden";
+			break;
+		case CALL_EVENT_ACTION_MARKED:
+			why = "its actions can no longer be marked";
+			break;
+		case CALL_EVENT_OPENED:
+		case CALL_EVENT_NOTE_ADDED:
+		case CALL_EVENT_INDICATORS_FOUND:
+		case CALL_EVENT_DECISION_MADE:
+		case CALL_EVENT__COUNT: break;
+		}
+		if (why)
+			return htd_error_set(err, HTD_ERR_CONFLICT,
+			                     "call %s is closed; %s", c->ref,
+			                     why);
+	}
 
 	switch (e->type) {
 	case CALL_EVENT_OPENED:
@@ -558,6 +955,9 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 		replace(&c->caller_name, e->u.opened.caller_name);
 		replace(&c->opened_by, e->actor);
 		replace(&c->close_summary, "");
+		replace(&c->override_reason, "");
+		replace(&c->override_by, "");
+		replace(&c->decided_with, "");
 		c->opened_at_ms = e->at_ms;
 		break;
 	case CALL_EVENT_NOTE_ADDED: c->note_count++; break;
@@ -593,6 +993,25 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 		c->closed_at_ms = e->at_ms;
 		replace(&c->close_summary, e->u.closed.summary);
 		break;
+	case CALL_EVENT_INDICATORS_FOUND: {
+		enum htd_err rc = apply_indicators(c, e, err);
+		if (rc != HTD_OK)
+			return rc;
+		break;
+	}
+	case CALL_EVENT_DECISION_MADE: {
+		enum htd_err rc = apply_decision(c, e, err);
+		if (rc != HTD_OK)
+			return rc;
+		break;
+	}
+	case CALL_EVENT_CATEGORY_OVERRIDDEN: apply_override(c, e); break;
+	case CALL_EVENT_ACTION_MARKED: {
+		enum htd_err rc = apply_mark(c, e, err);
+		if (rc != HTD_OK)
+			return rc;
+		break;
+	}
 	case CALL_EVENT__COUNT:
 		return htd_error_set(err, HTD_ERR_INVALID,
 		                     "unknown event type");
@@ -608,6 +1027,43 @@ static bool differs(const char *field, char *what, size_t size)
 	if (what)
 		str_copy(what, size, field);
 	return false;
+}
+
+/* Actions are kept in first-seen order; the order is compared. */
+static bool actions_equal(const struct call *a, const struct call *b)
+{
+	if (a->n_actions != b->n_actions)
+		return false;
+	for (size_t i = 0; i < a->n_actions; i++) {
+		const struct call_action *x = &a->actions[i];
+		const struct call_action *y = &b->actions[i];
+		if (!str_eq(x->id, y->id) || x->state != y->state ||
+		    x->required_since_ms != y->required_since_ms ||
+		    x->marked != y->marked ||
+		    !str_eq(x->mark_reason, y->mark_reason) ||
+		    !str_eq(x->mark_by, y->mark_by) ||
+		    x->mark_at_ms != y->mark_at_ms)
+			return false;
+	}
+	return true;
+}
+
+static bool hits_equal(const struct call *a, const struct call *b)
+{
+	if (a->n_hits != b->n_hits)
+		return false;
+	for (size_t i = 0; i < a->n_hits; i++) {
+		const struct call_hit *x = &a->hits[i];
+		const struct call_hit *y = &b->hits[i];
+		if (strcmp(x->indicator, y->indicator) != 0 ||
+		    x->note != y->note || x->start != y->start ||
+		    x->end != y->end || x->negated != y->negated ||
+		    x->hypothetical != y->hypothetical ||
+		    x->historical != y->historical ||
+		    strcmp(x->subject, y->subject) != 0)
+			return false;
+	}
+	return true;
 }
 
 bool call_equal(const struct call *a, const struct call *b, char *what,
@@ -643,6 +1099,24 @@ bool call_equal(const struct call *a, const struct call *b, char *what,
 		return differs("close_summary", what, size);
 	if (a->note_count != b->note_count)
 		return differs("note_count", what, size);
+	if (a->recommended_category != b->recommended_category)
+		return differs("recommended_category", what, size);
+	if (a->priority != b->priority)
+		return differs("priority", what, size);
+	if (a->override_category != b->override_category)
+		return differs("override_category", what, size);
+	if (!str_eq(a->override_reason, b->override_reason))
+		return differs("override_reason", what, size);
+	if (!str_eq(a->override_by, b->override_by))
+		return differs("override_by", what, size);
+	if (a->override_at_ms != b->override_at_ms)
+		return differs("override_at", what, size);
+	if (!actions_equal(a, b))
+		return differs("actions", what, size);
+	if (!hits_equal(a, b))
+		return differs("hits", what, size);
+	if (!str_eq(a->decided_with, b->decided_with))
+		return differs("decided_with", what, size);
 	if (a->version != b->version)
 		return differs("version", what, size);
 	if (a->n_answers != b->n_answers)

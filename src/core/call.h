@@ -98,11 +98,15 @@ enum call_disposition {
 	/* clang-format on */
 };
 
-#define CALL_EVENT_TYPES(X)                   \
-	X(OPENED, "call_opened")              \
-	X(NOTE_ADDED, "note_added")           \
-	X(ANSWER_RECORDED, "answer_recorded") \
-	X(CLOSED, "call_closed")
+#define CALL_EVENT_TYPES(X)                           \
+	X(OPENED, "call_opened")                      \
+	X(NOTE_ADDED, "note_added")                   \
+	X(ANSWER_RECORDED, "answer_recorded")         \
+	X(CLOSED, "call_closed")                      \
+	X(INDICATORS_FOUND, "indicators_found")       \
+	X(DECISION_MADE, "decision_made")             \
+	X(CATEGORY_OVERRIDDEN, "category_overridden") \
+	X(ACTION_MARKED, "action_marked")
 
 enum call_event_type {
 /* An X-macro expansion is a list: */
@@ -112,6 +116,53 @@ enum call_event_type {
 #undef CALL_EVENT_ENUM
 	CALL_EVENT__COUNT
 	/* clang-format on */
+};
+
+/* The state of one action of a call's checklist (domain.md section 2). */
+#define CALL_ACTION_STATES(X)                                             \
+	X(REQUIRED, "required")             /* policy asks for it now */  \
+	X(DONE, "done")                     /* done, by whom and when */  \
+	X(NOT_APPLICABLE, "not_applicable") /* a dispatcher says so    */ \
+	X(NOT_REQUIRED, "not_required")     /* policy no longer asks   */
+
+enum call_action_state {
+/* An X-macro expansion is a list: */
+/* clang-format off */
+#define CALL_ACTION_STATE_ENUM(e, n) CALL_ACTION_##e,
+	CALL_ACTION_STATES(CALL_ACTION_STATE_ENUM)
+#undef CALL_ACTION_STATE_ENUM
+	CALL_ACTION__COUNT
+	/* clang-format on */
+};
+
+#define CALL_ACTION_ID_MAX 64
+#define CALL_REASON_MAX 1000
+#define CALL_ACTIONS_MAX 64 /* distinct actions on one call */
+#define CALL_HITS_MAX 4096  /* indicator hits kept on one call */
+/* Hits in one indicators_found event: 256 hits of the longest form take
+ * 36 KiB of payload, within EVENT_PAYLOAD_MAX (formats/event_json.h). */
+#define CALL_HITS_EVENT_MAX 256
+#define CALL_VERSION_TEXT_MAX 128
+
+/* One action of the call's checklist as the events left it. */
+struct call_action {
+	char *id;                     /* owned; "dispatch_officer" */
+	enum call_action_state state; /* from the last decision or mark */
+	int64_t required_since_ms; /* first time it became required; 0 never */
+	bool marked;               /* a person marked it (done / n.a.) */
+	char *mark_reason;         /* owned; "" unless marked */
+	char *mark_by;             /* owned; "" unless marked */
+	int64_t mark_at_ms;
+};
+
+/* One indicator hit found in a note (core/indicators), as recorded. */
+struct call_hit {
+	char indicator[CALL_QUESTION_ID_MAX]; /* indicator id */
+	int64_t note;   /* the seq of the note_added event it was found in */
+	uint32_t start; /* byte offsets in that note: [start, end) */
+	uint32_t end;
+	bool negated, hypothetical, historical;
+	char subject[8]; /* "caller", "other", "" */
 };
 
 struct call_answer {
@@ -140,6 +191,19 @@ struct call {
 	struct call_answer *answers; /* owned; in first-answered order */
 	size_t n_answers;
 	int64_t note_count;
+	/* What the protocol decided (decision_made) and what people said
+	 * (category_overridden, action_marked). */
+	enum call_category recommended_category; /* the engine's */
+	int priority; /* 1 = highest; 0 before a decision */
+	enum call_category override_category; /* UNDETERMINED: none */
+	char *override_reason;                /* owned; "" when none */
+	char *override_by;                    /* owned; "" when none */
+	int64_t override_at_ms;
+	struct call_action *actions; /* owned; in first-seen order */
+	size_t n_actions;
+	struct call_hit *hits; /* owned; in the order found */
+	size_t n_hits;
+	char *decided_with; /* owned; "nena-ht 1.0; default 2026.11"; "" */
 	int64_t
 	    version; /* number of events applied; the next event is version+1 */
 };
@@ -168,6 +232,33 @@ struct call_event {
 			enum call_disposition disposition;
 			const char *summary;
 		} closed;
+		struct {
+			int64_t note; /* seq of the note_added event */
+			const struct call_hit *hits;
+			size_t n_hits; /* 0..CALL_HITS_EVENT_MAX */
+		} indicators;
+		struct {
+			enum call_category recommended;
+			enum call_category category; /* in force */
+			int priority;                /* 1..9 */
+			const char *decided_with;    /* protocol and policy */
+			/* The checklist after this decision; each action's
+			 * state and required_since_ms. Marks are not here. */
+			const struct call_action *actions;
+			size_t n_actions;
+		} decision;
+		struct {
+			/* UNDETERMINED withdraws the override. */
+			enum call_category category;
+			const char *reason; /* required */
+		} override;
+		struct {
+			const char *action;
+			/* DONE or NOT_APPLICABLE; REQUIRED withdraws a
+			 * mark. */
+			enum call_action_state state;
+			const char *reason; /* required for NOT_APPLICABLE */
+		} mark;
 	} u;
 };
 
@@ -184,6 +275,8 @@ const char *call_disposition_name(enum call_disposition d);
 const char *call_disposition_description(enum call_disposition d);
 bool call_disposition_parse(const char *s, enum call_disposition *out);
 const char *call_event_type_name(enum call_event_type t);
+const char *call_action_state_name(enum call_action_state s);
+bool call_action_state_parse(const char *s, enum call_action_state *out);
 bool call_event_type_parse(const char *s, enum call_event_type *out);
 
 /*
@@ -242,11 +335,40 @@ void call_copy(struct call *dst, const struct call *src);
  * Applies one event to the projection. The event must be valid
  * (call_event_validate). Fails with HTD_ERR_CONFLICT, leaving `c` unchanged,
  * when the event does not fit the call's state: an open event on a call
- * that exists, anything before the open event, an answer or a second close
- * on a closed call. Notes are accepted after closing (supplements).
+ * that exists, anything before the open event, an answer, a second close,
+ * an override or a mark on a closed call. Notes, the indicators found in
+ * them and the decision they lead to are accepted after closing
+ * (supplements).
+ *
+ * indicators_found appends its hits (CONFLICT unless `note` is a position
+ * after the opened event and not after this call's last event; that it is
+ * a note_added event is checked by calls_verify(), since the projection
+ * does not keep event types). At most CALL_HITS_MAX hits are kept: later
+ * ones are dropped, so the projection stays bounded and replays the same.
+ *
+ * decision_made sets recommended_category, priority, decided_with and
+ * `category` (the category in force, which list filters use), and merges
+ * the checklist: each listed action is added (first-seen order) or
+ * updated to the listed state, unless a person marked it (a mark wins
+ * until withdrawn); an action not listed becomes NOT_REQUIRED unless
+ * marked. required_since_ms is set once, from the first decision that
+ * gives it, and then kept: the first moment an action became required.
+ * HTD_ERR_TOO_LARGE when the checklist would exceed CALL_ACTIONS_MAX.
+ *
+ * category_overridden records the override (category, reason, actor,
+ * time); UNDETERMINED withdraws it. `category` changes only with the next
+ * decision_made, which the service appends in the same transaction.
+ *
+ * action_marked adds the action when new; DONE or NOT_APPLICABLE marks it
+ * (state, reason, actor, time); REQUIRED withdraws the mark, leaving the
+ * action required until the next decision. HTD_ERR_TOO_LARGE when a new
+ * action would exceed CALL_ACTIONS_MAX.
  */
 enum htd_err call_apply(struct call *c, const struct call_event *e,
                         struct htd_error *err);
+
+/* Returns the action `id` of the call's checklist, or NULL; borrowed. */
+const struct call_action *call_action_get(const struct call *c, const char *id);
 
 /* Returns the answer to `question`, or NULL; borrowed from `c`. */
 const struct call_answer *call_answer_get(const struct call *c,

@@ -20,13 +20,34 @@
 /* Limit on a payload we accept to decode. */
 #define EVENT_PAYLOAD_MAX (64 * 1024)
 
-/* Returns the payload of `e` as compact JSON text; owned, free with free(). */
+/* Returns the payload of `e` as compact JSON text (members sorted, so the
+ * same event always gives the same text); owned, free with free(). The
+ * payload of a valid event always fits EVENT_PAYLOAD_MAX. */
 char *event_json_encode(const struct call_event *e);
 
-/* A decoded event: `event`'s strings borrow from `doc`. */
+/*
+ * As event_json_encode(), with record-only members added: members kept in
+ * the stored payload for people and audits, which struct call_event does
+ * not hold and call_apply() ignores. Only decision_made has one so far:
+ * "rationale", any JSON array (the answers, indicators and rules that led
+ * to the decision). `extra` is borrowed: NULL or an object. Members of it
+ * that are not record-only members of e's type are left out, with a
+ * warning in the log, since the decoder would refuse them. When the
+ * payload would exceed EVENT_PAYLOAD_MAX, each record-only member becomes
+ * a one-string array saying it was omitted, so the event is always stored
+ * and read back. Returns owned text (free with free()); never NULL.
+ */
+char *event_json_encode_with(const struct call_event *e, json_t *extra);
+
+/* A decoded event: `event`'s strings borrow from `doc`; its arrays
+ * (indicators_found's hits, decision_made's actions and their ids) are
+ * owned here. Record-only members stay in `doc`. */
 struct event_decoded {
 	struct call_event event;
 	json_t *doc;
+	struct call_hit *hits;
+	struct call_action *actions;
+	size_t n_actions; /* actions whose id is allocated */
 };
 
 /*
@@ -42,7 +63,8 @@ enum htd_err event_json_decode(const char *type, int64_t at_ms,
 /* Releases a decoded event; accepts NULL. */
 void event_decoded_release(struct event_decoded *d);
 
-/* Returns a new JSON object for a call (answers included); owned. */
+/* Returns a new JSON object for a call (answers, decision, checklist and
+ * indicator hits included); owned. */
 json_t *call_json(const struct call *c);
 
 /* Returns a new JSON object for a stored event: seq, type, at, actor and

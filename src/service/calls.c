@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/decision_json.h"
 #include "formats/event_json.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -40,6 +41,10 @@ static char *trimmed(const char *s)
 	const char *t = str_trim(s, &n);
 	return xstrndup(t, n);
 }
+
+static enum htd_err append_event(struct service *svc, const char *ref_text,
+                                 struct call_event *e, struct call *out,
+                                 struct htd_error *err);
 
 static int64_t now_ms(const struct service *svc)
 {
@@ -111,6 +116,15 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 	call_free(out);
 	*out = c;
 	call_init(&c);
+	if (svc->engine) {
+		/* The first checklist (safeguarding, language support) and
+		 * the first questions. The call is saved already: if this
+		 * fails, the next event decides. */
+		struct htd_error derr;
+		if (append_event(svc, ref, NULL, out, &derr) != HTD_OK)
+			log_event(LOG_WARN, "decision_deferred", "call", ref,
+			          "error", derr.message, NULL);
+	}
 out:
 	call_free(&c);
 	free(payload);
@@ -120,58 +134,333 @@ out:
 	return rc;
 }
 
-/* Reads the call, applies `e` and appends it, retrying on a stale version. */
+/* ---- deciding ---------------------------------------------------------- */
+
+/* True when `d` says something the call's last decision did not. */
+static bool decision_differs(const struct call *c, const struct decision *d,
+                             const char *decided_with)
+{
+	if (c->recommended_category != d->recommended ||
+	    c->category != d->category || c->priority != d->priority ||
+	    strcmp(c->decided_with ? c->decided_with : "", decided_with) != 0)
+		return true;
+	size_t listed = 0;
+	for (size_t i = 0; i < c->n_actions; i++)
+		if (c->actions[i].state != CALL_ACTION_NOT_REQUIRED ||
+		    c->actions[i].marked)
+			listed++;
+	size_t shown = 0;
+	for (size_t i = 0; i < d->n_actions; i++) {
+		const struct decision_action *a = &d->actions[i];
+		const struct call_action *ca = call_action_get(c, a->id);
+		if (!ca || ca->state != a->state ||
+		    ca->required_since_ms != a->required_since_ms)
+			return true;
+		if (a->state != CALL_ACTION_NOT_REQUIRED || ca->marked)
+			shown++;
+	}
+	return shown != listed;
+}
+
+/* What decision_made keeps: the protocol and policy it was made with. */
+static void decided_with_text(const struct engine *en, char *out, size_t size)
+{
+	str_format(out, size, "%s %s; %s %s", en->protocol.id,
+	           en->protocol.version, en->policy.id, en->policy.version);
+}
+
+/*
+ * Decides on `c` as it stands and, when the decision changed, fills `e`
+ * (a decision_made event; its actions in *actions, owned) and *payload
+ * (owned), and returns true.
+ */
+static bool decision_event(struct service *svc, const struct call *c,
+                           int64_t at_ms, const char *actor,
+                           struct call_event *e, struct call_action **actions,
+                           char **payload, char *decided_with, size_t size)
+{
+	const struct engine *en = svc->engine;
+	struct decision d;
+	struct decision_input in = { .call = c, .now_ms = at_ms };
+
+	protocol_decide(&en->protocol, &en->policy, &in, &d);
+	decided_with_text(en, decided_with, size);
+	bool changed = decision_differs(c, &d, decided_with);
+	if (changed) {
+		*actions =
+		    xcalloc(d.n_actions ? d.n_actions : 1, sizeof(**actions));
+		for (size_t i = 0; i < d.n_actions; i++) {
+			(*actions)[i].id = (char *)d.actions[i].id;
+			(*actions)[i].state = d.actions[i].state;
+			(*actions)[i].required_since_ms =
+			    d.actions[i].required_since_ms;
+		}
+		memset(e, 0, sizeof(*e));
+		e->type = CALL_EVENT_DECISION_MADE;
+		e->at_ms = at_ms;
+		e->actor = actor;
+		e->u.decision.recommended = d.recommended;
+		e->u.decision.category = d.category;
+		e->u.decision.priority = d.priority;
+		e->u.decision.decided_with = decided_with;
+		e->u.decision.actions = *actions;
+		e->u.decision.n_actions = d.n_actions;
+		json_t *extra = json_pack("{s:o}", "rationale",
+		                          decision_rationale_json(&d));
+		*payload = event_json_encode_with(e, extra);
+		json_decref(extra);
+	}
+	decision_free(&d);
+	return changed;
+}
+
+/* The events of one change, with the state after each. */
+#define CHANGE_EVENTS_MAX 3
+
+struct change {
+	struct call_event events[CHANGE_EVENTS_MAX];
+	char *payloads[CHANGE_EVENTS_MAX]; /* owned */
+	struct call states[CHANGE_EVENTS_MAX];
+	struct store_event stored[CHANGE_EVENTS_MAX];
+	struct store_append items[CHANGE_EVENTS_MAX];
+	size_t n;
+	struct call_action *actions; /* owned: of the decision event */
+	char decided_with[CALL_VERSION_TEXT_MAX];
+};
+
+static void change_reset(struct change *ch)
+{
+	for (size_t i = 0; i < ch->n; i++) {
+		free(ch->payloads[i]);
+		call_free(&ch->states[i]);
+	}
+	free(ch->actions);
+	ch->actions = NULL;
+	ch->n = 0;
+}
+
+/* Applies event `e` (payload owned by the change) to `c` and keeps it. */
+static enum htd_err change_add(struct change *ch, struct call *c,
+                               const char *ref, const struct call_event *e,
+                               char *payload, struct htd_error *err)
+{
+	int64_t version = c->version;
+	enum htd_err rc = call_event_validate(e, err);
+	if (rc == HTD_OK)
+		rc = call_apply(c, e, err);
+	if (rc != HTD_OK) {
+		free(payload);
+		return rc;
+	}
+	size_t i = ch->n++;
+	ch->events[i] = *e;
+	ch->payloads[i] = payload;
+	call_init(&ch->states[i]);
+	call_copy(&ch->states[i], c);
+	ch->stored[i] = (struct store_event){
+		.seq = version + 1,
+		.type = call_event_type_name(e->type),
+		.at_ms = e->at_ms,
+		.actor = e->actor,
+		.payload = payload,
+	};
+	ch->items[i] = (struct store_append){
+		.call_ref = ref,
+		.expected_version = version,
+		.event = &ch->stored[i],
+		.projection = &ch->states[i],
+	};
+	return HTD_OK;
+}
+
+/*
+ * Reads the call, applies `e` and what follows from it (the indicators a
+ * note holds, the new decision), and appends them in one transaction,
+ * retrying on a stale version. `e` NULL: only decide again.
+ */
 static enum htd_err append_event(struct service *svc, const char *ref_text,
                                  struct call_event *e, struct call *out,
                                  struct htd_error *err)
 {
 	char ref[CALL_REF_MAX];
-	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
-	if (rc != HTD_OK)
-		return rc;
-	e->at_ms = now_ms(svc);
-	rc = call_event_validate(e, err);
-	if (rc != HTD_OK)
-		return rc;
-
-	char *payload = event_json_encode(e);
+	struct call_hit *hits = NULL;
+	size_t n_hits = 0;
+	struct change ch;
 	struct call c;
+	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
+
+	memset(&ch, 0, sizeof(ch));
 	call_init(&c);
+	if (rc != HTD_OK)
+		return rc;
+	int64_t at_ms = now_ms(svc);
+	if (e) {
+		e->at_ms = at_ms;
+		rc = call_event_validate(e, err);
+		if (rc != HTD_OK)
+			return rc;
+		if (e->type == CALL_EVENT_NOTE_ADDED && svc->engine) {
+			rc = engine_scan_note(svc->engine, e->u.note.text, 0,
+			                      &hits, &n_hits, err);
+			if (rc != HTD_OK)
+				return rc;
+		}
+	}
 	for (int attempt = 0;; attempt++) {
+		change_reset(&ch);
 		rc = store_call_get(svc->store, ref, &c, err);
 		if (rc != HTD_OK)
 			break;
-		int64_t version = c.version;
-		rc = call_apply(&c, e, err);
-		if (rc != HTD_OK)
-			break;
-		struct store_event se = {
-			.seq = version + 1,
-			.type = call_event_type_name(e->type),
-			.at_ms = e->at_ms,
-			.actor = e->actor,
-			.payload = payload,
-		};
-		struct store_append a = {
-			.call_ref = ref,
-			.expected_version = version,
-			.event = &se,
-			.projection = &c,
-		};
-		rc = store_append(svc->store, &a, 1, err);
+		if (e) {
+			int64_t note = c.version + 1;
+			rc = change_add(&ch, &c, ref, e, event_json_encode(e),
+			                err);
+			if (rc != HTD_OK)
+				break;
+			if (n_hits) {
+				for (size_t i = 0; i < n_hits; i++)
+					hits[i].note = note;
+				struct call_event ie = {
+					.type = CALL_EVENT_INDICATORS_FOUND,
+					.at_ms = at_ms,
+					.actor = e->actor,
+				};
+				ie.u.indicators.note = note;
+				ie.u.indicators.hits = hits;
+				ie.u.indicators.n_hits = n_hits;
+				rc = change_add(&ch, &c, ref, &ie,
+				                event_json_encode(&ie), err);
+				if (rc != HTD_OK)
+					break;
+			}
+		}
+		if (svc->engine) {
+			struct call_event de;
+			char *payload = NULL;
+			if (decision_event(svc, &c, at_ms,
+			                   e ? e->actor : "system:protocol",
+			                   &de, &ch.actions, &payload,
+			                   ch.decided_with,
+			                   sizeof(ch.decided_with))) {
+				de.u.decision.decided_with = ch.decided_with;
+				rc =
+				    change_add(&ch, &c, ref, &de, payload, err);
+				if (rc != HTD_OK)
+					break;
+			}
+		}
+		if (ch.n == 0)
+			break; /* nothing changed */
+		rc = store_append(svc->store, ch.items, ch.n, err);
 		if (rc != HTD_ERR_CONFLICT || attempt + 1 >= APPEND_RETRIES)
 			break;
 	}
 	if (rc == HTD_OK) {
-		log_event(LOG_INFO, call_event_type_name(e->type), "call", ref,
-		          "actor", e->actor, NULL);
+		for (size_t i = 0; i < ch.n; i++)
+			log_event(
+			    LOG_INFO, call_event_type_name(ch.events[i].type),
+			    "call", ref, "actor", ch.events[i].actor, NULL);
 		call_free(out);
 		*out = c;
 		call_init(&c);
 	}
+	change_reset(&ch);
 	call_free(&c);
-	free(payload);
+	free(hits);
 	return rc;
+}
+
+enum htd_err calls_decide(struct service *svc, const char *ref,
+                          struct call *out, struct htd_error *err)
+{
+	if (!svc->engine)
+		return htd_error_set(err, HTD_ERR_USAGE,
+		                     "no protocol is loaded");
+	return append_event(svc, ref, NULL, out, err);
+}
+
+enum htd_err calls_override(struct service *svc, const char *actor,
+                            const char *ref, const char *category,
+                            const char *reason, struct call *out,
+                            struct htd_error *err)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_CATEGORY_OVERRIDDEN;
+	e.actor = actor;
+	if (str_empty(category) || strcmp(category, "none") == 0)
+		e.u.override.category = CALL_CATEGORY_UNDETERMINED;
+	else if (!call_category_parse(category, &e.u.override.category) ||
+	         e.u.override.category == CALL_CATEGORY_UNDETERMINED)
+		return htd_error_field(err, HTD_ERR_INVALID, "category",
+		                       "category must be victim_escape, "
+		                       "victim_call, credible_tip or other "
+		                       "(none withdraws an override), not "
+		                       "'%.40s'",
+		                       category);
+	char *r = trimmed(reason);
+	e.u.override.reason = r;
+	enum htd_err rc = HTD_OK;
+	if (str_empty(r))
+		rc = htd_error_field(err, HTD_ERR_INVALID, "reason",
+		                     "an override needs a reason, for the "
+		                     "record");
+	if (rc == HTD_OK)
+		rc = append_event(svc, ref, &e, out, err);
+	free(r);
+	return rc;
+}
+
+enum htd_err calls_mark_action(struct service *svc, const char *actor,
+                               const char *ref, const char *action,
+                               const char *state, const char *reason,
+                               struct call *out, struct htd_error *err)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_ACTION_MARKED;
+	e.actor = actor;
+	if (!call_action_state_parse(state ? state : "", &e.u.mark.state) ||
+	    e.u.mark.state == CALL_ACTION_NOT_REQUIRED)
+		return htd_error_field(err, HTD_ERR_INVALID, "state",
+		                       "state must be done, not_applicable or "
+		                       "required (withdraws a mark), not "
+		                       "'%.40s'",
+		                       state ? state : "");
+	if (svc->engine &&
+	    policy_action_index(&svc->engine->policy, action) < 0)
+		return htd_error_field(err, HTD_ERR_INVALID, "action",
+		                       "'%.40s' is not an action of the "
+		                       "policy (%s)",
+		                       action ? action : "",
+		                       svc->engine->policy.file);
+	char *r = trimmed(reason);
+	e.u.mark.action = action;
+	e.u.mark.reason = r;
+	enum htd_err rc = HTD_OK;
+	if (e.u.mark.state == CALL_ACTION_NOT_APPLICABLE && str_empty(r))
+		rc = htd_error_field(err, HTD_ERR_INVALID, "reason",
+		                     "marking an action not applicable needs "
+		                     "a reason, for the record");
+	if (rc == HTD_OK)
+		rc = append_event(svc, ref, &e, out, err);
+	free(r);
+	return rc;
+}
+
+enum htd_err calls_decision(struct service *svc, const char *ref,
+                            struct call *call, struct decision *out,
+                            struct htd_error *err)
+{
+	if (!svc->engine)
+		return htd_error_set(err, HTD_ERR_USAGE,
+		                     "no protocol is loaded");
+	enum htd_err rc = calls_get(svc, ref, call, err);
+	if (rc != HTD_OK)
+		return rc;
+	struct decision_input in = { .call = call, .now_ms = now_ms(svc) };
+	protocol_decide(&svc->engine->protocol, &svc->engine->policy, &in, out);
+	return HTD_OK;
 }
 
 enum htd_err calls_add_note(struct service *svc, const char *actor,
@@ -197,8 +486,22 @@ enum htd_err calls_record_answer(struct service *svc, const char *actor,
 	char canonical[CALL_ANSWER_MAX + 1];
 	char *q = trimmed(question);
 	char *v = trimmed(value);
-	enum htd_err rc =
-	    call_answer_normalise(q, v, canonical, sizeof(canonical), err);
+	enum htd_err rc;
+	if (svc->engine) {
+		/* The protocol says which questions exist and what each
+		 * takes. */
+		long i = protocol_question_index(&svc->engine->protocol, q);
+		rc = i < 0 ? htd_error_field(err, HTD_ERR_INVALID, "question",
+		                             "'%.64s' is not a question of "
+		                             "the protocol (%s)",
+		                             q, svc->engine->protocol.file)
+		           : protocol_answer_normalise(
+		                 &svc->engine->protocol.questions[i], v,
+		                 canonical, sizeof(canonical), err);
+	} else {
+		rc = call_answer_normalise(q, v, canonical, sizeof(canonical),
+		                           err);
+	}
 	if (rc == HTD_OK) {
 		struct call_event e;
 		memset(&e, 0, sizeof(e));
@@ -328,7 +631,27 @@ struct replay {
 	struct htd_error err;
 	int64_t expected_seq;
 	const char *ref;
+	int64_t *notes; /* owned: seqs of the note_added events, ascending */
+	size_t n_notes;
 };
+
+/* Whether event `seq` of the replayed history was a note_added event:
+ * call_apply() cannot tell indicators_found that, the projection does not
+ * keep event types. */
+static bool replay_is_note(const struct replay *r, int64_t seq)
+{
+	size_t lo = 0, hi = r->n_notes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->notes[mid] == seq)
+			return true;
+		if (r->notes[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
 
 static int replay_event(void *ctx, const struct store_event *se)
 {
@@ -351,6 +674,17 @@ static int replay_event(void *ctx, const struct store_event *se)
 		                      r->ref, (long long)se->seq, msg);
 		return 1;
 	}
+	if (d.event.type == CALL_EVENT_INDICATORS_FOUND &&
+	    !replay_is_note(r, d.event.u.indicators.note)) {
+		r->rc = htd_error_set(&r->err, HTD_ERR_CORRUPT,
+		                      "call %s: event %lld finds indicators in "
+		                      "event %lld, which is not a note",
+		                      r->ref, (long long)se->seq,
+		                      (long long)d.event.u.indicators.note);
+		event_decoded_release(&d);
+		return 1;
+	}
+	enum call_event_type type = d.event.type;
 	r->rc = call_apply(&r->call, &d.event, &r->err);
 	event_decoded_release(&d);
 	if (r->rc != HTD_OK) {
@@ -360,6 +694,11 @@ static int replay_event(void *ctx, const struct store_event *se)
 		                      "call %s: event %lld does not apply: %s",
 		                      r->ref, (long long)se->seq, msg);
 		return 1;
+	}
+	if (type == CALL_EVENT_NOTE_ADDED) {
+		r->notes =
+		    xrealloc(r->notes, (r->n_notes + 1) * sizeof(*r->notes));
+		r->notes[r->n_notes++] = se->seq;
 	}
 	r->expected_seq++;
 	return 0;
@@ -401,6 +740,7 @@ enum htd_err calls_verify(struct service *svc, const char *ref_text,
 	}
 	call_free(&stored);
 	call_free(&r.call);
+	free(r.notes);
 	return rc;
 }
 

@@ -13,6 +13,8 @@
 #define HTD_SERVICE_CALLS_H
 
 #include "core/call.h"
+#include "core/protocol.h"
+#include "service/engine.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -21,6 +23,9 @@
 struct service {
 	struct store *store;
 	const struct htd_clock *clock; /* NULL: the system clock */
+	/* The protocol, policy and lexicons; NULL: calls are stored but
+	 * not screened or decided (tools that only read or repair). */
+	struct engine *engine;
 };
 
 /* A new call as entered; NULL or "" for what is not known. */
@@ -54,6 +59,40 @@ enum htd_err calls_close(struct service *svc, const char *actor,
                          const char *ref, const char *disposition,
                          const char *summary, struct call *out,
                          struct htd_error *err);
+
+/*
+ * With an engine, every change above is followed, in the same transaction,
+ * by what it implies: a note by the indicators found in it
+ * (indicators_found), and any change by a new decision (decision_made)
+ * when the protocol's answer moved. Answers must then be to a question of
+ * the protocol, in the form it takes (protocol_answer_normalise()).
+ */
+
+/* Sets the category in force, overriding the protocol, with a reason (the
+ * engine's recommendation stays on the record). `category` "none" or ""
+ * withdraws the override. */
+enum htd_err calls_override(struct service *svc, const char *actor,
+                            const char *ref, const char *category,
+                            const char *reason, struct call *out,
+                            struct htd_error *err);
+
+/* Marks an action of the checklist done or not_applicable (reason
+ * required), or required again (withdraws the mark). */
+enum htd_err calls_mark_action(struct service *svc, const char *actor,
+                               const char *ref, const char *action,
+                               const char *state, const char *reason,
+                               struct call *out, struct htd_error *err);
+
+/* Decides again (e.g. after the policy was reloaded) and records the
+ * decision when it changed. Needs an engine (HTD_ERR_USAGE). */
+enum htd_err calls_decide(struct service *svc, const char *ref,
+                          struct call *out, struct htd_error *err);
+
+/* Reads a call into `call` and the decision on it now into `out` (free
+ * with decision_free(), before the engine goes). Writes nothing. */
+enum htd_err calls_decision(struct service *svc, const char *ref,
+                            struct call *call, struct decision *out,
+                            struct htd_error *err);
 
 /* Reads one call into `out` (initialised by the caller). */
 enum htd_err calls_get(struct service *svc, const char *ref, struct call *out,

@@ -12,6 +12,7 @@
 #include "store/sqlite.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,16 @@ static const struct migration migrations[] = {
 	  "BEGIN SELECT RAISE(ABORT, 'call events are append-only'); END;\n"
 	  "CREATE TRIGGER calls_no_delete BEFORE DELETE ON calls\n"
 	  "BEGIN SELECT RAISE(ABORT, 'calls are never deleted'); END;\n" },
+	/* `state` holds the rest of the decision as JSON (see state_encode):
+	 * read whole, with the call, never searched. */
+	{ 2, "decisions: priority, overrides, checklist, indicator hits",
+	  "ALTER TABLE calls ADD COLUMN recommended_category TEXT NOT NULL\n"
+	  "  DEFAULT 'undetermined';\n"
+	  "ALTER TABLE calls ADD COLUMN priority INTEGER NOT NULL DEFAULT 0\n"
+	  "  CHECK (priority BETWEEN 0 AND 9);\n"
+	  "ALTER TABLE calls ADD COLUMN state TEXT NOT NULL DEFAULT '{}';\n"
+	  "CREATE INDEX IF NOT EXISTS calls_by_category ON calls\n"
+	  "  (category, opened_at_ms);\n" },
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -106,7 +117,7 @@ int store_schema_latest(void)
 	"ref, status, category, channel, language, location_text, " \
 	"callback_number, caller_name, opened_by, opened_at_ms, "   \
 	"updated_at_ms, closed_at_ms, disposition, close_summary, " \
-	"note_count, version, id"
+	"note_count, version, id, recommended_category, priority, state"
 
 enum stmt_id {
 	STMT_BEGIN,
@@ -139,15 +150,17 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    "INSERT INTO calls (ref, year, seq, status, category, channel, "
 	    "language, location_text, callback_number, caller_name, "
 	    "opened_by, opened_at_ms, updated_at_ms, closed_at_ms, "
-	    "disposition, close_summary, note_count, version) VALUES "
+	    "disposition, close_summary, note_count, version, "
+	    "recommended_category, priority, state) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	    "?15, ?16, ?17, ?18) RETURNING id",
+	    "?15, ?16, ?17, ?18, ?19, ?20, ?21) RETURNING id",
 	[STMT_CALL_UPDATE] =
 	    "UPDATE calls SET status = ?1, category = ?2, channel = ?3, "
 	    "language = ?4, location_text = ?5, callback_number = ?6, "
 	    "caller_name = ?7, updated_at_ms = ?8, closed_at_ms = ?9, "
 	    "disposition = ?10, close_summary = ?11, note_count = ?12, "
-	    "version = ?13 WHERE id = ?14 AND version = ?15",
+	    "version = ?13, recommended_category = ?16, priority = ?17, "
+	    "state = ?18 WHERE id = ?14 AND version = ?15",
 	/* Without status: setting it, even to the same value, makes SQLite
 	 * rewrite the calls_by_status index, one more page per commit. */
 	[STMT_CALL_UPDATE_KEEP_STATUS] =
@@ -155,7 +168,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    "language = ?4, location_text = ?5, callback_number = ?6, "
 	    "caller_name = ?7, updated_at_ms = ?8, closed_at_ms = ?9, "
 	    "disposition = ?10, close_summary = ?11, note_count = ?12, "
-	    "version = ?13 WHERE id = ?14 AND version = ?15",
+	    "version = ?13, recommended_category = ?16, priority = ?17, "
+	    "state = ?18 WHERE id = ?14 AND version = ?15",
 	[STMT_CALL_VERSION] =
 	    "SELECT id, version, status FROM calls WHERE ref = ?1",
 	[STMT_EVENT_INSERT] =
@@ -388,6 +402,315 @@ static int insert_event(struct sqlite_store *s, int64_t call_id,
 	return stmt_done(st);
 }
 
+/* ---- the state column ------------------------------------------------- */
+
+/*
+ * What a call's projection holds beyond its columns, as one JSON object:
+ *   {"decided_with": "...",
+ *    "override": null | {"category", "reason", "by", "at"},
+ *    "actions": [{"id", "state", "required_since", "marked",
+ *                 "mark_reason", "mark_by", "mark_at"}],
+ *    "hits": [{"indicator", "note", "start", "end", "negated",
+ *              "hypothetical", "historical", "subject"}]}
+ * Times are milliseconds. Every member is written; a missing one reads as
+ * empty, which is what a call from schema version 1 ('{}') has. Reading is
+ * strict: anything else means the database was changed outside htdispatch.
+ */
+static char *state_encode(const struct call *c)
+{
+	/* json_pack() and json_string() return NULL for text that is not
+	 * UTF-8; setting NULL fails, and so does the whole encoding. */
+	int failed = 0;
+	json_t *o = json_object();
+	failed |= json_object_set_new(
+	    o, "decided_with",
+	    json_string(c->decided_with ? c->decided_with : ""));
+	json_t *ov = json_null();
+	if (c->override_category != CALL_CATEGORY_UNDETERMINED)
+		ov = json_pack("{s:s, s:s, s:s, s:I}", "category",
+		               call_category_name(c->override_category),
+		               "reason",
+		               c->override_reason ? c->override_reason : "",
+		               "by", c->override_by ? c->override_by : "", "at",
+		               (json_int_t)c->override_at_ms);
+	failed |= json_object_set_new(o, "override", ov);
+	json_t *actions = json_array();
+	for (size_t i = 0; i < c->n_actions; i++) {
+		const struct call_action *a = &c->actions[i];
+		json_t *v = json_pack(
+		    "{s:s, s:s, s:I, s:b, s:s, s:s, s:I}", "id",
+		    a->id ? a->id : "", "state",
+		    call_action_state_name(a->state), "required_since",
+		    (json_int_t)a->required_since_ms, "marked", (int)a->marked,
+		    "mark_reason", a->mark_reason ? a->mark_reason : "",
+		    "mark_by", a->mark_by ? a->mark_by : "", "mark_at",
+		    (json_int_t)a->mark_at_ms);
+		failed |= json_array_append_new(actions, v);
+	}
+	failed |= json_object_set_new(o, "actions", actions);
+	json_t *hits = json_array();
+	for (size_t i = 0; i < c->n_hits; i++) {
+		const struct call_hit *h = &c->hits[i];
+		json_t *v = json_pack(
+		    "{s:s, s:I, s:I, s:I, s:b, s:b, s:b, s:s}", "indicator",
+		    h->indicator, "note", (json_int_t)h->note, "start",
+		    (json_int_t)h->start, "end", (json_int_t)h->end, "negated",
+		    (int)h->negated, "hypothetical", (int)h->hypothetical,
+		    "historical", (int)h->historical, "subject", h->subject);
+		failed |= json_array_append_new(hits, v);
+	}
+	failed |= json_object_set_new(o, "hits", hits);
+	char *text = failed ? NULL : json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text;
+}
+
+static enum htd_err state_unencodable(const char *ref, struct htd_error *err)
+{
+	return htd_error_set(err, HTD_ERR_INVALID,
+	                     "call %s: its decision holds text that is not "
+	                     "UTF-8; nothing was saved",
+	                     ref);
+}
+
+/* Reading the state: the first problem found, as "actions[2].state". */
+struct state_reader {
+	char bad[64];
+};
+
+static bool state_bad(struct state_reader *r, const char *prefix,
+                      const char *key)
+{
+	if (!r->bad[0])
+		str_format(r->bad, sizeof(r->bad), "%s%s", prefix, key);
+	return false;
+}
+
+static bool state_members(struct state_reader *r, json_t *o,
+                          const char *const *allowed, size_t n,
+                          const char *prefix)
+{
+	const char *key;
+	json_t *v;
+	if (!json_is_object(o))
+		return state_bad(r, prefix, "(not an object)");
+	json_object_foreach(o, key, v)
+	{
+		bool known = false;
+		for (size_t i = 0; i < n; i++)
+			known = known || strcmp(key, allowed[i]) == 0;
+		if (!known)
+			return state_bad(r, prefix, key);
+	}
+	return true;
+}
+
+/* A string member (missing reads as ""); *out is borrowed from `o`. */
+static bool state_string(struct state_reader *r, json_t *o, const char *prefix,
+                         const char *key, size_t max, const char **out)
+{
+	json_t *v = json_object_get(o, key);
+	*out = "";
+	if (!v)
+		return true;
+	if (!json_is_string(v) ||
+	    strlen(json_string_value(v)) != json_string_length(v) ||
+	    json_string_length(v) > max)
+		return state_bad(r, prefix, key);
+	*out = json_string_value(v);
+	return true;
+}
+
+static bool state_int(struct state_reader *r, json_t *o, const char *prefix,
+                      const char *key, int64_t min, int64_t max, int64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	*out = 0;
+	if (!v)
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
+		return state_bad(r, prefix, key);
+	*out = json_integer_value(v);
+	return true;
+}
+
+static bool state_bool(struct state_reader *r, json_t *o, const char *prefix,
+                       const char *key, bool *out)
+{
+	json_t *v = json_object_get(o, key);
+	*out = false;
+	if (!v)
+		return true;
+	if (!json_is_boolean(v))
+		return state_bad(r, prefix, key);
+	*out = json_is_true(v);
+	return true;
+}
+
+/* An array member (missing reads as empty); *out borrowed, may be NULL. */
+static bool state_array(struct state_reader *r, json_t *o, const char *key,
+                        size_t max, json_t **out)
+{
+	json_t *v = json_object_get(o, key);
+	*out = NULL;
+	if (!v)
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > max)
+		return state_bad(r, "", key);
+	*out = v;
+	return true;
+}
+
+static bool state_override(struct state_reader *r, json_t *doc, struct call *c)
+{
+	static const char *const members[] = { "category", "reason", "by",
+		                               "at" };
+	json_t *o = json_object_get(doc, "override");
+	const char *category, *reason, *by;
+	if (!o || json_is_null(o))
+		return true;
+	if (!state_members(r, o, members, 4, "override.") ||
+	    !state_string(r, o, "override.", "category", 64, &category) ||
+	    !state_string(r, o, "override.", "reason", CALL_REASON_MAX,
+	                  &reason) ||
+	    !state_string(r, o, "override.", "by", CALL_ACTOR_MAX, &by) ||
+	    !state_int(r, o, "override.", "at", 0, INT64_MAX,
+	               &c->override_at_ms))
+		return false;
+	if (!call_category_parse(category, &c->override_category) ||
+	    c->override_category == CALL_CATEGORY_UNDETERMINED)
+		return state_bad(r, "override.", "category");
+	free(c->override_reason);
+	c->override_reason = xstrdup(reason);
+	free(c->override_by);
+	c->override_by = xstrdup(by);
+	return true;
+}
+
+static bool state_actions(struct state_reader *r, json_t *doc, struct call *c)
+{
+	static const char *const members[] = {
+		"id",          "state",   "required_since", "marked",
+		"mark_reason", "mark_by", "mark_at",
+	};
+	json_t *arr;
+	if (!state_array(r, doc, "actions", CALL_ACTIONS_MAX, &arr))
+		return false;
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return true;
+	c->actions = xcalloc(n, sizeof(*c->actions));
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(arr, i);
+		struct call_action *a = &c->actions[i];
+		char prefix[32];
+		const char *id, *state, *reason, *by;
+		str_format(prefix, sizeof(prefix), "actions[%zu].", i);
+		if (!state_members(r, o, members, 7, prefix) ||
+		    !state_string(r, o, prefix, "id", CALL_ACTION_ID_MAX,
+		                  &id) ||
+		    !state_string(r, o, prefix, "state", 32, &state) ||
+		    !state_int(r, o, prefix, "required_since", 0, INT64_MAX,
+		               &a->required_since_ms) ||
+		    !state_bool(r, o, prefix, "marked", &a->marked) ||
+		    !state_string(r, o, prefix, "mark_reason", CALL_REASON_MAX,
+		                  &reason) ||
+		    !state_string(r, o, prefix, "mark_by", CALL_ACTOR_MAX,
+		                  &by) ||
+		    !state_int(r, o, prefix, "mark_at", 0, INT64_MAX,
+		               &a->mark_at_ms))
+			return false;
+		if (!id[0])
+			return state_bad(r, prefix, "id");
+		if (!call_action_state_parse(state, &a->state))
+			return state_bad(r, prefix, "state");
+		a->id = xstrdup(id);
+		a->mark_reason = xstrdup(reason);
+		a->mark_by = xstrdup(by);
+		c->n_actions = i + 1;
+	}
+	return true;
+}
+
+static bool state_hits(struct state_reader *r, json_t *doc, struct call *c)
+{
+	static const char *const members[] = {
+		"indicator", "note",         "start",      "end",
+		"negated",   "hypothetical", "historical", "subject",
+	};
+	json_t *arr;
+	if (!state_array(r, doc, "hits", CALL_HITS_MAX, &arr))
+		return false;
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return true;
+	c->hits = xcalloc(n, sizeof(*c->hits));
+	c->n_hits = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(arr, i);
+		struct call_hit *h = &c->hits[i];
+		char prefix[32];
+		const char *indicator, *subject;
+		int64_t start, end;
+		str_format(prefix, sizeof(prefix), "hits[%zu].", i);
+		if (!state_members(r, o, members, 8, prefix) ||
+		    !state_string(r, o, prefix, "indicator",
+		                  sizeof(h->indicator) - 1, &indicator) ||
+		    !state_int(r, o, prefix, "note", 1, INT64_MAX, &h->note) ||
+		    !state_int(r, o, prefix, "start", 0, UINT32_MAX, &start) ||
+		    !state_int(r, o, prefix, "end", 0, UINT32_MAX, &end) ||
+		    !state_bool(r, o, prefix, "negated", &h->negated) ||
+		    !state_bool(r, o, prefix, "hypothetical",
+		                &h->hypothetical) ||
+		    !state_bool(r, o, prefix, "historical", &h->historical) ||
+		    !state_string(r, o, prefix, "subject",
+		                  sizeof(h->subject) - 1, &subject))
+			return false;
+		if (!indicator[0])
+			return state_bad(r, prefix, "indicator");
+		str_copy(h->indicator, sizeof(h->indicator), indicator);
+		str_copy(h->subject, sizeof(h->subject), subject);
+		h->start = (uint32_t)start;
+		h->end = (uint32_t)end;
+	}
+	return true;
+}
+
+/* Reads the state column into `c` (its other fields already read). */
+static enum htd_err state_decode(struct sqlite_store *s, const char *text,
+                                 struct call *c, struct htd_error *err)
+{
+	static const char *const members[] = { "decided_with", "override",
+		                               "actions", "hits" };
+	struct state_reader r;
+	const char *decided_with = "";
+	memset(&r, 0, sizeof(r));
+	free(c->override_reason);
+	free(c->override_by);
+	c->override_reason = xstrdup("");
+	c->override_by = xstrdup("");
+	json_t *doc =
+	    json_loads(text ? text : "", JSON_REJECT_DUPLICATES, NULL);
+	if (!doc)
+		state_bad(&r, "", "(not JSON)");
+	else if (state_members(&r, doc, members, 4, "") &&
+	         state_string(&r, doc, "", "decided_with",
+	                      CALL_VERSION_TEXT_MAX, &decided_with)) {
+		free(c->decided_with);
+		c->decided_with = xstrdup(decided_with);
+		if (state_override(&r, doc, c) && state_actions(&r, doc, c))
+			state_hits(&r, doc, c);
+	}
+	json_decref(doc);
+	if (!r.bad[0])
+		return HTD_OK;
+	return htd_error_set(err, HTD_ERR_CORRUPT,
+	                     "%s: call %s has a bad state value %s; the "
+	                     "database was changed outside htdispatch",
+	                     s->base.path, c->ref, r.bad);
+}
+
 /* ---- operations ------------------------------------------------------- */
 
 static enum htd_err sq_call_create(struct store *base, int year,
@@ -399,6 +722,7 @@ static enum htd_err sq_call_create(struct store *base, int year,
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	const char *doing = "opening a call";
 	char ref[CALL_REF_MAX];
+	char *state = NULL;
 	int rc;
 	enum htd_err e = tx_begin(s, err);
 	if (e != HTD_OK)
@@ -413,11 +737,18 @@ static enum htd_err sq_call_create(struct store *base, int year,
 	sqlite3_reset(st);
 	if (!call_ref_format(year, seq, ref, sizeof(ref))) {
 		tx_rollback(s);
-		return htd_error_set(err, HTD_ERR_INTERNAL,
-		                     "call number %lld of %d is out of range",
-		                     (long long)seq, year);
+		e = htd_error_set(err, HTD_ERR_INTERNAL,
+		                  "call number %lld of %d is out of range",
+		                  (long long)seq, year);
+		goto out;
 	}
 
+	state = state_encode(c);
+	if (!state) {
+		tx_rollback(s);
+		e = state_unencodable(ref, err);
+		goto out;
+	}
 	st = stmt_get(s, STMT_CALL_INSERT);
 	bind_text(st, 1, ref);
 	sqlite3_bind_int(st, 2, year);
@@ -437,6 +768,9 @@ static enum htd_err sq_call_create(struct store *base, int year,
 	bind_text(st, 16, c->close_summary);
 	sqlite3_bind_int64(st, 17, c->note_count);
 	sqlite3_bind_int64(st, 18, c->version);
+	bind_text(st, 19, call_category_name(c->recommended_category));
+	sqlite3_bind_int(st, 20, c->priority);
+	bind_text(st, 21, state);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		goto fail;
@@ -451,10 +785,12 @@ static enum htd_err sq_call_create(struct store *base, int year,
 	e = tx_commit(s, err);
 	if (e == HTD_OK)
 		str_copy(ref_out, CALL_REF_MAX, ref);
-	return e;
+	goto out;
 fail:
 	e = sq_error(s, rc, doing, err);
 	tx_rollback(s);
+out:
+	free(state);
 	return e;
 }
 
@@ -488,6 +824,9 @@ static enum htd_err append_one(struct sqlite_store *s,
 		                     a->call_ref, (long long)version,
 		                     (long long)a->expected_version);
 
+	char *state = state_encode(c);
+	if (!state)
+		return state_unencodable(a->call_ref, err);
 	st = stmt_get(s, same_status ? STMT_CALL_UPDATE_KEEP_STATUS
 	                             : STMT_CALL_UPDATE);
 	if (!same_status)
@@ -506,7 +845,11 @@ static enum htd_err append_one(struct sqlite_store *s,
 	sqlite3_bind_int64(st, 13, c->version);
 	sqlite3_bind_int64(st, 14, call_id);
 	sqlite3_bind_int64(st, 15, a->expected_version);
+	bind_text(st, 16, call_category_name(c->recommended_category));
+	sqlite3_bind_int(st, 17, c->priority);
+	bind_text(st, 18, state);
 	rc = stmt_done(st);
+	free(state);
 	if (rc == SQLITE_OK && sqlite3_changes(s->db) != 1)
 		return htd_error_set(err, HTD_ERR_CONFLICT,
 		                     "call %s changed meanwhile", a->call_ref);
@@ -580,6 +923,12 @@ static enum htd_err read_call_row(struct sqlite_store *s, sqlite3_stmt *st,
 	c->note_count = sqlite3_column_int64(st, 14);
 	c->version = sqlite3_column_int64(st, 15);
 	*call_id = sqlite3_column_int64(st, 16);
+	if (!call_category_parse((const char *)sqlite3_column_text(st, 17),
+	                         &c->recommended_category))
+		bad = "recommended_category";
+	c->priority = sqlite3_column_int(st, 18);
+	if (c->priority < 0 || c->priority > 9)
+		bad = "priority";
 	if (bad) {
 		call_free(c);
 		return htd_error_set(err, HTD_ERR_CORRUPT,
@@ -589,7 +938,11 @@ static enum htd_err read_call_row(struct sqlite_store *s, sqlite3_stmt *st,
 		                     (const char *)sqlite3_column_text(st, 0),
 		                     bad);
 	}
-	return HTD_OK;
+	enum htd_err e =
+	    state_decode(s, (const char *)sqlite3_column_text(st, 19), c, err);
+	if (e != HTD_OK)
+		call_free(c);
+	return e;
 }
 
 static enum htd_err sq_call_get(struct store *base, const char *ref,

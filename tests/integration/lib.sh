@@ -9,6 +9,16 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/htd-it-XXXXXX")
 trap 'cleanup_hook 2>/dev/null; rm -rf "$T"' EXIT
 cd "$T" || exit 1
 export HTDISPATCH_LOG=warn
+# Commands that decide load the shipped protocol, policy and lexicons from
+# the source tree (the tests run in a temporary directory). The compiled
+# lexicon is cached in one place for every script: compiling it under
+# valgrind once is enough.
+if [ -n "${HTD_SOURCE_ROOT:-}" ]; then
+	export HTDISPATCH_PROTOCOL="$HTD_SOURCE_ROOT/data/protocol/nena-ht.yaml"
+	export HTDISPATCH_POLICY="$HTD_SOURCE_ROOT/etc/policy.yaml"
+	export HTDISPATCH_LEXICON="$HTD_SOURCE_ROOT/data/lexicon"
+fi
+export HTDISPATCH_CACHE="${TMPDIR:-/tmp}/htd-test-cache-$(id -u)"
 unset HTDISPATCH_DB
 n=0
 failed=0

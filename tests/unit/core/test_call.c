@@ -1,7 +1,8 @@
 /*
  * test_call.c - unit tests of core/call.c: enum names, call references,
  * language tags and answers, event validation, the event -> projection
- * state machine (call_apply), and call_copy / call_equal.
+ * state machine (call_apply) including indicators, decisions, overrides
+ * and marks, and call_copy / call_equal.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -208,9 +209,12 @@ Test(call_names, dispositions_round_trip)
 
 Test(call_names, event_types_round_trip)
 {
-	static const char *const want[] = { "call_opened", "note_added",
-		                            "answer_recorded", "call_closed" };
-	cr_assert_eq(CALL_EVENT__COUNT, 4);
+	static const char *const want[] = {
+		"call_opened",         "note_added",       "answer_recorded",
+		"call_closed",         "indicators_found", "decision_made",
+		"category_overridden", "action_marked",
+	};
+	cr_assert_eq(CALL_EVENT__COUNT, 8);
 	for (int i = 0; i < CALL_EVENT__COUNT; i++) {
 		enum call_event_type t = CALL_EVENT__COUNT;
 		cr_assert_str_eq(call_event_type_name((enum call_event_type)i),
@@ -219,6 +223,26 @@ Test(call_names, event_types_round_trip)
 		cr_assert_eq((int)t, i);
 	}
 	cr_assert_str_eq(call_event_type_name(CALL_EVENT__COUNT), "?");
+}
+
+Test(call_names, action_states_round_trip)
+{
+	static const char *const want[] = { "required", "done",
+		                            "not_applicable", "not_required" };
+	cr_assert_eq(CALL_ACTION__COUNT, 4);
+	for (int i = 0; i < CALL_ACTION__COUNT; i++) {
+		enum call_action_state a = CALL_ACTION__COUNT;
+		cr_assert_str_eq(
+		    call_action_state_name((enum call_action_state)i), want[i]);
+		cr_assert(call_action_state_parse(want[i], &a));
+		cr_assert_eq((int)a, i);
+	}
+	cr_assert_str_eq(call_action_state_name(CALL_ACTION__COUNT), "?");
+	enum call_action_state a = CALL_ACTION_DONE;
+	cr_assert_not(call_action_state_parse("Done", &a));
+	cr_assert_not(call_action_state_parse("n/a", &a));
+	cr_assert_not(call_action_state_parse(NULL, &a));
+	cr_assert_eq(a, CALL_ACTION_DONE, "out changed on failure");
 }
 
 Test(call_names, parse_is_exact)
@@ -1315,4 +1339,862 @@ Test(call_copy, free_reinitialises)
 	cr_assert_eq(a.version, 1);
 	call_free(&a);
 	call_free(&a);
+}
+
+/* ---- decisions: indicators, decisions, overrides, marks --------------- */
+
+static struct call_hit hit(const char *indicator, uint32_t start, uint32_t end)
+{
+	struct call_hit h;
+	memset(&h, 0, sizeof(h));
+	snprintf(h.indicator, sizeof(h.indicator), "%s", indicator);
+	h.start = start;
+	h.end = end;
+	snprintf(h.subject, sizeof(h.subject), "caller");
+	return h;
+}
+
+static struct call_event indicators_event(int64_t at, int64_t note,
+                                          const struct call_hit *hits, size_t n)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_INDICATORS_FOUND;
+	e.at_ms = at;
+	e.actor = "system:screen";
+	e.u.indicators.note = note;
+	e.u.indicators.hits = hits;
+	e.u.indicators.n_hits = n;
+	return e;
+}
+
+static struct call_action action(const char *id, enum call_action_state state,
+                                 int64_t since)
+{
+	struct call_action a;
+	memset(&a, 0, sizeof(a));
+	a.id = (char *)id;
+	a.state = state;
+	a.required_since_ms = since;
+	return a;
+}
+
+static struct call_event decision_event(int64_t at, enum call_category cat,
+                                        int priority,
+                                        const struct call_action *actions,
+                                        size_t n)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_DECISION_MADE;
+	e.at_ms = at;
+	e.actor = "system:protocol";
+	e.u.decision.recommended = cat;
+	e.u.decision.category = cat;
+	e.u.decision.priority = priority;
+	e.u.decision.decided_with = "nena-ht 1.0.0; default 2026.11";
+	e.u.decision.actions = actions;
+	e.u.decision.n_actions = n;
+	return e;
+}
+
+static struct call_event override_event(int64_t at, enum call_category cat,
+                                        const char *reason)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_CATEGORY_OVERRIDDEN;
+	e.at_ms = at;
+	e.actor = "user:supervisor";
+	e.u.override.category = cat;
+	e.u.override.reason = reason;
+	return e;
+}
+
+static struct call_event mark_event(int64_t at, const char *id,
+                                    enum call_action_state state,
+                                    const char *reason)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_ACTION_MARKED;
+	e.at_ms = at;
+	e.actor = "user:jsmith";
+	e.u.mark.action = id;
+	e.u.mark.state = state;
+	e.u.mark.reason = reason;
+	return e;
+}
+
+/* An open call with one note (seq 2). */
+static void call_with_note(struct call *c)
+{
+	call_init(c);
+	memcpy(c->ref, "HT-2026-000009", 15);
+	struct call_event e = opened_event();
+	apply_ok(c, &e);
+	e = note_event(T0 + 1, "He took my passport and threatens my family.");
+	apply_ok(c, &e);
+}
+
+/* Applies `e` expecting `code` naming `field`, with `c` unchanged. */
+static void apply_fails(struct call *c, const struct call_event *e,
+                        enum htd_err code, const char *field)
+{
+	struct call before;
+	struct htd_error err;
+	char what[64] = "";
+	htd_error_clear(&err);
+	call_copy(&before, c);
+	enum htd_err rc = call_apply(c, e, &err);
+	cr_assert_eq(rc, code, "%s: want %s, got %s (%s)",
+	             call_event_type_name(e->type), htd_err_name(code),
+	             htd_err_name(rc), err.message);
+	cr_assert_str_eq(err.field, field);
+	cr_assert(call_equal(&before, c, what, sizeof(what)),
+	          "a refused %s changed '%s'", call_event_type_name(e->type),
+	          what);
+	call_free(&before);
+}
+
+Test(call_validate, good_decision_events)
+{
+	struct call_hit hits[] = { hit("threats", 0, 10),
+		                   hit("documents_withheld", 11, 30) };
+	hits[1].subject[0] = '\0';
+	hits[1].negated = true;
+	struct call_event e = indicators_event(T0, 2, hits, 2);
+	valid(&e);
+	e.u.indicators.n_hits = 0;
+	e.u.indicators.hits = NULL;
+	valid(&e);
+
+	struct call_action actions[] = {
+		action("dispatch_officer", CALL_ACTION_REQUIRED, T0),
+		action("notify_tip_line", CALL_ACTION_NOT_REQUIRED, 0),
+	};
+	e = decision_event(T0, CALL_CATEGORY_VICTIM_CALL, 2, actions, 2);
+	valid(&e);
+	/* Undetermined is a decision like any other. */
+	e.u.decision.recommended = CALL_CATEGORY_UNDETERMINED;
+	e.u.decision.category = CALL_CATEGORY_UNDETERMINED;
+	e.u.decision.priority = 9;
+	e.u.decision.n_actions = 0;
+	e.u.decision.actions = NULL;
+	valid(&e);
+
+	e = override_event(T0, CALL_CATEGORY_CREDIBLE_TIP,
+	                   "Caller is a neighbour,\nnot the victim.");
+	valid(&e);
+	e.u.override.category = CALL_CATEGORY_UNDETERMINED;
+	valid(&e);
+
+	e = mark_event(T0, "dispatch_officer", CALL_ACTION_DONE, NULL);
+	valid(&e);
+	e.u.mark.state = CALL_ACTION_REQUIRED;
+	valid(&e);
+	e.u.mark.state = CALL_ACTION_NOT_APPLICABLE;
+	e.u.mark.reason = "Caller is safe at a shelter";
+	valid(&e);
+}
+
+Test(call_validate, indicators_found_fields)
+{
+	struct call_hit h[2] = { hit("threats", 0, 10), hit("minor", 3, 3) };
+	struct call_event e = indicators_event(T0, 2, h, 2);
+	e.u.indicators.note = 0;
+	invalid(&e, HTD_ERR_INVALID, "note");
+	e.u.indicators.note = -1;
+	invalid(&e, HTD_ERR_INVALID, "note");
+	e.u.indicators.note = 2;
+	e.u.indicators.hits = NULL;
+	invalid(&e, HTD_ERR_INVALID, "hits");
+	e.u.indicators.hits = h;
+
+	snprintf(h[1].indicator, sizeof(h[1].indicator), "Threats");
+	invalid(&e, HTD_ERR_INVALID, "hits[1].indicator");
+	h[1].indicator[0] = '\0';
+	invalid(&e, HTD_ERR_INVALID, "hits[1].indicator");
+	memset(h[1].indicator, 'a', sizeof(h[1].indicator)); /* no NUL */
+	invalid(&e, HTD_ERR_INVALID, "hits[1].indicator");
+	h[1] = hit("minor", 3, 3);
+	valid(&e);
+
+	h[1].start = 4;
+	invalid(&e, HTD_ERR_INVALID, "hits[1].end");
+	h[1].start = 0;
+	h[1].end = CALL_NOTE_MAX;
+	valid(&e);
+	h[1].end = CALL_NOTE_MAX + 1;
+	invalid(&e, HTD_ERR_INVALID, "hits[1].end");
+	h[1] = hit("minor", 3, 3);
+
+	static const char *const subjects[] = { "Caller", "self", "unknown",
+		                                "x" };
+	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
+		snprintf(h[0].subject, sizeof(h[0].subject), "%s", subjects[i]);
+		invalid(&e, HTD_ERR_INVALID, "hits[0].subject");
+	}
+	memset(h[0].subject, 'c', sizeof(h[0].subject));
+	invalid(&e, HTD_ERR_INVALID, "hits[0].subject");
+	snprintf(h[0].subject, sizeof(h[0].subject), "other");
+	valid(&e);
+
+	struct call_hit *many = xcalloc(CALL_HITS_EVENT_MAX + 1, sizeof(*many));
+	for (size_t i = 0; i <= CALL_HITS_EVENT_MAX; i++)
+		many[i] = hit("isolation", 0, 1);
+	e = indicators_event(T0, 2, many, CALL_HITS_EVENT_MAX);
+	valid(&e);
+	e.u.indicators.n_hits = CALL_HITS_EVENT_MAX + 1;
+	invalid(&e, HTD_ERR_TOO_LARGE, "hits");
+	free(many);
+}
+
+Test(call_validate, decision_made_fields)
+{
+	struct call_action a[2] = {
+		action("dispatch_officer", CALL_ACTION_REQUIRED, T0),
+		action("notify_hotline", CALL_ACTION_NOT_REQUIRED, 0),
+	};
+	struct call_event e =
+	    decision_event(T0, CALL_CATEGORY_VICTIM_ESCAPE, 1, a, 2);
+	valid(&e);
+	e.u.decision.recommended = CALL_CATEGORY__COUNT;
+	invalid(&e, HTD_ERR_INVALID, "recommended");
+	e.u.decision.recommended = CALL_CATEGORY_OTHER;
+	e.u.decision.category = (enum call_category) - 1;
+	invalid(&e, HTD_ERR_INVALID, "category");
+	e.u.decision.category = CALL_CATEGORY_OTHER;
+	valid(&e);
+
+	e.u.decision.priority = 0;
+	invalid(&e, HTD_ERR_INVALID, "priority");
+	e.u.decision.priority = 10;
+	invalid(&e, HTD_ERR_INVALID, "priority");
+	e.u.decision.priority = -3;
+	invalid(&e, HTD_ERR_INVALID, "priority");
+	e.u.decision.priority = 5;
+
+	e.u.decision.decided_with = "";
+	invalid(&e, HTD_ERR_INVALID, "decided_with");
+	e.u.decision.decided_with = NULL;
+	invalid(&e, HTD_ERR_INVALID, "decided_with");
+	e.u.decision.decided_with = "nena\n1.0";
+	invalid(&e, HTD_ERR_INVALID, "decided_with");
+	char *s = repeat('v', CALL_VERSION_TEXT_MAX);
+	e.u.decision.decided_with = s;
+	valid(&e);
+	free(s);
+	s = repeat('v', CALL_VERSION_TEXT_MAX + 1);
+	e.u.decision.decided_with = s;
+	invalid(&e, HTD_ERR_TOO_LARGE, "decided_with");
+	free(s);
+	e.u.decision.decided_with = "p 1; q 2";
+
+	char id[80] = "Notify";
+	a[1].id = id;
+	invalid(&e, HTD_ERR_INVALID, "actions[1].id");
+	id[0] = '\0';
+	invalid(&e, HTD_ERR_INVALID, "actions[1].id");
+	a[1].id = NULL;
+	invalid(&e, HTD_ERR_INVALID, "actions[1].id");
+	s = repeat('a', CALL_ACTION_ID_MAX + 1);
+	a[1].id = s;
+	invalid(&e, HTD_ERR_INVALID, "actions[1].id");
+	s[CALL_ACTION_ID_MAX] = '\0';
+	valid(&e);
+	free(s);
+	snprintf(id, sizeof(id), "dispatch_officer");
+	a[1].id = id;
+	invalid(&e, HTD_ERR_INVALID, "actions[1].id"); /* twice */
+
+	a[0].state = CALL_ACTION__COUNT;
+	invalid(&e, HTD_ERR_INVALID, "actions[0].state");
+	a[0].state = CALL_ACTION_REQUIRED;
+	a[0].required_since_ms = -1;
+	invalid(&e, HTD_ERR_INVALID, "actions[0].required_since");
+	a[0].required_since_ms = T0;
+
+	e.u.decision.actions = NULL;
+	invalid(&e, HTD_ERR_INVALID, "actions");
+	struct call_action *many = xcalloc(CALL_ACTIONS_MAX + 1, sizeof(*many));
+	char(*ids)[16] = xcalloc(CALL_ACTIONS_MAX + 1, sizeof(*ids));
+	for (size_t i = 0; i <= CALL_ACTIONS_MAX; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "a%zu", i);
+		many[i] = action(ids[i], CALL_ACTION_REQUIRED, T0);
+	}
+	e.u.decision.actions = many;
+	e.u.decision.n_actions = CALL_ACTIONS_MAX;
+	valid(&e);
+	e.u.decision.n_actions = CALL_ACTIONS_MAX + 1;
+	invalid(&e, HTD_ERR_TOO_LARGE, "actions");
+	free(ids);
+	free(many);
+}
+
+Test(call_validate, category_overridden_needs_a_reason)
+{
+	struct call_event e =
+	    override_event(T0, CALL_CATEGORY_OTHER, "Not trafficking");
+	valid(&e);
+	e.u.override.category = CALL_CATEGORY__COUNT;
+	invalid(&e, HTD_ERR_INVALID, "category");
+	e.u.override.category = CALL_CATEGORY_UNDETERMINED;
+	static const char *const empty[] = { "", " ", " \t\r\n " };
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		e.u.override.reason = empty[i];
+		invalid(&e, HTD_ERR_INVALID, "reason");
+	}
+	e.u.override.reason = NULL;
+	invalid(&e, HTD_ERR_INVALID, "reason");
+	e.u.override.reason = "bad \xc3";
+	invalid(&e, HTD_ERR_INVALID, "reason");
+	e.u.override.reason = "esc \x1b";
+	invalid(&e, HTD_ERR_INVALID, "reason");
+	char *s = repeat('r', CALL_REASON_MAX);
+	e.u.override.reason = s;
+	valid(&e);
+	free(s);
+	s = repeat('r', CALL_REASON_MAX + 1);
+	e.u.override.reason = s;
+	invalid(&e, HTD_ERR_TOO_LARGE, "reason");
+	free(s);
+}
+
+Test(call_validate, action_marked_fields)
+{
+	struct call_event e =
+	    mark_event(T0, "dispatch_officer", CALL_ACTION_DONE, "");
+	valid(&e);
+	e.u.mark.action = "Dispatch";
+	invalid(&e, HTD_ERR_INVALID, "action");
+	e.u.mark.action = NULL;
+	invalid(&e, HTD_ERR_INVALID, "action");
+	e.u.mark.action = "dispatch_officer";
+	/* NOT_REQUIRED is the policy's word, not a person's. */
+	e.u.mark.state = CALL_ACTION_NOT_REQUIRED;
+	invalid(&e, HTD_ERR_INVALID, "state");
+	e.u.mark.state = CALL_ACTION__COUNT;
+	invalid(&e, HTD_ERR_INVALID, "state");
+	e.u.mark.state = (enum call_action_state) - 1;
+	invalid(&e, HTD_ERR_INVALID, "state");
+
+	e.u.mark.state = CALL_ACTION_NOT_APPLICABLE;
+	e.u.mark.reason = NULL;
+	invalid(&e, HTD_ERR_INVALID, "reason");
+	e.u.mark.reason = "   ";
+	invalid(&e, HTD_ERR_INVALID, "reason");
+	e.u.mark.reason = "Unit already on scene";
+	valid(&e);
+	char *s = repeat('r', CALL_REASON_MAX + 1);
+	e.u.mark.reason = s;
+	invalid(&e, HTD_ERR_TOO_LARGE, "reason");
+	e.u.mark.state = CALL_ACTION_DONE; /* optional, but still bounded */
+	invalid(&e, HTD_ERR_TOO_LARGE, "reason");
+	free(s);
+	e.u.mark.reason = "\x7f";
+	invalid(&e, HTD_ERR_INVALID, "reason");
+}
+
+Test(call_apply, indicators_found_appends_hits_of_a_note)
+{
+	struct call c;
+	call_with_note(&c);
+	struct call_hit h[2] = { hit("threats", 0, 10),
+		                 hit("documents_withheld", 12, 20) };
+	h[1].negated = true;
+	h[1].historical = true;
+	h[1].note = 99; /* the event's note wins */
+	struct call_event e = indicators_event(T0 + 2, 2, h, 2);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.n_hits, 2);
+	cr_assert_eq(c.version, 3);
+	cr_assert_eq(c.updated_at_ms, T0 + 2);
+	cr_assert_str_eq(c.hits[0].indicator, "threats");
+	cr_assert_eq(c.hits[0].note, 2);
+	cr_assert_eq(c.hits[0].start, 0);
+	cr_assert_eq(c.hits[0].end, 10);
+	cr_assert_str_eq(c.hits[0].subject, "caller");
+	cr_assert_not(c.hits[0].negated);
+	cr_assert_str_eq(c.hits[1].indicator, "documents_withheld");
+	cr_assert_eq(c.hits[1].note, 2);
+	cr_assert(c.hits[1].negated);
+	cr_assert(c.hits[1].historical);
+	cr_assert_not(c.hits[1].hypothetical);
+
+	/* A second note's hits follow, in the order found. */
+	e = note_event(T0 + 3, "She is 15.");
+	apply_ok(&c, &e);
+	struct call_hit m = hit("minor", 7, 9);
+	e = indicators_event(T0 + 3, 4, &m, 1);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.n_hits, 3);
+	cr_assert_str_eq(c.hits[2].indicator, "minor");
+	cr_assert_eq(c.hits[2].note, 4);
+	/* An event with no hits is recorded and changes nothing else. */
+	e = indicators_event(T0 + 4, 4, NULL, 0);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.n_hits, 3);
+	cr_assert_eq(c.version, 6);
+	call_free(&c);
+}
+
+Test(call_apply, indicators_found_must_refer_to_an_earlier_event)
+{
+	struct call c;
+	struct call_hit h = hit("threats", 0, 10);
+	call_init(&c);
+	struct call_event e = opened_event();
+	apply_ok(&c, &e);
+	/* No note yet. */
+	e = indicators_event(T0 + 1, 1, &h, 1);
+	apply_fails(&c, &e, HTD_ERR_CONFLICT, "note");
+	call_free(&c);
+
+	call_with_note(&c);
+	e = indicators_event(T0 + 2, 1, &h, 1); /* the opened event */
+	apply_fails(&c, &e, HTD_ERR_CONFLICT, "note");
+	e.u.indicators.note = 3; /* this very event */
+	apply_fails(&c, &e, HTD_ERR_CONFLICT, "note");
+	e.u.indicators.note = 2;
+	apply_ok(&c, &e);
+	call_free(&c);
+}
+
+Test(call_apply, indicator_hits_are_capped_and_the_first_kept)
+{
+	struct call c;
+	call_with_note(&c);
+	struct call_hit *many = xcalloc(CALL_HITS_EVENT_MAX, sizeof(*many));
+	int events = CALL_HITS_MAX / CALL_HITS_EVENT_MAX;
+	for (int k = 0; k < events; k++) {
+		for (size_t i = 0; i < CALL_HITS_EVENT_MAX; i++)
+			many[i] = hit("isolation", (uint32_t)k, (uint32_t)k);
+		struct call_event e =
+		    indicators_event(T0 + 2, 2, many, CALL_HITS_EVENT_MAX);
+		apply_ok(&c, &e);
+	}
+	cr_assert_eq(c.n_hits, CALL_HITS_MAX);
+	int64_t version = c.version;
+	many[0] = hit("minor", 1, 2);
+	struct call_event e = indicators_event(T0 + 3, 2, many, 1);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.n_hits, CALL_HITS_MAX);
+	cr_assert_eq(c.version, version + 1);
+	cr_assert_str_eq(c.hits[CALL_HITS_MAX - 1].indicator, "isolation");
+	cr_assert_eq(c.hits[CALL_HITS_MAX - 1].start, (uint32_t)events - 1);
+	free(many);
+	call_free(&c);
+}
+
+Test(call_apply, decision_sets_category_priority_and_checklist)
+{
+	struct call c;
+	call_with_note(&c);
+	struct call_action a[] = {
+		action("dispatch_officer", CALL_ACTION_REQUIRED, T0 + 2),
+		action("notify_tip_line", CALL_ACTION_NOT_REQUIRED, 0),
+	};
+	struct call_event e =
+	    decision_event(T0 + 2, CALL_CATEGORY_VICTIM_CALL, 2, a, 2);
+	e.u.decision.recommended = CALL_CATEGORY_VICTIM_ESCAPE;
+	apply_ok(&c, &e);
+	cr_assert_eq(c.recommended_category, CALL_CATEGORY_VICTIM_ESCAPE);
+	cr_assert_eq(c.category, CALL_CATEGORY_VICTIM_CALL);
+	cr_assert_eq(c.priority, 2);
+	cr_assert_str_eq(c.decided_with, "nena-ht 1.0.0; default 2026.11");
+	cr_assert_eq(c.n_actions, 2);
+	const struct call_action *d = call_action_get(&c, "dispatch_officer");
+	cr_assert_not_null(d);
+	cr_assert_eq(d, &c.actions[0]);
+	cr_assert_eq(d->state, CALL_ACTION_REQUIRED);
+	cr_assert_eq(d->required_since_ms, T0 + 2);
+	cr_assert_not(d->marked);
+	cr_assert_str_eq(d->mark_reason, "");
+	cr_assert_str_eq(d->mark_by, "");
+	cr_assert_eq(call_action_get(&c, "notify_tip_line")->state,
+	             CALL_ACTION_NOT_REQUIRED);
+	cr_assert_null(call_action_get(&c, "dispatch"));
+	cr_assert_null(call_action_get(&c, NULL));
+	cr_assert_eq(c.version, 3);
+
+	/* The next decision: new actions are added after the known ones,
+	 * actions it does not list are no longer required, and the first
+	 * moment an action became required is kept. */
+	struct call_action b[] = {
+		action("notify_hotline", CALL_ACTION_REQUIRED, T0 + 5),
+		action("notify_tip_line", CALL_ACTION_REQUIRED, T0 + 5),
+		action("dispatch_officer", CALL_ACTION_REQUIRED, T0 + 5),
+	};
+	e = decision_event(T0 + 5, CALL_CATEGORY_CREDIBLE_TIP, 4, b, 3);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.category, CALL_CATEGORY_CREDIBLE_TIP);
+	cr_assert_eq(c.recommended_category, CALL_CATEGORY_CREDIBLE_TIP);
+	cr_assert_eq(c.priority, 4);
+	cr_assert_eq(c.n_actions, 3);
+	cr_assert_str_eq(c.actions[0].id, "dispatch_officer");
+	cr_assert_str_eq(c.actions[1].id, "notify_tip_line");
+	cr_assert_str_eq(c.actions[2].id, "notify_hotline");
+	cr_assert_eq(c.actions[0].required_since_ms, T0 + 2, "kept");
+	cr_assert_eq(c.actions[1].required_since_ms, T0 + 5, "first time");
+	cr_assert_eq(c.actions[1].state, CALL_ACTION_REQUIRED);
+	cr_assert_eq(c.actions[2].required_since_ms, T0 + 5);
+
+	/* Undetermined, with nothing listed: nothing is required any more,
+	 * and the moments stay. */
+	e = decision_event(T0 + 6, CALL_CATEGORY_UNDETERMINED, 9, NULL, 0);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.category, CALL_CATEGORY_UNDETERMINED);
+	cr_assert_eq(c.n_actions, 3);
+	for (size_t i = 0; i < c.n_actions; i++)
+		cr_assert_eq(c.actions[i].state, CALL_ACTION_NOT_REQUIRED);
+	cr_assert_eq(c.actions[0].required_since_ms, T0 + 2);
+	/* Required again later: the first moment still stands. */
+	e = decision_event(T0 + 7, CALL_CATEGORY_VICTIM_CALL, 2, b + 2, 1);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.actions[0].state, CALL_ACTION_REQUIRED);
+	cr_assert_eq(c.actions[0].required_since_ms, T0 + 2);
+	call_free(&c);
+}
+
+Test(call_apply, marks_survive_decisions_until_withdrawn)
+{
+	struct call c;
+	call_with_note(&c);
+	struct call_action a[] = {
+		action("dispatch_officer", CALL_ACTION_REQUIRED, T0 + 2),
+		action("notify_hotline", CALL_ACTION_REQUIRED, T0 + 2),
+	};
+	struct call_event e =
+	    decision_event(T0 + 2, CALL_CATEGORY_VICTIM_CALL, 2, a, 2);
+	apply_ok(&c, &e);
+
+	e = mark_event(T0 + 3, "dispatch_officer", CALL_ACTION_DONE,
+	               "Unit 12 sent");
+	apply_ok(&c, &e);
+	const struct call_action *d = call_action_get(&c, "dispatch_officer");
+	cr_assert_eq(d->state, CALL_ACTION_DONE);
+	cr_assert(d->marked);
+	cr_assert_str_eq(d->mark_reason, "Unit 12 sent");
+	cr_assert_str_eq(d->mark_by, "user:jsmith");
+	cr_assert_eq(d->mark_at_ms, T0 + 3);
+	cr_assert_eq(d->required_since_ms, T0 + 2);
+
+	e = mark_event(T0 + 4, "notify_hotline", CALL_ACTION_NOT_APPLICABLE,
+	               "Caller declined");
+	apply_ok(&c, &e);
+
+	/* A decision that lists them as required, and one that does not
+	 * list them: the marks win. */
+	e = decision_event(T0 + 5, CALL_CATEGORY_VICTIM_CALL, 1, a, 2);
+	apply_ok(&c, &e);
+	d = call_action_get(&c, "dispatch_officer");
+	cr_assert_eq(d->state, CALL_ACTION_DONE);
+	cr_assert(d->marked);
+	cr_assert_str_eq(d->mark_reason, "Unit 12 sent");
+	cr_assert_eq(call_action_get(&c, "notify_hotline")->state,
+	             CALL_ACTION_NOT_APPLICABLE);
+	e = decision_event(T0 + 6, CALL_CATEGORY_OTHER, 5, NULL, 0);
+	apply_ok(&c, &e);
+	cr_assert_eq(call_action_get(&c, "dispatch_officer")->state,
+	             CALL_ACTION_DONE);
+	cr_assert_eq(call_action_get(&c, "notify_hotline")->state,
+	             CALL_ACTION_NOT_APPLICABLE);
+
+	/* Withdrawn: required until the next decision says otherwise. */
+	e = mark_event(T0 + 7, "notify_hotline", CALL_ACTION_REQUIRED, NULL);
+	apply_ok(&c, &e);
+	d = call_action_get(&c, "notify_hotline");
+	cr_assert_eq(d->state, CALL_ACTION_REQUIRED);
+	cr_assert_not(d->marked);
+	cr_assert_str_eq(d->mark_reason, "");
+	cr_assert_str_eq(d->mark_by, "");
+	cr_assert_eq(d->mark_at_ms, 0);
+	cr_assert_eq(d->required_since_ms, T0 + 2);
+	e = decision_event(T0 + 8, CALL_CATEGORY_OTHER, 5, NULL, 0);
+	apply_ok(&c, &e);
+	cr_assert_eq(call_action_get(&c, "notify_hotline")->state,
+	             CALL_ACTION_NOT_REQUIRED);
+	cr_assert_eq(call_action_get(&c, "dispatch_officer")->state,
+	             CALL_ACTION_DONE);
+	call_free(&c);
+}
+
+Test(call_apply, a_mark_may_come_before_any_decision)
+{
+	struct call c;
+	call_with_note(&c);
+	struct call_event e =
+	    mark_event(T0 + 2, "dispatch_officer", CALL_ACTION_DONE, NULL);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.n_actions, 1);
+	cr_assert_eq(c.actions[0].state, CALL_ACTION_DONE);
+	cr_assert(c.actions[0].marked);
+	cr_assert_str_eq(c.actions[0].mark_reason, "");
+	cr_assert_eq(c.actions[0].required_since_ms, 0);
+	/* The decision that then requires it sets when it became
+	 * required, and keeps the mark. */
+	struct call_action a =
+	    action("dispatch_officer", CALL_ACTION_REQUIRED, T0 + 3);
+	e = decision_event(T0 + 3, CALL_CATEGORY_VICTIM_CALL, 2, &a, 1);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.n_actions, 1);
+	cr_assert_eq(c.actions[0].state, CALL_ACTION_DONE);
+	cr_assert_eq(c.actions[0].required_since_ms, T0 + 3);
+	call_free(&c);
+}
+
+Test(call_apply, override_is_recorded_and_withdrawn)
+{
+	struct call c;
+	call_with_note(&c);
+	struct call_event e =
+	    decision_event(T0 + 2, CALL_CATEGORY_VICTIM_CALL, 2, NULL, 0);
+	apply_ok(&c, &e);
+	e = override_event(T0 + 3, CALL_CATEGORY_CREDIBLE_TIP,
+	                   "Third-party caller");
+	apply_ok(&c, &e);
+	cr_assert_eq(c.override_category, CALL_CATEGORY_CREDIBLE_TIP);
+	cr_assert_str_eq(c.override_reason, "Third-party caller");
+	cr_assert_str_eq(c.override_by, "user:supervisor");
+	cr_assert_eq(c.override_at_ms, T0 + 3);
+	/* The category in force changes with the next decision only. */
+	cr_assert_eq(c.category, CALL_CATEGORY_VICTIM_CALL);
+	e = decision_event(T0 + 3, CALL_CATEGORY_CREDIBLE_TIP, 3, NULL, 0);
+	e.u.decision.recommended = CALL_CATEGORY_VICTIM_CALL;
+	apply_ok(&c, &e);
+	cr_assert_eq(c.category, CALL_CATEGORY_CREDIBLE_TIP);
+	cr_assert_eq(c.recommended_category, CALL_CATEGORY_VICTIM_CALL);
+	cr_assert_eq(c.override_category, CALL_CATEGORY_CREDIBLE_TIP);
+
+	e = override_event(T0 + 4, CALL_CATEGORY_UNDETERMINED,
+	                   "Supervisor reviewed: engine was right");
+	apply_ok(&c, &e);
+	cr_assert_eq(c.override_category, CALL_CATEGORY_UNDETERMINED);
+	cr_assert_str_eq(c.override_reason, "");
+	cr_assert_str_eq(c.override_by, "");
+	cr_assert_eq(c.override_at_ms, 0);
+	cr_assert_eq(c.version, 6);
+	cr_assert_eq(c.updated_at_ms, T0 + 4);
+	call_free(&c);
+}
+
+Test(call_apply, closed_calls_take_notes_indicators_and_decisions_only)
+{
+	struct call c;
+	call_with_note(&c);
+	struct call_event e =
+	    mark_event(T0 + 2, "dispatch_officer", CALL_ACTION_DONE, "sent");
+	apply_ok(&c, &e);
+	e = closed_event(T0 + 3, CALL_DISPOSITION_OFFICER_HANDLED, "");
+	apply_ok(&c, &e);
+
+	e = override_event(T0 + 4, CALL_CATEGORY_OTHER, "late");
+	apply_conflict(&c, &e);
+	e = mark_event(T0 + 4, "dispatch_officer", CALL_ACTION_REQUIRED, NULL);
+	apply_conflict(&c, &e);
+	e = mark_event(T0 + 4, "new_action", CALL_ACTION_DONE, NULL);
+	apply_conflict(&c, &e);
+
+	/* A supplement note, its indicators and the decision they lead to
+	 * are still recorded. */
+	e = note_event(T0 + 5, "Supplement: the victim is 16.");
+	apply_ok(&c, &e);
+	struct call_hit h = hit("minor", 28, 30);
+	e = indicators_event(T0 + 5, 5, &h, 1);
+	apply_ok(&c, &e);
+	struct call_action a =
+	    action("notify_cps", CALL_ACTION_REQUIRED, T0 + 5);
+	e = decision_event(T0 + 5, CALL_CATEGORY_VICTIM_CALL, 1, &a, 1);
+	apply_ok(&c, &e);
+	cr_assert_eq(c.status, CALL_STATUS_CLOSED);
+	cr_assert_eq(c.n_hits, 1);
+	cr_assert_eq(c.priority, 1);
+	cr_assert_eq(call_action_get(&c, "notify_cps")->state,
+	             CALL_ACTION_REQUIRED);
+	cr_assert_eq(call_action_get(&c, "dispatch_officer")->state,
+	             CALL_ACTION_DONE);
+	call_free(&c);
+}
+
+Test(call_apply, new_events_need_an_open_call)
+{
+	struct call c;
+	struct call_hit h = hit("threats", 0, 1);
+	call_init(&c);
+	struct call_event e = indicators_event(T0, 2, &h, 1);
+	apply_conflict(&c, &e);
+	e = decision_event(T0, CALL_CATEGORY_OTHER, 3, NULL, 0);
+	apply_conflict(&c, &e);
+	e = override_event(T0, CALL_CATEGORY_OTHER, "r");
+	apply_conflict(&c, &e);
+	e = mark_event(T0, "x", CALL_ACTION_DONE, NULL);
+	apply_conflict(&c, &e);
+	call_free(&c);
+}
+
+Test(call_apply, checklist_is_bounded)
+{
+	struct call c;
+	call_with_note(&c);
+	struct call_action *many = xcalloc(CALL_ACTIONS_MAX + 1, sizeof(*many));
+	char(*ids)[16] = xcalloc(CALL_ACTIONS_MAX + 1, sizeof(*ids));
+	for (size_t i = 0; i <= CALL_ACTIONS_MAX; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "a%zu", i);
+		many[i] = action(ids[i], CALL_ACTION_REQUIRED, T0);
+	}
+	/* One action by a mark, then a decision with the rest. */
+	struct call_event e =
+	    mark_event(T0 + 2, "marked_first", CALL_ACTION_DONE, NULL);
+	apply_ok(&c, &e);
+	e = decision_event(T0 + 3, CALL_CATEGORY_OTHER, 3, many,
+	                   CALL_ACTIONS_MAX);
+	apply_fails(&c, &e, HTD_ERR_TOO_LARGE, "actions");
+	e.u.decision.n_actions = CALL_ACTIONS_MAX - 1;
+	apply_ok(&c, &e);
+	cr_assert_eq(c.n_actions, CALL_ACTIONS_MAX);
+	/* Known actions can still be decided on and marked. */
+	e = decision_event(T0 + 4, CALL_CATEGORY_OTHER, 3, many, 2);
+	apply_ok(&c, &e);
+	e = mark_event(T0 + 5, "a1", CALL_ACTION_DONE, NULL);
+	apply_ok(&c, &e);
+	e = mark_event(T0 + 5, "one_more", CALL_ACTION_DONE, NULL);
+	apply_fails(&c, &e, HTD_ERR_TOO_LARGE, "action");
+	cr_assert_null(call_action_get(&c, "one_more"));
+	free(ids);
+	free(many);
+	call_free(&c);
+}
+
+/* An open call with every decision field set. */
+static void decided_call(struct call *c)
+{
+	call_with_note(c);
+	struct call_hit h[2] = { hit("threats", 0, 10), hit("minor", 20, 25) };
+	struct call_event e = indicators_event(T0 + 2, 2, h, 2);
+	apply_ok(c, &e);
+	struct call_action a[2] = {
+		action("dispatch_officer", CALL_ACTION_REQUIRED, T0 + 3),
+		action("notify_hotline", CALL_ACTION_REQUIRED, T0 + 3),
+	};
+	e = decision_event(T0 + 3, CALL_CATEGORY_VICTIM_CALL, 2, a, 2);
+	apply_ok(c, &e);
+	e = override_event(T0 + 4, CALL_CATEGORY_VICTIM_ESCAPE, "She left");
+	apply_ok(c, &e);
+	e = mark_event(T0 + 5, "notify_hotline", CALL_ACTION_NOT_APPLICABLE,
+	               "Declined");
+	apply_ok(c, &e);
+}
+
+Test(call_copy, decision_fields_copy_deeply)
+{
+	struct call a, b;
+	char what[64] = "";
+	decided_call(&a);
+	call_copy(&b, &a);
+	cr_assert(call_equal(&a, &b, what, sizeof(what)), "differs: %s", what);
+	cr_assert_neq(a.actions, b.actions);
+	cr_assert_neq(a.actions[1].id, b.actions[1].id);
+	cr_assert_neq(a.actions[1].mark_reason, b.actions[1].mark_reason);
+	cr_assert_neq(a.actions[1].mark_by, b.actions[1].mark_by);
+	cr_assert_neq(a.hits, b.hits);
+	cr_assert_neq(a.override_reason, b.override_reason);
+	cr_assert_neq(a.override_by, b.override_by);
+	cr_assert_neq(a.decided_with, b.decided_with);
+	b.actions[1].mark_reason[0] = 'X';
+	b.hits[0].indicator[0] = 'X';
+	cr_assert_str_eq(a.actions[1].mark_reason, "Declined");
+	cr_assert_str_eq(a.hits[0].indicator, "threats");
+	call_free(&a);
+	cr_assert_str_eq(b.actions[0].id, "dispatch_officer");
+	cr_assert_str_eq(b.override_reason, "She left");
+	call_free(&b);
+	cr_assert_null(b.actions);
+	cr_assert_null(b.hits);
+	cr_assert_eq(b.n_actions, 0);
+	cr_assert_eq(b.n_hits, 0);
+	cr_assert_eq(b.priority, 0);
+	cr_assert_eq(b.override_category, CALL_CATEGORY_UNDETERMINED);
+}
+
+Test(call_copy, equal_names_each_differing_decision_field)
+{
+	struct call a, b;
+	char what[64];
+	decided_call(&a);
+
+#define CHECK_DIFF(change, name)                                      \
+	do {                                                          \
+		call_copy(&b, &a);                                    \
+		change;                                               \
+		memset(what, 0, sizeof(what));                        \
+		cr_assert_not(call_equal(&a, &b, what, sizeof(what)), \
+		              "%s: no difference seen", name);        \
+		cr_assert_str_eq(what, name);                         \
+		cr_assert_not(call_equal(&b, &a, NULL, 0));           \
+		call_free(&b);                                        \
+	} while (0)
+
+	CHECK_DIFF(b.recommended_category = CALL_CATEGORY_OTHER,
+	           "recommended_category");
+	CHECK_DIFF(b.priority = 3, "priority");
+	CHECK_DIFF(b.override_category = CALL_CATEGORY_OTHER,
+	           "override_category");
+	CHECK_DIFF(b.override_reason[0] = 'x', "override_reason");
+	CHECK_DIFF(b.override_by[0] = 'x', "override_by");
+	CHECK_DIFF(b.override_at_ms++, "override_at");
+	CHECK_DIFF(b.decided_with[0] = 'x', "decided_with");
+	CHECK_DIFF((b.n_actions--, free(b.actions[1].id),
+	            free(b.actions[1].mark_reason), free(b.actions[1].mark_by)),
+	           "actions");
+	CHECK_DIFF(b.actions[0].id[0] = 'x', "actions");
+	CHECK_DIFF(b.actions[0].state = CALL_ACTION_DONE, "actions");
+	CHECK_DIFF(b.actions[0].required_since_ms++, "actions");
+	CHECK_DIFF(b.actions[1].marked = false, "actions");
+	CHECK_DIFF(b.actions[1].mark_reason[0] = 'x', "actions");
+	CHECK_DIFF(b.actions[1].mark_by[0] = 'x', "actions");
+	CHECK_DIFF(b.actions[1].mark_at_ms++, "actions");
+	CHECK_DIFF(
+	    {
+		    struct call_action t = b.actions[0];
+		    b.actions[0] = b.actions[1];
+		    b.actions[1] = t;
+	    },
+	    "actions");
+	CHECK_DIFF(b.n_hits--, "hits");
+	CHECK_DIFF(b.hits[1].indicator[0] = 'x', "hits");
+	CHECK_DIFF(b.hits[1].note++, "hits");
+	CHECK_DIFF(b.hits[1].start++, "hits");
+	CHECK_DIFF(b.hits[1].end++, "hits");
+	CHECK_DIFF(b.hits[1].negated = true, "hits");
+	CHECK_DIFF(b.hits[1].hypothetical = true, "hits");
+	CHECK_DIFF(b.hits[1].historical = true, "hits");
+	CHECK_DIFF(b.hits[1].subject[0] = 'x', "hits");
+#undef CHECK_DIFF
+
+	/* Bytes after a hit's terminating NUL do not count. */
+	call_copy(&b, &a);
+	b.hits[0].indicator[sizeof(b.hits[0].indicator) - 1] = 'z';
+	b.hits[0].subject[sizeof(b.hits[0].subject) - 1] = 'z';
+	cr_assert(call_equal(&a, &b, what, sizeof(what)), "%s", what);
+	call_free(&b);
+	call_free(&a);
+}
+
+Test(call_apply, open_gives_empty_decision_strings)
+{
+	struct call c;
+	call_init(&c);
+	cr_assert_null(c.decided_with);
+	struct call_event e = opened_event();
+	apply_ok(&c, &e);
+	cr_assert_str_eq(c.decided_with, "");
+	cr_assert_str_eq(c.override_reason, "");
+	cr_assert_str_eq(c.override_by, "");
+	cr_assert_eq(c.priority, 0);
+	cr_assert_eq(c.recommended_category, CALL_CATEGORY_UNDETERMINED);
+	cr_assert_eq(c.override_category, CALL_CATEGORY_UNDETERMINED);
+	cr_assert_eq(c.n_actions, 0);
+	cr_assert_eq(c.n_hits, 0);
+	call_free(&c);
 }

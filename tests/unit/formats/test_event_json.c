@@ -485,10 +485,14 @@ static void apply(struct call *c, const struct call_event *e)
 }
 
 static const char *const call_members[] = {
-	"id",         "status",    "category",    "channel",       "language",
-	"location",   "callback",  "caller_name", "opened_by",     "opened_at",
-	"updated_at", "closed_at", "disposition", "close_summary", "note_count",
-	"version",    "answers",
+	"id",          "status",        "category",
+	"channel",     "language",      "location",
+	"callback",    "caller_name",   "opened_by",
+	"opened_at",   "updated_at",    "closed_at",
+	"disposition", "close_summary", "note_count",
+	"version",     "answers",       "recommended_category",
+	"priority",    "override",      "actions",
+	"indicators",  "decided_with",
 };
 
 static void check_member_set(json_t *o)
@@ -596,6 +600,15 @@ Test(event_views, call_json_of_an_empty_call)
 	cr_assert_str_eq(member_str(o, "language"), "");
 	cr_assert(json_is_null(json_object_get(o, "opened_at")));
 	cr_assert_eq(json_integer_value(json_object_get(o, "version")), 0);
+	/* Before any decision. */
+	cr_assert_str_eq(member_str(o, "recommended_category"), "undetermined");
+	cr_assert(json_is_null(json_object_get(o, "priority")));
+	cr_assert(json_is_null(json_object_get(o, "override")));
+	cr_assert(json_is_array(json_object_get(o, "actions")));
+	cr_assert_eq(json_array_size(json_object_get(o, "actions")), 0);
+	cr_assert(json_is_array(json_object_get(o, "indicators")));
+	cr_assert_eq(json_array_size(json_object_get(o, "indicators")), 0);
+	cr_assert_str_eq(member_str(o, "decided_with"), "");
 	json_decref(o);
 	call_free(&c);
 }
@@ -667,4 +680,688 @@ Test(event_views, event_json_keeps_a_non_object_payload_as_text)
 	cr_assert_str_eq(member_str(o, "actor"), "");
 	cr_assert(json_is_null(json_object_get(o, "at")));
 	json_decref(o);
+}
+
+/* ---- decision events ---------------------------------------------------- */
+
+static struct call_hit hit(const char *indicator, uint32_t start, uint32_t end,
+                           const char *subject)
+{
+	struct call_hit h;
+	memset(&h, 0, sizeof(h));
+	snprintf(h.indicator, sizeof(h.indicator), "%s", indicator);
+	h.start = start;
+	h.end = end;
+	snprintf(h.subject, sizeof(h.subject), "%s", subject);
+	return h;
+}
+
+static struct call_event indicators_event(int64_t note,
+                                          const struct call_hit *hits, size_t n)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_INDICATORS_FOUND;
+	e.at_ms = T0;
+	e.actor = ACTOR;
+	e.u.indicators.note = note;
+	e.u.indicators.hits = hits;
+	e.u.indicators.n_hits = n;
+	return e;
+}
+
+static struct call_action action(const char *id, enum call_action_state state,
+                                 int64_t since)
+{
+	struct call_action a;
+	memset(&a, 0, sizeof(a));
+	a.id = (char *)id;
+	a.state = state;
+	a.required_since_ms = since;
+	return a;
+}
+
+static struct call_event decision_event(const struct call_action *actions,
+                                        size_t n)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_DECISION_MADE;
+	e.at_ms = T0;
+	e.actor = ACTOR;
+	e.u.decision.recommended = CALL_CATEGORY_VICTIM_ESCAPE;
+	e.u.decision.category = CALL_CATEGORY_VICTIM_CALL;
+	e.u.decision.priority = 2;
+	e.u.decision.decided_with = "nena-ht 1.0.0; default 2026.11";
+	e.u.decision.actions = actions;
+	e.u.decision.n_actions = n;
+	return e;
+}
+
+static struct call_event override_event(enum call_category c,
+                                        const char *reason)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_CATEGORY_OVERRIDDEN;
+	e.at_ms = T0;
+	e.actor = ACTOR;
+	e.u.override.category = c;
+	e.u.override.reason = reason;
+	return e;
+}
+
+static struct call_event
+mark_event(const char *id, enum call_action_state state, const char *reason)
+{
+	struct call_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = CALL_EVENT_ACTION_MARKED;
+	e.at_ms = T0;
+	e.actor = ACTOR;
+	e.u.mark.action = id;
+	e.u.mark.state = state;
+	e.u.mark.reason = reason;
+	return e;
+}
+
+#define HIT_THREATS                                                \
+	"{\"end\":10,\"historical\":false,\"hypothetical\":false," \
+	"\"indicator\":\"threats\",\"negated\":false,\"start\":0," \
+	"\"subject\":\"caller\"}"
+#define GOOD_INDICATORS "{\"hits\":[" HIT_THREATS "],\"note\":3}"
+#define ACTION_DISPATCH                                    \
+	"{\"id\":\"dispatch_officer\",\"required_since\":" \
+	"\"2026-11-29T08:54:19.123Z\",\"state\":\"required\"}"
+#define GOOD_DECISION                                                      \
+	"{\"actions\":[" ACTION_DISPATCH "],\"category\":\"victim_call\"," \
+	"\"decided_with\":\"nena-ht 1.0.0; default 2026.11\","             \
+	"\"priority\":2,\"recommended\":\"victim_escape\"}"
+
+Test(event_encode, indicators_found)
+{
+	struct call_hit h[2] = { hit("threats", 0, 10, "caller"),
+		                 hit("minor", 20, 25, "") };
+	h[1].negated = true;
+	h[1].hypothetical = true;
+	h[1].historical = true;
+	struct call_event e = indicators_event(3, h, 2);
+	encodes_as(&e, "{\"hits\":[" HIT_THREATS ",{\"end\":25,"
+	               "\"historical\":true,\"hypothetical\":true,"
+	               "\"indicator\":\"minor\",\"negated\":true,"
+	               "\"start\":20,\"subject\":\"\"}],\"note\":3}");
+	e.u.indicators.n_hits = 0;
+	encodes_as(&e, "{\"hits\":[],\"note\":3}");
+}
+
+Test(event_encode, decision_made)
+{
+	struct call_action a[2] = {
+		action("dispatch_officer", CALL_ACTION_REQUIRED, T0),
+		action("notify_tip_line", CALL_ACTION_NOT_REQUIRED, 0),
+	};
+	struct call_event e = decision_event(a, 1);
+	encodes_as(&e, GOOD_DECISION);
+	e.u.decision.n_actions = 2;
+	encodes_as(&e, "{\"actions\":[" ACTION_DISPATCH ",{\"id\":"
+	               "\"notify_tip_line\",\"required_since\":null,"
+	               "\"state\":\"not_required\"}],"
+	               "\"category\":\"victim_call\","
+	               "\"decided_with\":\"nena-ht 1.0.0; default 2026.11\","
+	               "\"priority\":2,\"recommended\":\"victim_escape\"}");
+}
+
+Test(event_encode, category_overridden_and_action_marked)
+{
+	struct call_event e =
+	    override_event(CALL_CATEGORY_CREDIBLE_TIP, "Neighbour calling");
+	encodes_as(&e, "{\"category\":\"credible_tip\","
+	               "\"reason\":\"Neighbour calling\"}");
+	e = mark_event("dispatch_officer", CALL_ACTION_DONE, NULL);
+	encodes_as(&e, "{\"action\":\"dispatch_officer\",\"reason\":\"\","
+	               "\"state\":\"done\"}");
+	e = mark_event("notify_hotline", CALL_ACTION_NOT_APPLICABLE, "No");
+	encodes_as(&e, "{\"action\":\"notify_hotline\",\"reason\":\"No\","
+	               "\"state\":\"not_applicable\"}");
+}
+
+Test(event_round_trip, indicators_found)
+{
+	struct call_hit h[3] = { hit("threats", 0, 10, "caller"),
+		                 hit("documents_withheld", 11, 30, "other"),
+		                 hit("minor", 40, 44, "") };
+	h[1].negated = true;
+	h[2].historical = true;
+	struct call_event e = indicators_event(7, h, 3);
+	struct event_decoded d;
+	round_trip(&e, &d);
+	cr_assert_eq(d.event.u.indicators.note, 7);
+	cr_assert_eq(d.event.u.indicators.n_hits, 3);
+	cr_assert_eq(d.event.u.indicators.hits, d.hits);
+	for (size_t i = 0; i < 3; i++) {
+		const struct call_hit *x = &d.event.u.indicators.hits[i];
+		cr_assert_str_eq(x->indicator, h[i].indicator);
+		cr_assert_eq(x->note, 7);
+		cr_assert_eq(x->start, h[i].start);
+		cr_assert_eq(x->end, h[i].end);
+		cr_assert_eq(x->negated, h[i].negated);
+		cr_assert_eq(x->hypothetical, h[i].hypothetical);
+		cr_assert_eq(x->historical, h[i].historical);
+		cr_assert_str_eq(x->subject, h[i].subject);
+	}
+	event_decoded_release(&d);
+	cr_assert_null(d.hits);
+	e.u.indicators.n_hits = 0;
+	round_trip(&e, &d);
+	cr_assert_eq(d.event.u.indicators.n_hits, 0);
+	event_decoded_release(&d);
+}
+
+Test(event_round_trip, decision_made)
+{
+	struct call_action a[2] = {
+		action("dispatch_officer", CALL_ACTION_REQUIRED, T0 - 5000),
+		action("notify_tip_line", CALL_ACTION_NOT_REQUIRED, 0),
+	};
+	struct call_event e = decision_event(a, 2);
+	struct event_decoded d;
+	round_trip(&e, &d);
+	cr_assert_eq(d.event.u.decision.recommended,
+	             CALL_CATEGORY_VICTIM_ESCAPE);
+	cr_assert_eq(d.event.u.decision.category, CALL_CATEGORY_VICTIM_CALL);
+	cr_assert_eq(d.event.u.decision.priority, 2);
+	cr_assert_str_eq(d.event.u.decision.decided_with,
+	                 "nena-ht 1.0.0; default 2026.11");
+	cr_assert_eq(d.event.u.decision.n_actions, 2);
+	cr_assert_str_eq(d.event.u.decision.actions[0].id, "dispatch_officer");
+	cr_assert_eq(d.event.u.decision.actions[0].state, CALL_ACTION_REQUIRED);
+	cr_assert_eq(d.event.u.decision.actions[0].required_since_ms,
+	             T0 - 5000);
+	cr_assert_str_eq(d.event.u.decision.actions[1].id, "notify_tip_line");
+	cr_assert_eq(d.event.u.decision.actions[1].state,
+	             CALL_ACTION_NOT_REQUIRED);
+	cr_assert_eq(d.event.u.decision.actions[1].required_since_ms, 0);
+	event_decoded_release(&d);
+	cr_assert_null(d.actions);
+
+	/* Every category and action state. */
+	for (int c = 0; c < CALL_CATEGORY__COUNT; c++) {
+		for (int st = 0; st < CALL_ACTION__COUNT; st++) {
+			a[0].state = (enum call_action_state)st;
+			e = decision_event(a, 1);
+			e.u.decision.recommended = (enum call_category)c;
+			e.u.decision.category = (enum call_category)c;
+			round_trip(&e, &d);
+			cr_assert_eq((int)d.event.u.decision.category, c);
+			cr_assert_eq((int)d.event.u.decision.recommended, c);
+			cr_assert_eq((int)d.event.u.decision.actions[0].state,
+			             st);
+			event_decoded_release(&d);
+		}
+	}
+}
+
+Test(event_round_trip, category_overridden_and_action_marked)
+{
+	struct event_decoded d;
+	for (int c = 0; c < CALL_CATEGORY__COUNT; c++) {
+		struct call_event e =
+		    override_event((enum call_category)c, "Why:\n\"this\"");
+		round_trip(&e, &d);
+		cr_assert_eq((int)d.event.u.override.category, c);
+		cr_assert_str_eq(d.event.u.override.reason, "Why:\n\"this\"");
+		event_decoded_release(&d);
+	}
+	static const enum call_action_state states[] = {
+		CALL_ACTION_DONE, CALL_ACTION_NOT_APPLICABLE,
+		CALL_ACTION_REQUIRED
+	};
+	for (size_t i = 0; i < 3; i++) {
+		struct call_event e =
+		    mark_event("notify_hotline", states[i], "Caller declined");
+		round_trip(&e, &d);
+		cr_assert_str_eq(d.event.u.mark.action, "notify_hotline");
+		cr_assert_eq(d.event.u.mark.state, states[i]);
+		cr_assert_str_eq(d.event.u.mark.reason, "Caller declined");
+		event_decoded_release(&d);
+	}
+}
+
+Test(event_round_trip, the_largest_events_fit_the_payload_limit)
+{
+	/* The longest indicator id, the largest offsets, every hit. */
+	struct call_hit *h = xcalloc(CALL_HITS_EVENT_MAX, sizeof(*h));
+	for (size_t i = 0; i < CALL_HITS_EVENT_MAX; i++)
+		h[i] = hit("communication_controlled", CALL_NOTE_MAX,
+		           CALL_NOTE_MAX, "caller");
+	struct call_event e =
+	    indicators_event(INT64_MAX, h, CALL_HITS_EVENT_MAX);
+	struct event_decoded d;
+	round_trip(&e, &d);
+	cr_assert_eq(d.event.u.indicators.n_hits, CALL_HITS_EVENT_MAX);
+	event_decoded_release(&d);
+	free(h);
+
+	struct call_action *a = xcalloc(CALL_ACTIONS_MAX, sizeof(*a));
+	char(*ids)[CALL_ACTION_ID_MAX + 1] =
+	    xcalloc(CALL_ACTIONS_MAX, sizeof(*ids));
+	for (size_t i = 0; i < CALL_ACTIONS_MAX; i++) {
+		memset(ids[i], 'a', CALL_ACTION_ID_MAX);
+		snprintf(ids[i], 8, "a%05zu", i);
+		ids[i][7] = 'a';
+		a[i] = action(ids[i], CALL_ACTION_NOT_APPLICABLE, T0);
+	}
+	char *with = xmalloc(CALL_VERSION_TEXT_MAX + 1);
+	memset(with, 'w', CALL_VERSION_TEXT_MAX);
+	with[CALL_VERSION_TEXT_MAX] = '\0';
+	e = decision_event(a, CALL_ACTIONS_MAX);
+	e.u.decision.decided_with = with;
+	round_trip(&e, &d);
+	cr_assert_eq(d.event.u.decision.n_actions, CALL_ACTIONS_MAX);
+	event_decoded_release(&d);
+	free(with);
+	free(ids);
+	free(a);
+}
+
+/* ---- record-only members ------------------------------------------------ */
+
+Test(event_encode, with_a_rationale)
+{
+	struct call_action a =
+	    action("dispatch_officer", CALL_ACTION_REQUIRED, T0);
+	struct call_event e = decision_event(&a, 1);
+	json_t *extra = json_pack("{s:[{s:s,s:s}]}", "rationale", "rule",
+	                          "escaped_now", "why", "answer escaped=yes");
+	char *text = event_json_encode_with(&e, extra);
+	cr_assert_str_eq(text, "{\"actions\":[" ACTION_DISPATCH "],"
+	                       "\"category\":\"victim_call\","
+	                       "\"decided_with\":\"nena-ht 1.0.0; default "
+	                       "2026.11\",\"priority\":2,"
+	                       "\"rationale\":[{\"rule\":\"escaped_now\","
+	                       "\"why\":\"answer escaped=yes\"}],"
+	                       "\"recommended\":\"victim_escape\"}");
+	/* The decoder accepts it and the event is the same. */
+	struct event_decoded d;
+	struct htd_error err;
+	cr_assert_eq(
+	    event_json_decode("decision_made", T0, ACTOR, text, &d, &err),
+	    HTD_OK, "%s", err.message);
+	cr_assert_eq(d.event.u.decision.n_actions, 1);
+	cr_assert(json_is_array(json_object_get(d.doc, "rationale")));
+	event_decoded_release(&d);
+	free(text);
+	/* `extra` was borrowed. */
+	cr_assert_eq(extra->refcount, 1);
+	json_decref(extra);
+}
+
+Test(event_encode, with_nothing_extra_is_the_plain_payload)
+{
+	struct call_event e = decision_event(NULL, 0);
+	char *plain = event_json_encode(&e);
+	char *text = event_json_encode_with(&e, NULL);
+	cr_assert_str_eq(text, plain);
+	free(text);
+	json_t *extra = json_object();
+	text = event_json_encode_with(&e, extra);
+	cr_assert_str_eq(text, plain);
+	free(text);
+	json_decref(extra);
+	/* Not an object: nothing is added. */
+	extra = json_array();
+	text = event_json_encode_with(&e, extra);
+	cr_assert_str_eq(text, plain);
+	free(text);
+	json_decref(extra);
+	free(plain);
+}
+
+Test(event_encode, with_members_the_decoder_refuses_leaves_them_out)
+{
+	struct call_event e = decision_event(NULL, 0);
+	char *plain = event_json_encode(&e);
+	/* Not record-only, a rationale that is not an array, a member that
+	 * would replace a field of the event. */
+	json_t *extra = json_pack("{s:i, s:s, s:i}", "victim_ssn", 1,
+	                          "rationale", "text", "priority", 9);
+	char *text = event_json_encode_with(&e, extra);
+	cr_assert_str_eq(text, plain);
+	free(text);
+	json_decref(extra);
+	/* A rationale on another event type. */
+	struct call_event o = override_event(CALL_CATEGORY_OTHER, "r");
+	extra = json_pack("{s:[]}", "rationale");
+	text = event_json_encode_with(&o, extra);
+	cr_assert_str_eq(text, "{\"category\":\"other\",\"reason\":\"r\"}");
+	free(text);
+	json_decref(extra);
+	free(plain);
+}
+
+Test(event_encode, an_oversized_rationale_is_replaced_by_a_note)
+{
+	struct call_event e = decision_event(NULL, 0);
+	char *big = xmalloc(EVENT_PAYLOAD_MAX + 1);
+	memset(big, 'r', EVENT_PAYLOAD_MAX);
+	big[EVENT_PAYLOAD_MAX] = '\0';
+	json_t *extra = json_pack("{s:[s]}", "rationale", big);
+	char *text = event_json_encode_with(&e, extra);
+	cr_assert_leq(strlen(text), EVENT_PAYLOAD_MAX);
+	struct event_decoded d;
+	struct htd_error err;
+	cr_assert_eq(
+	    event_json_decode("decision_made", T0, ACTOR, text, &d, &err),
+	    HTD_OK, "%s", err.message);
+	json_t *r = json_object_get(d.doc, "rationale");
+	cr_assert(json_is_array(r));
+	cr_assert_eq(json_array_size(r), 1);
+	cr_assert_not_null(
+	    strstr(json_string_value(json_array_get(r, 0)), "omitted"));
+	cr_assert_eq(d.event.u.decision.priority, 2);
+	event_decoded_release(&d);
+	free(text);
+	json_decref(extra);
+	free(big);
+}
+
+/* ---- strict decoding of decision events --------------------------------- */
+
+Test(event_decode, indicators_found_errors_name_the_member)
+{
+	const char *t = "indicators_found";
+	decode_fails(t, "{\"hits\":[]}", HTD_ERR_INVALID, "note");
+	decode_fails(t, "{\"hits\":[],\"note\":\"3\"}", HTD_ERR_INVALID,
+	             "note");
+	decode_fails(t, "{\"hits\":[],\"note\":3.0}", HTD_ERR_INVALID, "note");
+	decode_fails(t, "{\"hits\":[],\"note\":0}", HTD_ERR_INVALID, "note");
+	decode_fails(t, "{\"hits\":[],\"note\":-2}", HTD_ERR_INVALID, "note");
+	decode_fails(t, "{\"note\":3}", HTD_ERR_INVALID, "hits");
+	decode_fails(t, "{\"hits\":{},\"note\":3}", HTD_ERR_INVALID, "hits");
+	decode_fails(t, "{\"hits\":null,\"note\":3}", HTD_ERR_INVALID, "hits");
+	const char *msg = decode_fails(t, "{\"hits\":[],\"note\":3,\"x\":1}",
+	                               HTD_ERR_INVALID, "payload");
+	cr_assert_not_null(strstr(msg, "'x'"), "%s", msg);
+	decode_fails(t, "{\"hits\":[" HIT_THREATS ",5],\"note\":3}",
+	             HTD_ERR_INVALID, "hits[1]");
+	msg = decode_fails(t,
+	                   "{\"hits\":[{\"end\":10,\"historical\":false,"
+	                   "\"hypothetical\":false,\"indicator\":\"threats\","
+	                   "\"negated\":false,\"start\":0,\"subject\":"
+	                   "\"caller\",\"note\":3}],\"note\":3}",
+	                   HTD_ERR_INVALID, "hits[0]");
+	cr_assert_not_null(strstr(msg, "'note'"), "%s", msg);
+
+	/* Each member of a hit, replaced by something wrong. */
+	static const struct {
+		const char *from, *to, *field;
+	} cases[] = {
+		{ "\"end\":10", "\"end\":\"10\"", "hits[0].end" },
+		{ "\"end\":10", "\"end\":-1", "hits[0].end" },
+		{ "\"end\":10", "\"end\":4294967296", "hits[0].end" },
+		{ "\"end\":10", "\"end\":16385", "hits[0].end" },
+		{ "\"start\":0", "\"start\":11", "hits[0].end" },
+		{ "\"start\":0", "\"start\":null", "hits[0].start" },
+		{ "\"start\":0,", "", "hits[0].start" },
+		{ "\"negated\":false", "\"negated\":0", "hits[0].negated" },
+		{ "\"hypothetical\":false", "\"hypothetical\":\"no\"",
+		  "hits[0].hypothetical" },
+		{ "\"historical\":false,", "", "hits[0].historical" },
+		{ "\"threats\"", "\"Threats\"", "hits[0].indicator" },
+		{ "\"threats\"", "\"\"", "hits[0].indicator" },
+		{ "\"threats\"", "7", "hits[0].indicator" },
+		{ "\"threats\"", "\"threats\\u0000x\"", "hits[0].indicator" },
+		{ "\"threats\"",
+		  "\"threats_threats_threats_threats_threats_threats_threats_"
+		  "threats_\"",
+		  "hits[0].indicator" },
+		{ "\"caller\"", "\"unknown\"", "hits[0].subject" },
+		{ "\"caller\"", "\"caller-and-more\"", "hits[0].subject" },
+		{ "\"caller\"", "null", "hits[0].subject" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char payload[512];
+		const char *at = strstr(GOOD_INDICATORS, cases[i].from);
+		cr_assert_not_null(at, "%s", cases[i].from);
+		snprintf(payload, sizeof(payload), "%.*s%s%s",
+		         (int)(at - GOOD_INDICATORS), GOOD_INDICATORS,
+		         cases[i].to, at + strlen(cases[i].from));
+		decode_fails(t, payload, HTD_ERR_INVALID, cases[i].field);
+	}
+
+	/* Too many hits. */
+	size_t n = CALL_HITS_EVENT_MAX + 1;
+	size_t len = strlen(HIT_THREATS) + 1;
+	char *p = xmalloc(n * len + 32);
+	size_t off = 0;
+	memcpy(p, "{\"note\":3,\"hits\":[", 18);
+	off = 18;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p + off, HIT_THREATS, len - 1);
+		off += len - 1;
+		p[off++] = i + 1 < n ? ',' : ']';
+	}
+	p[off++] = '}';
+	p[off] = '\0';
+	decode_fails(t, p, HTD_ERR_TOO_LARGE, "hits");
+	free(p);
+}
+
+Test(event_decode, decision_made_errors_name_the_member)
+{
+	const char *t = "decision_made";
+	static const struct {
+		const char *from, *to, *field;
+	} cases[] = {
+		{ "\"victim_escape\"", "\"escape\"", "recommended" },
+		{ "\"recommended\":\"victim_escape\"", "\"recommended\":1",
+		  "recommended" },
+		{ ",\"recommended\":\"victim_escape\"", "", "recommended" },
+		{ "\"victim_call\"", "\"Victim_call\"", "category" },
+		{ "\"victim_call\"", "null", "category" },
+		{ "\"priority\":2", "\"priority\":0", "priority" },
+		{ "\"priority\":2", "\"priority\":10", "priority" },
+		{ "\"priority\":2", "\"priority\":2.5", "priority" },
+		{ "\"priority\":2", "\"priority\":\"2\"", "priority" },
+		{ "\"priority\":2", "\"priority\":99999999999", "priority" },
+		{ "\"priority\":2,", "", "priority" },
+		{ "\"nena-ht 1.0.0; default 2026.11\"", "\"\"",
+		  "decided_with" },
+		{ "\"nena-ht 1.0.0; default 2026.11\"", "\"a\\nb\"",
+		  "decided_with" },
+		{ "\"nena-ht 1.0.0; default 2026.11\"", "[]", "decided_with" },
+		{ "[" ACTION_DISPATCH "]", "{}", "actions" },
+		{ "[" ACTION_DISPATCH "]", "[\"dispatch_officer\"]",
+		  "actions[0]" },
+		{ "\"state\":\"required\"}",
+		  "\"state\":\"required\",\"by\":\"x\"}", "actions[0]" },
+		{ "\"id\":\"dispatch_officer\",", "", "actions[0].id" },
+		{ "\"dispatch_officer\"", "\"Dispatch\"", "actions[0].id" },
+		{ "\"dispatch_officer\"", "5", "actions[0].id" },
+		{ "\"required\"", "\"pending\"", "actions[0].state" },
+		{ "\"required\"", "\"Required\"", "actions[0].state" },
+		{ "\"2026-11-29T08:54:19.123Z\"", "1795942459123",
+		  "actions[0].required_since" },
+		{ "\"2026-11-29T08:54:19.123Z\"", "\"2026-11-29\"",
+		  "actions[0].required_since" },
+		{ "\"2026-11-29T08:54:19.123Z\"", "\"2026-11-29T08:54:19.123\"",
+		  "actions[0].required_since" },
+		{ "\"2026-11-29T08:54:19.123Z\"", "\"2026-11-29T08:54:19Z\"",
+		  "actions[0].required_since" },
+		{ "\"2026-11-29T08:54:19.123Z\"",
+		  "\"2026-11-29T09:54:19.123+01:00\"",
+		  "actions[0].required_since" },
+		{ "\"2026-11-29T08:54:19.123Z\"", "\"yesterday\"",
+		  "actions[0].required_since" },
+		{ "\"required_since\":\"2026-11-29T08:54:19.123Z\",", "",
+		  "actions[0].required_since" },
+		{ "\"priority\":2", "\"priority\":2,\"rationale\":{}",
+		  "rationale" },
+		{ "\"priority\":2", "\"priority\":2,\"rationale\":\"x\"",
+		  "rationale" },
+		{ "\"priority\":2", "\"priority\":2,\"why\":[]", "payload" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char payload[512];
+		const char *at = strstr(GOOD_DECISION, cases[i].from);
+		cr_assert_not_null(at, "%s", cases[i].from);
+		snprintf(payload, sizeof(payload), "%.*s%s%s",
+		         (int)(at - GOOD_DECISION), GOOD_DECISION, cases[i].to,
+		         at + strlen(cases[i].from));
+		decode_fails(t, payload, HTD_ERR_INVALID, cases[i].field);
+	}
+	/* The same action twice. */
+	decode_fails(t,
+	             "{\"actions\":[" ACTION_DISPATCH "," ACTION_DISPATCH
+	             "],\"category\":\"victim_call\",\"decided_with\":\"v\","
+	             "\"priority\":2,\"recommended\":\"victim_call\"}",
+	             HTD_ERR_INVALID, "actions[1].id");
+	/* Any rationale array is accepted, and required_since may be null. */
+	struct event_decoded d;
+	struct htd_error err;
+	cr_assert_eq(
+	    event_json_decode(t, T0, ACTOR,
+	                      "{\"actions\":[{\"id\":\"a\",\"required_since\":"
+	                      "null,\"state\":\"done\"}],\"category\":"
+	                      "\"undetermined\",\"decided_with\":\"v\","
+	                      "\"priority\":9,\"rationale\":[1,\"two\",{},[]],"
+	                      "\"recommended\":\"undetermined\"}",
+	                      &d, &err),
+	    HTD_OK, "%s", err.message);
+	cr_assert_eq(d.event.u.decision.actions[0].required_since_ms, 0);
+	cr_assert_eq(d.event.u.decision.category, CALL_CATEGORY_UNDETERMINED);
+	event_decoded_release(&d);
+}
+
+Test(event_decode, override_and_mark_errors_name_the_member)
+{
+	const char *o = "category_overridden";
+	decode_fails(o, "{\"reason\":\"r\"}", HTD_ERR_INVALID, "category");
+	decode_fails(o, "{\"category\":\"tip\",\"reason\":\"r\"}",
+	             HTD_ERR_INVALID, "category");
+	decode_fails(o, "{\"category\":\"other\"}", HTD_ERR_INVALID, "reason");
+	decode_fails(o, "{\"category\":\"other\",\"reason\":\" \"}",
+	             HTD_ERR_INVALID, "reason");
+	decode_fails(o, "{\"category\":\"other\",\"reason\":[\"r\"]}",
+	             HTD_ERR_INVALID, "reason");
+	decode_fails(o,
+	             "{\"category\":\"other\",\"reason\":\"r\",\"by\":\"x\"}",
+	             HTD_ERR_INVALID, "payload");
+
+	const char *m = "action_marked";
+	decode_fails(m, "{\"reason\":\"\",\"state\":\"done\"}", HTD_ERR_INVALID,
+	             "action");
+	decode_fails(m,
+	             "{\"action\":\"a b\",\"reason\":\"\",\"state\":\"done\"}",
+	             HTD_ERR_INVALID, "action");
+	decode_fails(m, "{\"action\":\"a\",\"reason\":\"\"}", HTD_ERR_INVALID,
+	             "state");
+	decode_fails(m, "{\"action\":\"a\",\"reason\":\"\",\"state\":\"ok\"}",
+	             HTD_ERR_INVALID, "state");
+	decode_fails(m,
+	             "{\"action\":\"a\",\"reason\":\"\",\"state\":"
+	             "\"not_required\"}",
+	             HTD_ERR_INVALID, "state");
+	decode_fails(m, "{\"action\":\"a\",\"state\":\"done\"}",
+	             HTD_ERR_INVALID, "reason");
+	decode_fails(m,
+	             "{\"action\":\"a\",\"reason\":\"\",\"state\":"
+	             "\"not_applicable\"}",
+	             HTD_ERR_INVALID, "reason");
+	decode_fails(m,
+	             "{\"action\":\"a\",\"reason\":\"\",\"state\":\"done\","
+	             "\"at\":1}",
+	             HTD_ERR_INVALID, "payload");
+}
+
+/* ---- JSON views of decisions -------------------------------------------- */
+
+Test(event_views, call_json_of_a_decided_call)
+{
+	struct call c;
+	call_init(&c);
+	memcpy(c.ref, "HT-2026-000003", 15);
+	struct call_event e = opened_event();
+	apply(&c, &e);
+	e = note_event("He has my passport");
+	e.at_ms = T0 + 1000;
+	apply(&c, &e);
+	struct call_hit h = hit("documents_withheld", 3, 18, "caller");
+	e = indicators_event(2, &h, 1);
+	e.at_ms = T0 + 1000;
+	apply(&c, &e);
+	struct call_action a[2] = {
+		action("dispatch_officer", CALL_ACTION_REQUIRED, T0 + 1000),
+		action("notify_hotline", CALL_ACTION_REQUIRED, T0 + 1000),
+	};
+	e = decision_event(a, 2);
+	e.at_ms = T0 + 1000;
+	apply(&c, &e);
+	e = override_event(CALL_CATEGORY_VICTIM_ESCAPE, "She got out");
+	e.at_ms = T0 + 2000;
+	apply(&c, &e);
+	e = mark_event("notify_hotline", CALL_ACTION_NOT_APPLICABLE,
+	               "Declined");
+	e.at_ms = T0 + 3000;
+	apply(&c, &e);
+
+	json_t *o = call_json(&c);
+	check_member_set(o);
+	cr_assert_str_eq(member_str(o, "category"), "victim_call");
+	cr_assert_str_eq(member_str(o, "recommended_category"),
+	                 "victim_escape");
+	cr_assert_eq(json_integer_value(json_object_get(o, "priority")), 2);
+	cr_assert_str_eq(member_str(o, "decided_with"),
+	                 "nena-ht 1.0.0; default 2026.11");
+	char *text = json_dumps(json_object_get(o, "override"),
+	                        JSON_COMPACT | JSON_SORT_KEYS);
+	cr_assert_str_eq(text, "{\"at\":\"2026-11-29T08:54:21.123Z\","
+	                       "\"by\":\"user:jsmith\",\"category\":"
+	                       "\"victim_escape\",\"reason\":\"She got out\"}");
+	free(text);
+	text = json_dumps(json_object_get(o, "actions"),
+	                  JSON_COMPACT | JSON_SORT_KEYS);
+	cr_assert_str_eq(text, "[{\"id\":\"dispatch_officer\",\"mark\":null,"
+	                       "\"required_since\":"
+	                       "\"2026-11-29T08:54:20.123Z\",\"state\":"
+	                       "\"required\"},{\"id\":\"notify_hotline\","
+	                       "\"mark\":{\"at\":\"2026-11-29T08:54:22.123Z\","
+	                       "\"by\":\"user:jsmith\",\"reason\":"
+	                       "\"Declined\"},\"required_since\":"
+	                       "\"2026-11-29T08:54:20.123Z\",\"state\":"
+	                       "\"not_applicable\"}]");
+	free(text);
+	text = json_dumps(json_object_get(o, "indicators"),
+	                  JSON_COMPACT | JSON_SORT_KEYS);
+	cr_assert_str_eq(text, "[{\"end\":18,\"historical\":false,"
+	                       "\"hypothetical\":false,\"indicator\":"
+	                       "\"documents_withheld\",\"negated\":false,"
+	                       "\"note\":2,\"start\":3,\"subject\":"
+	                       "\"caller\"}]");
+	free(text);
+	json_decref(o);
+	call_free(&c);
+}
+
+Test(event_views, event_json_of_a_decision_keeps_the_rationale)
+{
+	struct call_event ce = decision_event(NULL, 0);
+	json_t *extra = json_pack("{s:[s]}", "rationale", "escaped=yes");
+	char *payload = event_json_encode_with(&ce, extra);
+	json_decref(extra);
+	struct store_event se;
+	memset(&se, 0, sizeof(se));
+	se.seq = 4;
+	se.type = "decision_made";
+	se.at_ms = T0;
+	se.actor = ACTOR;
+	se.payload = payload;
+	json_t *o = event_json(&se);
+	cr_assert_str_eq(member_str(o, "category"), "victim_call");
+	json_t *r = json_object_get(o, "rationale");
+	cr_assert(json_is_array(r));
+	cr_assert_str_eq(json_string_value(json_array_get(r, 0)),
+	                 "escaped=yes");
+	json_decref(o);
+	free(payload);
 }

@@ -2,9 +2,12 @@
  * test_sqlite.c - the SQLite back-end of store.h: opening (new, missing,
  * not a database, another program's, newer schema, corrupt), durability
  * settings, append-only events, optimistic concurrency, all-or-nothing
- * batches, listing and paging, lock timeouts.
+ * batches, listing and paging, lock timeouts; the decision fields of the
+ * projection, their strict reading, and the upgrade of a version 1
+ * database.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include "service/calls.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "util/mem.h"
 #include "testutil.h"
 
 static char dir[512];
@@ -427,4 +431,473 @@ Test(store_sqlite, locked_database_times_out_with_a_clear_error)
 	cr_assert_str_eq(c.ref, "HT-2026-000001");
 	call_free(&c);
 	store_close(s);
+}
+
+/* ---- decisions: the projection's new fields ----------------------------- */
+
+/* Applies `e` to `c` (the call's projection, version n) and appends it. */
+static void append_applied(struct store *s, const char *ref, struct call *c,
+                           const struct call_event *e, const char *extra)
+{
+	struct htd_error err;
+	int64_t version = c->version;
+	cr_assert_eq(call_event_validate(e, &err), HTD_OK, "%s", err.message);
+	cr_assert_eq(call_apply(c, e, &err), HTD_OK, "%s", err.message);
+	json_t *x = extra ? json_loads(extra, 0, NULL) : NULL;
+	char *payload = event_json_encode_with(e, x);
+	json_decref(x);
+	struct store_event se = {
+		.seq = version + 1,
+		.type = call_event_type_name(e->type),
+		.at_ms = e->at_ms,
+		.actor = e->actor,
+		.payload = payload,
+	};
+	struct store_append a = { ref, version, &se, c };
+	cr_assert_eq(store_append(s, &a, 1, &err), HTD_OK, "%s", err.message);
+	free(payload);
+}
+
+/* Opens a call and records a note, its indicators, a decision, an
+ * override and two marks; `c` gets the projection. */
+static void decided_call(struct store *s, char ref[CALL_REF_MAX],
+                         struct call *c)
+{
+	struct htd_error err;
+	open_call(s, ref);
+	cr_assert_eq(store_call_get(s, ref, c, &err), HTD_OK, "%s",
+	             err.message);
+	struct call_event e = { .type = CALL_EVENT_NOTE_ADDED,
+		                .at_ms = now + 1000,
+		                .actor = "user:a" };
+	e.u.note.text = "He keeps my passport; she is 15";
+	append_applied(s, ref, c, &e, NULL);
+
+	struct call_hit h[2];
+	memset(h, 0, sizeof(h));
+	snprintf(h[0].indicator, sizeof(h[0].indicator), "documents_withheld");
+	h[0].start = 3;
+	h[0].end = 21;
+	snprintf(h[0].subject, sizeof(h[0].subject), "caller");
+	snprintf(h[1].indicator, sizeof(h[1].indicator), "minor");
+	h[1].start = 23;
+	h[1].end = 32;
+	h[1].negated = h[1].hypothetical = h[1].historical = true;
+	e = (struct call_event){ .type = CALL_EVENT_INDICATORS_FOUND,
+		                 .at_ms = now + 1000,
+		                 .actor = "system:screen" };
+	e.u.indicators.note = 2;
+	e.u.indicators.hits = h;
+	e.u.indicators.n_hits = 2;
+	append_applied(s, ref, c, &e, NULL);
+
+	char dispatch[] = "dispatch_officer", hotline[] = "notify_hotline";
+	struct call_action a[2] = {
+		{ .id = dispatch,
+		  .state = CALL_ACTION_REQUIRED,
+		  .required_since_ms = now + 1000 },
+		{ .id = hotline,
+		  .state = CALL_ACTION_REQUIRED,
+		  .required_since_ms = now + 1000 },
+	};
+	e = (struct call_event){ .type = CALL_EVENT_DECISION_MADE,
+		                 .at_ms = now + 1000,
+		                 .actor = "system:protocol" };
+	e.u.decision.recommended = CALL_CATEGORY_VICTIM_CALL;
+	e.u.decision.category = CALL_CATEGORY_VICTIM_CALL;
+	e.u.decision.priority = 2;
+	e.u.decision.decided_with = "nena-ht 1.0.0; default 2026.11";
+	e.u.decision.actions = a;
+	e.u.decision.n_actions = 2;
+	append_applied(s, ref, c, &e, "{\"rationale\":[\"minor\"]}");
+
+	e = (struct call_event){ .type = CALL_EVENT_CATEGORY_OVERRIDDEN,
+		                 .at_ms = now + 2000,
+		                 .actor = "user:supervisor" };
+	e.u.override.category = CALL_CATEGORY_VICTIM_ESCAPE;
+	e.u.override.reason = "She is out of the house \"now\"";
+	append_applied(s, ref, c, &e, NULL);
+	e = (struct call_event){ .type = CALL_EVENT_DECISION_MADE,
+		                 .at_ms = now + 2000,
+		                 .actor = "system:protocol" };
+	e.u.decision.recommended = CALL_CATEGORY_VICTIM_CALL;
+	e.u.decision.category = CALL_CATEGORY_VICTIM_ESCAPE;
+	e.u.decision.priority = 1;
+	e.u.decision.decided_with = "nena-ht 1.0.0; default 2026.11";
+	e.u.decision.actions = a;
+	e.u.decision.n_actions = 1;
+	append_applied(s, ref, c, &e, NULL);
+
+	e = (struct call_event){ .type = CALL_EVENT_ACTION_MARKED,
+		                 .at_ms = now + 3000,
+		                 .actor = "user:a" };
+	e.u.mark.action = "dispatch_officer";
+	e.u.mark.state = CALL_ACTION_DONE;
+	e.u.mark.reason = "Unit 12";
+	append_applied(s, ref, c, &e, NULL);
+	e.u.mark.action = "notify_cps";
+	e.u.mark.state = CALL_ACTION_NOT_APPLICABLE;
+	e.u.mark.reason = "Not a minor after all";
+	append_applied(s, ref, c, &e, NULL);
+}
+
+Test(store_sqlite, decision_fields_round_trip)
+{
+	struct store *s = open_ok(true);
+	char ref[CALL_REF_MAX], what[64] = "";
+	struct call want, got;
+	struct htd_error err;
+	call_init(&want);
+	call_init(&got);
+	decided_call(s, ref, &want);
+	cr_assert_eq(want.version, 8);
+	cr_assert_eq(want.n_actions, 3);
+	cr_assert_eq(want.n_hits, 2);
+
+	cr_assert_eq(store_call_get(s, ref, &got, &err), HTD_OK, "%s",
+	             err.message);
+	cr_assert(call_equal(&want, &got, what, sizeof(what)), "differs: %s",
+	          what);
+	cr_assert_eq(got.category, CALL_CATEGORY_VICTIM_ESCAPE);
+	cr_assert_eq(got.recommended_category, CALL_CATEGORY_VICTIM_CALL);
+	cr_assert_eq(got.priority, 1);
+	cr_assert_str_eq(got.override_reason,
+	                 "She is out of the house \"now\"");
+	cr_assert_str_eq(got.actions[1].id, "notify_hotline");
+	cr_assert_eq(got.actions[1].state, CALL_ACTION_NOT_REQUIRED);
+	cr_assert(got.actions[0].marked);
+	cr_assert_str_eq(got.hits[1].indicator, "minor");
+	cr_assert(got.hits[1].historical);
+
+	/* A page carries the same (this call has no answers). */
+	struct call_filter f = { .by_category = true,
+		                 .category = CALL_CATEGORY_VICTIM_ESCAPE };
+	struct call_page p;
+	cr_assert_eq(store_call_list(s, &f, &p, &err), HTD_OK, "%s",
+	             err.message);
+	cr_assert_eq(p.n, 1);
+	cr_assert(call_equal(&want, &p.calls[0], what, sizeof(what)),
+	          "differs: %s", what);
+	call_page_free(&p);
+	f.category = CALL_CATEGORY_VICTIM_CALL;
+	cr_assert_eq(store_call_list(s, &f, &p, &err), HTD_OK);
+	cr_assert_eq(p.n, 0);
+	call_page_free(&p);
+
+	/* The stored events replay to the stored projection. */
+	struct service svc = { .store = s, .clock = &fixed };
+	cr_assert_eq(calls_verify(&svc, ref, &err), HTD_OK, "%s", err.message);
+	store_close(s);
+
+	cr_assert_eq(raw_count("SELECT priority FROM calls"), 1);
+	cr_assert_eq(raw_count("SELECT count(*) FROM calls WHERE "
+	                       "recommended_category = 'victim_call' AND "
+	                       "category = 'victim_escape'"),
+	             1);
+	cr_assert_eq(raw_count("SELECT count(*) FROM call_events WHERE "
+	                       "payload LIKE '%\"rationale\":[\"minor\"]%'"),
+	             1);
+	call_free(&want);
+	call_free(&got);
+}
+
+Test(store_sqlite, a_fresh_call_has_empty_decision_fields)
+{
+	struct store *s = open_ok(true);
+	char ref[CALL_REF_MAX];
+	struct call c;
+	struct htd_error err;
+	call_init(&c);
+	open_call(s, ref);
+	cr_assert_eq(store_call_get(s, ref, &c, &err), HTD_OK);
+	cr_assert_eq(c.priority, 0);
+	cr_assert_eq(c.recommended_category, CALL_CATEGORY_UNDETERMINED);
+	cr_assert_eq(c.override_category, CALL_CATEGORY_UNDETERMINED);
+	cr_assert_str_eq(c.override_reason, "");
+	cr_assert_str_eq(c.override_by, "");
+	cr_assert_str_eq(c.decided_with, "");
+	cr_assert_eq(c.n_actions, 0);
+	cr_assert_eq(c.n_hits, 0);
+	call_free(&c);
+	store_close(s);
+}
+
+Test(store_sqlite, a_bad_state_value_is_corrupt_naming_the_call)
+{
+	static const struct {
+		const char *sql, *named;
+	} cases[] = {
+		{ "UPDATE calls SET state = 'not json'", "(not JSON)" },
+		{ "UPDATE calls SET state = '[]'", "(not an object)" },
+		{ "UPDATE calls SET state = '{\"x\":1}'", "x" },
+		{ "UPDATE calls SET state = '{\"decided_with\":5}'",
+		  "decided_with" },
+		{ "UPDATE calls SET state = '{\"override\":{\"category\":"
+		  "\"undetermined\"}}'",
+		  "override.category" },
+		{ "UPDATE calls SET state = '{\"override\":{\"category\":"
+		  "\"other\",\"at\":-1}}'",
+		  "override.at" },
+		{ "UPDATE calls SET state = '{\"actions\":{}}'", "actions" },
+		{ "UPDATE calls SET state = '{\"actions\":[{\"id\":\"a\","
+		  "\"state\":\"maybe\"}]}'",
+		  "actions[0].state" },
+		{ "UPDATE calls SET state = '{\"actions\":[{\"state\":"
+		  "\"done\"}]}'",
+		  "actions[0].id" },
+		{ "UPDATE calls SET state = '{\"actions\":[{\"id\":\"a\","
+		  "\"state\":\"done\",\"marked\":1}]}'",
+		  "actions[0].marked" },
+		{ "UPDATE calls SET state = '{\"actions\":[5]}'",
+		  "actions[0].(not an object)" },
+		{ "UPDATE calls SET state = '{\"hits\":[{\"indicator\":"
+		  "\"minor\",\"note\":0}]}'",
+		  "hits[0].note" },
+		{ "UPDATE calls SET state = '{\"hits\":[{\"indicator\":"
+		  "\"minor\",\"note\":2,\"end\":4294967296}]}'",
+		  "hits[0].end" },
+		{ "UPDATE calls SET state = '{\"hits\":[{\"indicator\":"
+		  "\"minor\",\"note\":2,\"subject\":\"somebody\"}]}'",
+		  "hits[0].subject" },
+		{ "UPDATE calls SET state = '{\"hits\":[{\"note\":2}]}'",
+		  "hits[0].indicator" },
+		{ "UPDATE calls SET recommended_category = 'bogus'",
+		  "recommended_category" },
+	};
+	struct store *s = open_ok(true);
+	char ref[CALL_REF_MAX];
+	open_call(s, ref);
+	store_close(s);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(raw_exec("UPDATE calls SET state = '{}', "
+		                      "recommended_category = 'undetermined'"),
+		             SQLITE_OK);
+		cr_assert_eq(raw_exec(cases[i].sql), SQLITE_OK, "%s",
+		             cases[i].sql);
+		s = open_ok(false);
+		struct call c;
+		struct htd_error err;
+		call_init(&c);
+		cr_assert_eq(store_call_get(s, ref, &c, &err), HTD_ERR_CORRUPT,
+		             "%s", cases[i].sql);
+		cr_assert(strstr(err.message, ref), "%s", err.message);
+		cr_assert(strstr(err.message, cases[i].named), "%s: %s",
+		          cases[i].named, err.message);
+		cr_assert_null(c.language, "the call was not freed");
+		struct call_filter f = { 0 };
+		struct call_page p;
+		cr_assert_eq(store_call_list(s, &f, &p, &err), HTD_ERR_CORRUPT);
+		cr_assert_eq(p.n, 0);
+		store_close(s);
+	}
+}
+
+/* Migration 1 as htdispatch 0.1 wrote it: the schema a database of the
+ * previous version has. */
+static const char *const schema_v1 =
+    "CREATE TABLE schema_migrations (\n"
+    "  version INTEGER PRIMARY KEY,\n"
+    "  name TEXT NOT NULL,\n"
+    "  applied_at_ms INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE TABLE call_sequences (\n"
+    "  year INTEGER PRIMARY KEY,\n"
+    "  last INTEGER NOT NULL CHECK (last > 0)\n"
+    ");\n"
+    "CREATE TABLE calls (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  ref TEXT NOT NULL UNIQUE,\n"
+    "  year INTEGER NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('open', 'closed')),\n"
+    "  category TEXT NOT NULL,\n"
+    "  channel TEXT NOT NULL,\n"
+    "  language TEXT NOT NULL,\n"
+    "  location_text TEXT NOT NULL,\n"
+    "  callback_number TEXT NOT NULL,\n"
+    "  caller_name TEXT NOT NULL,\n"
+    "  opened_by TEXT NOT NULL,\n"
+    "  opened_at_ms INTEGER NOT NULL,\n"
+    "  updated_at_ms INTEGER NOT NULL,\n"
+    "  closed_at_ms INTEGER NOT NULL DEFAULT 0,\n"
+    "  disposition TEXT NOT NULL DEFAULT '',\n"
+    "  close_summary TEXT NOT NULL DEFAULT '',\n"
+    "  note_count INTEGER NOT NULL DEFAULT 0,\n"
+    "  version INTEGER NOT NULL CHECK (version > 0),\n"
+    "  UNIQUE (year, seq)\n"
+    ");\n"
+    "CREATE INDEX calls_by_opened ON calls (opened_at_ms, id);\n"
+    "CREATE INDEX calls_by_status ON calls (status, opened_at_ms);\n"
+    "CREATE TABLE call_answers (\n"
+    "  call_id INTEGER NOT NULL REFERENCES calls (id),\n"
+    "  question TEXT NOT NULL,\n"
+    "  value TEXT NOT NULL,\n"
+    "  at_ms INTEGER NOT NULL,\n"
+    "  ord INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (call_id, question)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE call_events (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  call_id INTEGER NOT NULL REFERENCES calls (id),\n"
+    "  seq INTEGER NOT NULL CHECK (seq > 0),\n"
+    "  type TEXT NOT NULL,\n"
+    "  at_ms INTEGER NOT NULL,\n"
+    "  actor TEXT NOT NULL,\n"
+    "  payload TEXT NOT NULL,\n"
+    "  UNIQUE (call_id, seq)\n"
+    ");\n"
+    "CREATE TRIGGER call_events_no_update BEFORE UPDATE ON call_events\n"
+    "BEGIN SELECT RAISE(ABORT, 'call events are append-only'); END;\n"
+    "CREATE TRIGGER call_events_no_delete BEFORE DELETE ON call_events\n"
+    "BEGIN SELECT RAISE(ABORT, 'call events are append-only'); END;\n"
+    "CREATE TRIGGER calls_no_delete BEFORE DELETE ON calls\n"
+    "BEGIN SELECT RAISE(ABORT, 'calls are never deleted'); END;\n";
+
+Test(store_sqlite, a_version_1_database_is_upgraded_keeping_its_calls)
+{
+	sqlite3 *h;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_exec(h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL),
+	    SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, schema_v1, NULL, NULL, NULL), SQLITE_OK,
+	             "%s", sqlite3_errmsg(h));
+	char sql[2048];
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA user_version = 1; PRAGMA application_id = %d;"
+	         "INSERT INTO schema_migrations VALUES (1, 'v1', 1);"
+	         "INSERT INTO call_sequences VALUES (2026, 1);"
+	         "INSERT INTO calls (ref, year, seq, status, category, "
+	         "channel, language, location_text, callback_number, "
+	         "caller_name, opened_by, opened_at_ms, updated_at_ms, "
+	         "note_count, version) VALUES ('HT-2026-000001', 2026, 1, "
+	         "'open', 'undetermined', 'voice', 'en', '1 Main St', '', '', "
+	         "'test', %lld, %lld, 1, 2);"
+	         "INSERT INTO call_events (call_id, seq, type, at_ms, actor, "
+	         "payload) VALUES (1, 1, 'call_opened', %lld, 'test', "
+	         "'{\"callback\":\"\",\"caller_name\":\"\",\"channel\":"
+	         "\"voice\",\"language\":\"en\",\"location\":\"1 Main St\"}'),"
+	         "(1, 2, 'note_added', %lld, 'test', '{\"text\":\"old\"}');",
+	         SQLITE_STORE_APPLICATION_ID, (long long)now,
+	         (long long)now + 5, (long long)now, (long long)now + 5);
+	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(h));
+	sqlite3_close(h);
+
+	struct store *s = open_ok(false);
+	cr_assert_eq(store_schema_version(s), store_schema_latest());
+	cr_assert_eq(store_schema_latest(), 2);
+	struct call c;
+	struct htd_error err;
+	call_init(&c);
+	cr_assert_eq(store_call_get(s, "HT-2026-000001", &c, &err), HTD_OK,
+	             "%s", err.message);
+	cr_assert_str_eq(c.location_text, "1 Main St");
+	cr_assert_eq(c.note_count, 1);
+	cr_assert_eq(c.version, 2);
+	cr_assert_eq(c.priority, 0);
+	cr_assert_eq(c.recommended_category, CALL_CATEGORY_UNDETERMINED);
+	cr_assert_str_eq(c.decided_with, "");
+	cr_assert_eq(c.n_actions, 0);
+	struct service svc = { .store = s, .clock = &fixed };
+	cr_assert_eq(calls_verify(&svc, "HT-2026-000001", &err), HTD_OK, "%s",
+	             err.message);
+
+	/* It takes the new events, and new calls continue the sequence. */
+	char dispatch[] = "dispatch_officer";
+	struct call_action a = { .id = dispatch,
+		                 .state = CALL_ACTION_REQUIRED,
+		                 .required_since_ms = now + 10 };
+	struct call_event e = { .type = CALL_EVENT_DECISION_MADE,
+		                .at_ms = now + 10,
+		                .actor = "system:protocol" };
+	e.u.decision.recommended = CALL_CATEGORY_CREDIBLE_TIP;
+	e.u.decision.category = CALL_CATEGORY_CREDIBLE_TIP;
+	e.u.decision.priority = 3;
+	e.u.decision.decided_with = "p 1; q 1";
+	e.u.decision.actions = &a;
+	e.u.decision.n_actions = 1;
+	append_applied(s, "HT-2026-000001", &c, &e, NULL);
+	cr_assert_eq(calls_verify(&svc, "HT-2026-000001", &err), HTD_OK, "%s",
+	             err.message);
+	char ref[CALL_REF_MAX];
+	open_call(s, ref);
+	cr_assert_str_eq(ref, "HT-2026-000002");
+	call_free(&c);
+	store_close(s);
+
+	cr_assert_eq(raw_count("PRAGMA user_version"), 2);
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 2);
+	cr_assert_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE "
+	                       "type = 'index' AND name = 'calls_by_category'"),
+	             1);
+	cr_assert_eq(raw_count("SELECT count(*) FROM calls WHERE priority = 3 "
+	                       "AND category = 'credible_tip'"),
+	             1);
+	/* Opening again changes nothing. */
+	store_close(open_ok(false));
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 2);
+}
+
+Test(store_sqlite, verify_refuses_indicators_that_point_at_no_note)
+{
+	struct store *s = open_ok(true);
+	char ref[CALL_REF_MAX];
+	struct call c;
+	struct htd_error err;
+	call_init(&c);
+	open_call(s, ref);
+	cr_assert_eq(store_call_get(s, ref, &c, &err), HTD_OK);
+	struct call_event e = { .type = CALL_EVENT_ANSWER_RECORDED,
+		                .at_ms = now + 1,
+		                .actor = "user:a" };
+	e.u.answer.question = "escaped";
+	e.u.answer.value = "yes";
+	append_applied(s, ref, &c, &e, NULL);
+	e = (struct call_event){ .type = CALL_EVENT_NOTE_ADDED,
+		                 .at_ms = now + 2,
+		                 .actor = "user:a" };
+	e.u.note.text = "threats";
+	append_applied(s, ref, &c, &e, NULL);
+	/* Event 2 is an answer; call_apply cannot tell, verify can. */
+	struct call_hit h;
+	memset(&h, 0, sizeof(h));
+	snprintf(h.indicator, sizeof(h.indicator), "threats");
+	h.end = 7;
+	e = (struct call_event){ .type = CALL_EVENT_INDICATORS_FOUND,
+		                 .at_ms = now + 2,
+		                 .actor = "system:screen" };
+	e.u.indicators.note = 2;
+	e.u.indicators.hits = &h;
+	e.u.indicators.n_hits = 1;
+	append_applied(s, ref, &c, &e, NULL);
+	struct service svc = { .store = s, .clock = &fixed };
+	cr_assert_eq(calls_verify(&svc, ref, &err), HTD_ERR_CORRUPT);
+	cr_assert(strstr(err.message, "not a note"), "%s", err.message);
+	call_free(&c);
+	store_close(s);
+}
+
+Test(store_sqlite, a_state_that_is_not_utf8_is_refused_unwritten)
+{
+	struct store *s = open_ok(true);
+	char ref[CALL_REF_MAX];
+	open_call(s, ref);
+	struct call c;
+	struct store_event se;
+	char *payload;
+	call_init(&c);
+	note_on(s, ref, "a note", &c, &se, &payload);
+	free(c.override_by);
+	c.override_by = xstrdup("user:\xff");
+	c.override_category = CALL_CATEGORY_OTHER;
+	struct store_append a = { ref, 1, &se, &c };
+	struct htd_error err;
+	cr_assert_eq(store_append(s, &a, 1, &err), HTD_ERR_INVALID);
+	cr_assert(strstr(err.message, ref), "%s", err.message);
+	store_close(s);
+	cr_assert_eq(raw_count("SELECT count(*) FROM call_events"), 1);
+	cr_assert_eq(raw_count("SELECT version FROM calls"), 1);
+	free(payload);
+	call_free(&c);
 }

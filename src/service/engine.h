@@ -1,0 +1,59 @@
+/*
+ * engine.h - everything a decision needs, loaded once: the lexicons and
+ * their compiled matcher (service/screen), the protocol and the policy
+ * (formats/protocol_yaml), all checked as `htdispatch check` checks them.
+ * A file with an error or a lint finding refuses to load, so `call`,
+ * `assess` and `serve` never run on a protocol that `check` rejects.
+ *
+ * Ownership: an engine owns what it loaded (engine_close()); the protocol
+ * and policy it exposes are borrowed for the engine's lifetime. Not
+ * thread-safe (the matcher's scratch space is per engine).
+ */
+#ifndef HTD_SERVICE_ENGINE_H
+#define HTD_SERVICE_ENGINE_H
+
+#include <stddef.h>
+
+#include "core/call.h"
+#include "core/protocol.h"
+#include "service/screen.h"
+#include "util/error.h"
+
+struct engine_options {
+	const char *protocol_file; /* NULL: PROTOCOL_FILE_DEFAULT */
+	const char *policy_file;   /* NULL: POLICY_FILE_DEFAULT */
+	const char *lexicon_dir;   /* NULL: LEXICON_DIR_DEFAULT */
+	const char *cache_dir; /* NULL: SCREEN_CACHE_DIR_DEFAULT; "": none */
+	/* Every error of every file, as `check` prints them; may be NULL. */
+	void (*on_error)(void *ctx, const struct htd_error *e);
+	void *ctx;
+};
+
+struct engine {
+	struct protocol protocol;
+	struct policy policy;
+	struct screen *screen;
+};
+
+/*
+ * Loads and checks the three kinds of file. On any error or lint finding
+ * *out is NULL, every problem went to opts->on_error, and `err` holds the
+ * first (HTD_ERR_INVALID for a finding, else the loader's code). Returns an
+ * owned engine in *out (engine_close()).
+ */
+enum htd_err engine_open(const struct engine_options *opts, struct engine **out,
+                         struct htd_error *err);
+
+/* Frees an engine; accepts NULL. */
+void engine_close(struct engine *e);
+
+/*
+ * Scans note `text` (seq `note` of its note_added event; 0 outside a
+ * call) and writes its hits to a new array (*hits, *n; free with free()),
+ * at most CALL_HITS_EVENT_MAX. An engine without a matcher finds nothing.
+ */
+enum htd_err engine_scan_note(struct engine *e, const char *text, int64_t note,
+                              struct call_hit **hits, size_t *n,
+                              struct htd_error *err);
+
+#endif
