@@ -113,8 +113,8 @@ cat >switch.txt <<'EOF'
 no
 :lang es
 yes
-:note they took my passport
-:note he did not hit me
+:note the boss took my passport
+:note it is not true that the boss has my passport
 :answer caller_is_victim yes
 :override credible_tip the caller says the employer let her go this morning
 :na radio_alert training exercise, no units on the air
@@ -127,7 +127,7 @@ has "$(after '> no')" "$(yaml_text safe_to_talk text en)" "before :lang the ques
 has "$(after '> :lang es')" "$(yaml_text safe_to_talk text es)" "after :lang es the next question is in Spanish"
 lacks "$(after '> :lang es')" "$(yaml_text caller_is_victim text en)" "and stays in Spanish"
 has "$(after '> :lang es')" "why: $(yaml_text safe_to_talk why es)" "its why too"
-has "$OUT" 'documents_withheld         "they took my passport"' "the note's indicator and its words"
+has "$OUT" 'documents_withheld         "boss took my passport"' "the note's indicator and its words"
 has "$OUT" "(negated: not counted)" "a negated indicator is shown as not counted"
 has "$OUT" "AMP elements: means" "the AMP elements"
 has "$OUT" "== Call $ID: credible_tip, priority 3 ==" "the override is in force"

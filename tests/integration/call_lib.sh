@@ -1,5 +1,7 @@
 # call_lib.sh - what call.sh and call_tmux.sh share: the engine options that
-# point `htdispatch call` at the shipped protocol, policy and lexicons, and
+# point `htdispatch call` at the shipped protocol and policy and at the test
+# lexicon (tests/fixtures/lexicon: small, so that it compiles in seconds even
+# under valgrind, and does not move when data/lexicon grows), and
 # yaml_text, which reads a question's wording from the protocol file so
 # that the tests follow the file rather than a copy of its texts.
 # Sourced after lib.sh ($T is set).
@@ -7,7 +9,7 @@
 SRC=$HTD_SOURCE_ROOT
 PROTO=$SRC/data/protocol/nena-ht.yaml
 E=(--protocol "$PROTO" --policy "$SRC/etc/policy.yaml"
-	--lexicon "$SRC/data/lexicon" --cache "$T/cache")
+	--lexicon "$SRC/tests/fixtures/lexicon" --cache "$T/cache")
 
 # yaml_text QID KEY LANG: the KEY (text, covert, why) of question QID in
 # LANG, as the protocol file writes it (quotes taken off).
@@ -23,8 +25,3 @@ yaml_text() {
 	' "$PROTO"
 }
 
-# Compile the lexicon once, outside $HTD_WRAPPER: under valgrind each run
-# would compile it again, for minutes. screen.sh tests the compiling; here
-# every run loads the cache.
-"$HTD" screen --lexicon "$SRC/data/lexicon" --cache "$T/cache" \
-	</dev/null >/dev/null 2>&1
