@@ -23,7 +23,7 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." || exit 1
 # The target: one assess, process start to exit, under 20 ms.
 TARGET_MS=20
 
-quick=0 out= out_set=0 dir=${TMPDIR:-/tmp} runs=50 call=bench/decide-call.json
+quick=0 out='' out_set=0 dir=${TMPDIR:-/tmp} runs=50 call=bench/decide-call.json
 build=build standard=1
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -154,7 +154,6 @@ word=MISSED
 printf '\n  target: assess < %d ms: %s (%.2f ms)\n' "$TARGET_MS" "$word" "$assess_ms"
 
 [ -n "$out" ] || exit 0
-json_str() { printf '%s' "$1" | jq -R .; }
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 tmp=$out.tmp
 jq -n \

@@ -528,10 +528,16 @@ static int write_json(const struct config *cfg, const struct workload *w,
 	              u.sysname, "kernel", u.release, "arch", u.machine, "cpu",
 	              cpu_model(cpu, sizeof(cpu)), "cpus",
 	              (json_int_t)sysconf(_SC_NPROCESSORS_ONLN));
+	/* The call file relative to the source tree, when it is in it. */
+	const char *call = cfg->call_file;
+	size_t root_len = strlen(HTD_SOURCE_ROOT);
+	if (strncmp(call, HTD_SOURCE_ROOT, root_len) == 0 &&
+	    call[root_len] == '/')
+		call += root_len + 1;
 	json_t *params =
 	    json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:s,s:b}", "runs",
 	              (json_int_t)cfg->runs, "rounds", (json_int_t)cfg->rounds,
-	              "call", cfg->call_file, "notes", (json_int_t)w->n_notes,
+	              "call", call, "notes", (json_int_t)w->n_notes,
 	              "note_bytes", (json_int_t)w->note_bytes, "answers",
 	              (json_int_t)w->n_answers, "hits", (json_int_t)w->n_hits,
 	              "category", category, "quick", cfg->quick);

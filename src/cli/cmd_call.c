@@ -106,19 +106,15 @@ const char cli_usage_call[] =
     "  {\"call\", \"status\", \"language\", \"asking\", \"skipped\", "
     "\"decision\"}\n"
     "(\"decision\" as `htdispatch assess` prints it), errors as\n"
-    "  {\"call\", \"error\": {\"code\", \"message\", \"field\"?, "
-    "\"line\"?}},\n"
-    "and the end as {\"call\", \"status\", \"ended\": \"closed\"|\"quit\"|"
-    "\"eof\"}.\n"
+    "{\"call\", \"error\"}, the end as {\"call\", \"status\", \"ended\"}: "
+    "closed,\n"
+    "quit, eof, failed or closed_elsewhere.\n"
     "\n"
     "Common options: --db PATH, --json, --busy-timeout MS, --help.\n"
-    "Exit status: 0 the call was closed or left open; 1 the protocol, "
-    "policy\n"
-    "or lexicon cannot be loaded (each problem as FILE:LINE:COLUMN; no "
-    "call\n"
-    "is opened), the database or the call cannot be used, or a script "
-    "line\n"
-    "failed; 2 usage error.\n";
+    "Exit status: 0 the call was closed or left open; 1 the protocol,\n"
+    "policy or lexicon cannot be loaded (each problem as FILE:LINE:COLUMN;\n"
+    "no call is opened), the database or the call cannot be used (e.g. it\n"
+    "was closed elsewhere), or a script line failed; 2 usage error.\n";
 
 /* One note of the call, to show the words an indicator was found in. */
 struct note_text {
@@ -136,6 +132,7 @@ struct session {
 	long asking; /* question index at the prompt; -1: none */
 	struct note_text *notes;
 	size_t n_notes;
+	int64_t notes_of; /* the call's note_count when they were read */
 	/* Input. */
 	FILE *in;
 	const char *in_name; /* for FILE:LINE messages */
@@ -202,7 +199,7 @@ static void report(struct session *s, const struct htd_error *err)
 	char msg[HTD_ERROR_MESSAGE_MAX + HTD_ERROR_FILE_MAX + 32];
 	htd_error_format(err, msg, sizeof(msg));
 	fflush(stdout);
-	if (s->script)
+	if (s->script && s->line_no > 0)
 		fprintf(stderr, "%s:%ld: %s\n", s->in_name, s->line_no, msg);
 	else
 		fprintf(stderr, "error: %s\n", msg);
@@ -219,13 +216,19 @@ static void report(struct session *s, const struct htd_error *err)
 	fflush(stderr);
 }
 
-static const char *note_text_of(void *ctx, int64_t note)
+/* Returns the text of the note with event seq `note`, or NULL. */
+static const char *note_find(const struct session *s, int64_t note)
 {
-	const struct session *s = ctx;
 	for (size_t i = 0; i < s->n_notes; i++)
 		if (s->notes[i].seq == note)
 			return s->notes[i].text;
 	return NULL;
+}
+
+/* note_find() for decision_json(). */
+static const char *note_text_of(void *ctx, int64_t note)
+{
+	return note_find(ctx, note);
 }
 
 static void notes_free(struct session *s)
@@ -268,11 +271,12 @@ static enum htd_err refresh(struct session *s, bool *restarted,
 	    calls_decision(&s->svc, s->call.ref, &s->call, &s->decision, err);
 	if (rc != HTD_OK)
 		return rc;
-	if ((int64_t)s->n_notes != s->call.note_count) {
+	if (s->notes_of != s->call.note_count) {
 		notes_free(s);
 		rc = calls_history(&s->svc, s->call.ref, collect_note, s, err);
 		if (rc != HTD_OK)
 			return rc;
+		s->notes_of = s->call.note_count;
 	}
 	const struct decision *d = &s->decision;
 	*restarted = false;
@@ -354,7 +358,7 @@ static void print_action(const struct session *s,
 
 static void print_hit(const struct session *s, const struct call_hit *h)
 {
-	const char *text = note_text_of((void *)s, h->note);
+	const char *text = note_find(s, h->note);
 	printf("  %-26s", h->indicator);
 	if (text && h->start <= h->end && h->end <= strlen(text))
 		printf(" \"%.*s\"", (int)(h->end - h->start), text + h->start);
@@ -409,7 +413,7 @@ static void print_answer_forms(const struct session *s,
 		printf("  answer: yes / no / unknown\n");
 		break;
 	case RULE_ANSWER_CHOICE:
-		printf("  answer: a number, or unknown\n");
+		printf("  answer: a number or id below, or unknown\n");
 		for (size_t i = 0; i < q->n_choices; i++) {
 			const char *label =
 			    q->choice_labels
@@ -785,6 +789,27 @@ static void print_left_open(const struct session *s, const char *how)
 	       s->call.ref);
 }
 
+/* Says the call is closed: by this session (`how` "closed") or by someone
+ * else ("closed_elsewhere"). */
+static void end_closed(const struct session *s, const char *how)
+{
+	const char *disposition = call_disposition_name(s->call.disposition);
+	if (s->cli->json) {
+		print_json_line(
+		    json_pack("{s:s,s:s,s:s,s:s}", "call", s->call.ref,
+		              "status", call_status_name(s->call.status),
+		              "disposition", disposition, "ended", how));
+	} else if (str_eq(how, "closed")) {
+		printf("\nCall %s closed: %s.\n", s->call.ref, disposition);
+	} else {
+		fflush(stdout);
+		fprintf(stderr,
+		        "Call %s was closed elsewhere (%s): nothing more can "
+		        "be recorded; see '%s calls show %s'.\n",
+		        s->call.ref, disposition, s->cli->prog, s->call.ref);
+	}
+}
+
 /* Runs the loop until the call is closed or left; returns the exit code. */
 static int session_run(struct session *s)
 {
@@ -842,17 +867,7 @@ static int session_run(struct session *s)
 			}
 		}
 		if (step == STEP_CLOSED) {
-			if (s->cli->json)
-				print_json_line(json_pack(
-				    "{s:s,s:s,s:s,s:s}", "call", s->call.ref,
-				    "status", call_status_name(s->call.status),
-				    "disposition",
-				    call_disposition_name(s->call.disposition),
-				    "ended", "closed"));
-			else
-				printf(
-				    "\nCall %s closed: %s.\n", s->call.ref,
-				    call_disposition_name(s->call.disposition));
+			end_closed(s, "closed");
 			goto out;
 		}
 		if (step == STEP_QUIT) {
@@ -868,6 +883,13 @@ static int session_run(struct session *s)
 				goto out;
 			}
 			step = STEP_FAILED;
+		}
+		if (s->call.status != CALL_STATUS_OPEN) {
+			/* Closed elsewhere (the console, `calls close`):
+			 * nothing more can be recorded here. */
+			end_closed(s, "closed_elsewhere");
+			code = CLI_EXIT_FAILURE;
+			goto out;
 		}
 	}
 out:

@@ -71,7 +71,9 @@ int cli_cmd_init(struct cli *cli, int argc, char **argv)
 	       existed ? "Database ready at" : "Created the database at",
 	       cli->db_path, version);
 	const char *h = cli->prog;
-	printf("\nTake a call from the terminal:\n"
+	printf("\nTake a call question by question (the NENA protocol):\n"
+	       "  %s call --language es\n"
+	       "Or step by step:\n"
 	       "  %s calls open --channel voice --language es \\\n"
 	       "      --location \"4th and Main\" --callback \"555-0100\"\n"
 	       "  %s calls answer HT-YYYY-000001 free_to_leave no\n"
@@ -79,10 +81,14 @@ int cli_cmd_init(struct cli *cli, int argc, char **argv)
 	       "  %s calls close  HT-YYYY-000001 officer_handled "
 	       "--summary \"...\"\n"
 	       "  %s calls list --status open\n"
+	       "  %s calls decision HT-YYYY-000001   (checklist, next "
+	       "questions, why)\n"
 	       "  %s calls show   HT-YYYY-000001\n"
 	       "Check the database:  %s db check\n"
+	       "Check edited files:  %s check data/protocol/nena-ht.yaml "
+	       "etc/policy.yaml\n"
 	       "Everything else:     %s --help\n",
-	       h, h, h, h, h, h, h, h);
+	       h, h, h, h, h, h, h, h, h, h, h);
 	if (cli->db_given)
 		printf("(Pass --db %s, or set HTDISPATCH_DB, on each "
 		       "command.)\n",

@@ -3,10 +3,11 @@
 # script or a call-taker without a terminal drives it: a victim call, a
 # caller who cannot talk freely, the switch to Spanish, indicators in notes,
 # overrides and marks with their reasons, bad answers asked again, script
-# failures with FILE:LINE, --json steps, taking a call up again, and a
-# broken protocol that refuses to start. Questions and their texts come from
-# the shipped protocol (data/protocol/nena-ht.yaml), read here so that the
-# tests follow its wording.
+# failures with FILE:LINE, --json steps, taking a call up again, a call
+# closed elsewhere during the session, and a broken protocol that refuses to
+# start. Questions and their texts come from the shipped protocol
+# (data/protocol/nena-ht.yaml), read here so that the tests follow its
+# wording.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/call_lib.sh"
@@ -223,6 +224,39 @@ has "$OUT" '"close_summary":"Unit 12 took the caller to a shelter"' "with the su
 has "$OUT" '"id":"dispatch_officer","state":"done"' "dispatch_officer done"
 run call "${E[@]}" --call "$VICTIM" --script /dev/null; rc_is 1 "a closed call cannot be taken up"; has "$ERR" "is closed" "says so"
 run call "${E[@]}" --call "HT-2000-999999" --script /dev/null; rc_is 1 "an unknown call"; has "$ERR" "no call HT-2000-999999" "names it"
+
+# ---- the call closed elsewhere while it is being taken ------------------------------
+# A supervisor closes the call from another terminal: the session says so at
+# the next line and ends. Its input is a FIFO, so the test decides when
+# each line arrives; it waits for the database, polling, never a fixed time.
+limit=$((SECONDS + LIMIT))
+newest() { "$HTD" calls list --status open --limit 1 --json | sed -n 's/.*"calls":\[{"id":"\([^"]*\)".*/\1/p'; }
+before=$(newest)
+mkfifo "$T/live.in"
+${HTD_WRAPPER:-} "$HTD" call "${E[@]}" <"$T/live.in" >"$T/live.out" 2>"$T/live.err" &
+live=$!
+exec 3>"$T/live.in"
+echo no >&3
+LIVE=""
+while [ "$SECONDS" -lt "$limit" ]; do
+	LIVE=$(newest)
+	if [ -n "$LIVE" ] && [ "$LIVE" != "$before" ] &&
+		"$HTD" calls show "$LIVE" --json | grep -q '"in_danger_now":"no"'; then
+		break
+	fi
+	LIVE=""
+	sleep 0.1
+done
+[ -n "$LIVE" ] && pass "a live session saves its first answer ($LIVE)" || fail "a live session saves its first answer"
+run calls close "$LIVE" duplicate --summary "closed from the console"; rc_is 0 "closed from elsewhere"
+echo yes >&3
+exec 3>&-
+wait "$live"; RC=$?
+OUT=$(cat "$T/live.out"); ERR=$(cat "$T/live.err")
+rc_is 1 "the session ends with 1"
+has "$ERR" "is closed" "the answer after the close is refused"
+has "$ERR" "Call $LIVE was closed elsewhere (duplicate)" "and the session says why it ends"
+lacks "$OUT" "still open" "it does not claim the call is open"
 
 # ---- a broken protocol refuses to start ------------------------------------------------------
 run calls list --json; before=$(grep -o '"id":"HT-' <<<"$OUT" | wc -l)

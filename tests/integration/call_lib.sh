@@ -1,8 +1,8 @@
 # call_lib.sh - what call.sh and call_tmux.sh share: the engine options that
 # point `htdispatch call` at the shipped protocol and policy and at the test
 # lexicon (tests/fixtures/lexicon: small, so that it compiles in seconds even
-# under valgrind, and does not move when data/lexicon grows), and
-# yaml_text, which reads a question's wording from the protocol file so
+# under valgrind, and does not move when data/lexicon grows), the time limit
+# for waiting on a live session, and yaml_text, which reads a question's wording from the protocol file so
 # that the tests follow the file rather than a copy of its texts.
 # Sourced after lib.sh ($T is set).
 
@@ -10,6 +10,11 @@ SRC=$HTD_SOURCE_ROOT
 PROTO=$SRC/data/protocol/nena-ht.yaml
 E=(--protocol "$PROTO" --policy "$SRC/etc/policy.yaml"
 	--lexicon "$SRC/tests/fixtures/lexicon" --cache "$T/cache")
+
+# How long to wait for a live session (seconds): a limit for a stuck
+# session, not a timing; valgrind makes every step slower.
+LIMIT=60
+[ -n "${HTD_WRAPPER:-}" ] && LIMIT=300
 
 # yaml_text QID KEY LANG: the KEY (text, covert, why) of question QID in
 # LANG, as the protocol file writes it (quotes taken off).

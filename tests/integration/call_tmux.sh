@@ -23,11 +23,6 @@ cleanup_hook() { tm kill-server >/dev/null 2>&1; }
 printf 'set -g history-limit 50000\nset -g status off\n' >"$T/tmux.conf"
 export LC_ALL=C.UTF-8
 
-# Valgrind makes every step slower; the limits are for a stuck session,
-# not for timing.
-LIMIT=${HTD_WRAPPER:+300}
-LIMIT=${LIMIT:-60}
-
 # screen: everything the pane has shown, wrapped lines joined.
 screen() { tm capture-pane -p -J -S - -t call 2>/dev/null; }
 
