@@ -132,6 +132,27 @@ int cli_fail(struct cli *cli, const struct htd_error *err)
 	return code;
 }
 
+/* Sets *slot to `rel` under the source tree the program was built in, when
+ * `rel` is not found from the current directory and is found there. */
+static void default_near_program(const char **slot, char *buf, size_t size,
+                                 const char *rel)
+{
+	char exe[1024];
+	if (*slot || access(rel, F_OK) == 0)
+		return;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0'; /* the program's directory: <tree>/build */
+	if (str_format(buf, size, "%s/../%s", exe, rel) &&
+	    access(buf, F_OK) == 0)
+		*slot = buf;
+}
+
 void cli_engine_init(struct cli_engine *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -147,6 +168,12 @@ void cli_engine_init(struct cli_engine *e)
 	p = getenv("HTDISPATCH_CACHE");
 	if (p && p[0])
 		e->opts.cache_dir = p;
+	default_near_program(&e->opts.protocol_file, e->protocol,
+	                     sizeof(e->protocol), "data/protocol/nena-ht.yaml");
+	default_near_program(&e->opts.policy_file, e->policy, sizeof(e->policy),
+	                     "etc/policy.yaml");
+	default_near_program(&e->opts.lexicon_dir, e->lexicon,
+	                     sizeof(e->lexicon), "data/lexicon");
 }
 
 int cli_engine_option(struct cli *cli, struct cli_engine *e, int c,

@@ -104,9 +104,20 @@ enum htd_err cli_open_store(struct cli *cli, bool create, struct store **out,
 struct cli_engine {
 	struct engine_options opts;
 	size_t n_errors; /* printed while loading */
+	/* Defaults found next to the program (see cli_engine_init()). */
+	char protocol[1024];
+	char policy[1024];
+	char lexicon[1024];
 };
 
-/* Sets `e` from the environment; call before the option loop. */
+/*
+ * Sets `e` from the environment; call before the option loop. What the
+ * environment does not name is looked for where `make run` puts it: in the
+ * current directory (data/protocol/nena-ht.yaml, etc/policy.yaml,
+ * data/lexicon), else in the source tree the program was built in (the
+ * directory above the program's), so ./build/htdispatch works from any
+ * directory.
+ */
 void cli_engine_init(struct cli_engine *e);
 
 /* Handles option `c` when it is an engine option: returns 0 when it was

@@ -89,7 +89,7 @@ has "$OUT" '"location":"Lakeside Farms, Route 9"' "stored: the location given"
 VICTIM=$ID
 
 # ---- a caller who cannot talk freely -----------------------------------------------
-{ echo no; echo no; for _ in $(seq 30); do echo unknown; done; } >covert.txt
+{ echo no; echo no; echo no; for _ in $(seq 30); do echo unknown; done; } >covert.txt
 run call "${E[@]}" <covert.txt
 rc_is 0 "a covert call, read from a pipe"
 has "$OUT" "*** NO CALLBACK - caller cannot talk freely: yes/no questions only ***" "the NO CALLBACK flag"

@@ -258,7 +258,8 @@ Test(protocol_yaml, shipped_protocol_loads)
 		"happening_now",     "free_to_leave",
 		"has_own_documents", "minor_involved",
 		"weapons_present",   "controller_present",
-		"callback_safe",
+		"callback_safe",     "victim_present",
+		"specific_location", "first_hand",
 	};
 	size_t n_order = sizeof(order) / sizeof(order[0]);
 	size_t n_covert = sizeof(covert) / sizeof(covert[0]);
@@ -374,7 +375,8 @@ Test(protocol_yaml, shipped_policy_loads)
 	cr_assert_str_eq(pol.category_rules[1].when_src,
 	                 "answer.caller_is_victim == \"no\" and "
 	                 "answer.victim_present == \"yes\" and "
-	                 "answer.escaped != \"no\"");
+	                 "answer.escaped != \"no\" and "
+	                 "answer.happening_now != \"no\"");
 
 	static const char *const acts[] = {
 		"dispatch_officer",  "notify_ht_poc",
