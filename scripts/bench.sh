@@ -62,8 +62,9 @@ fi
 mkdir -p "$results" || exit 1
 
 # Programs the benchmarks use, not benchmarks (bench/meson.build builds them
-# as build/bench/NAME): the screen benchmark's corpus and phrase list.
-tools=" corpus_gen lexicon_literals "
+# as build/bench/NAME): the screen benchmark's corpus and phrase list, the
+# API benchmark's paced load generator.
+tools=" corpus_gen lexicon_literals api_load "
 
 ran=0
 failed=0

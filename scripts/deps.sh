@@ -10,6 +10,8 @@ packages=(
 	# libraries (design.md "Dependencies")
 	libsqlite3-dev libjansson-dev libutf8proc-dev libhyperscan-dev
 	libfyaml-dev libssl-dev
+	# the HTTP API (htdispatch serve): libmicrohttpd, with GnuTLS for HTTPS
+	libmicrohttpd-dev
 	# tests: unit tests, memory checking, fuzzing (clang's libFuzzer)
 	libcriterion-dev valgrind clang libclang-rt-14-dev
 	# source checks: the layout of .clang-format
@@ -19,12 +21,23 @@ packages=(
 	sqlite3 util-linux
 	# tmux: drive `htdispatch call` in a real terminal in tests
 	tmux
+	# curl: the API tests (tests/integration/api*.sh) drive the server;
+	# openssl: they make a throwaway certificate to test HTTPS
+	curl openssl
 	# jq: the golden decision tests compare assess's JSON with it
 	# (tests/integration/golden_calls.sh); the assess benchmark's anchor
 	jq
 	# benchmarks: the screen benchmark's anchors (ripgrep; grep is
 	# essential), GNU time for peak memory, hyperfine for the cold start
 	ripgrep time hyperfine
+	# tests: docs/openapi.yaml is read with python3-yaml and every answer
+	# of the server validated with python3-jsonschema (Draft 2020-12) by
+	# tests/integration/openapi_*.py, run by Debian's /usr/bin/python3
+	python3-yaml python3-jsonschema
+	# benchmarks: the API benchmark (bench/api.sh) loads the server with
+	# wrk, next to nginx-light serving the same bytes as its anchor (curl,
+	# above, sets up its calls)
+	wrk nginx-light
 )
 
 missing=()

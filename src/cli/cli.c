@@ -44,6 +44,12 @@ static const struct cli_command commands[] = {
 	  cli_usage_assess, cli_cmd_assess },
 	{ "call", "take a call in the terminal, question by question",
 	  cli_usage_call, cli_cmd_call },
+	{ "user", "add, lock, unlock and list users; set passwords",
+	  cli_usage_user, cli_cmd_user },
+	{ "audit", "read the access audit log", cli_usage_audit,
+	  cli_cmd_audit },
+	{ "serve", "serve the HTTP API (and live events)", cli_usage_serve,
+	  cli_cmd_serve },
 	{ "version", "show versions", usage_version, cmd_version },
 	{ "help", "show help", usage_help, cmd_help },
 };

@@ -141,6 +141,9 @@ int cli_cmd_screen(struct cli *cli, int argc, char **argv);
 int cli_cmd_check(struct cli *cli, int argc, char **argv);
 int cli_cmd_assess(struct cli *cli, int argc, char **argv);
 int cli_cmd_call(struct cli *cli, int argc, char **argv);
+int cli_cmd_user(struct cli *cli, int argc, char **argv);
+int cli_cmd_audit(struct cli *cli, int argc, char **argv);
+int cli_cmd_serve(struct cli *cli, int argc, char **argv);
 extern const char cli_usage_init[];
 extern const char cli_usage_calls[];
 extern const char cli_usage_db[];
@@ -148,5 +151,8 @@ extern const char cli_usage_screen[];
 extern const char cli_usage_check[];
 extern const char cli_usage_assess[];
 extern const char cli_usage_call[];
+extern const char cli_usage_user[];
+extern const char cli_usage_audit[];
+extern const char cli_usage_serve[];
 
 #endif

@@ -1069,6 +1069,10 @@ int cli_cmd_call(struct cli *cli, int argc, char **argv)
 	s.svc.store = store;
 	s.svc.clock = clock_system();
 	s.svc.engine = en;
+	/* The terminal intake is a face too: what it reads and changes is
+	 * audited, as `calls` is. */
+	s.svc.address = "cli";
+	s.svc.actor = cli_actor();
 	s.skipped =
 	    xcalloc(en->protocol.n_questions ? en->protocol.n_questions : 1,
 	            sizeof(*s.skipped));

@@ -161,6 +161,9 @@ static int ctx_open(struct calls_ctx *ctx)
 		return cli_fail(ctx->cli, &err);
 	ctx->svc.store = ctx->store;
 	ctx->svc.clock = clock_system();
+	/* The CLI is a face too: what it reads and changes is audited. */
+	ctx->svc.address = "cli";
+	ctx->svc.actor = cli_actor();
 	return -1;
 }
 

@@ -6,6 +6,11 @@
  * state), then append event and projection together. Another writer may
  * have appended meanwhile: the store refuses a stale version and we retry
  * on the fresh state, a few times.
+ *
+ * With svc->address set, every use case leaves an entry in the access audit
+ * (service/audit.h): a change's entry rides in the change's own
+ * transaction, so it is on the record exactly when the change is; a
+ * refused or failed change, and every read, is recorded on its own.
  */
 #include "service/calls.h"
 
@@ -14,6 +19,7 @@
 
 #include "formats/decision_json.h"
 #include "formats/event_json.h"
+#include "service/audit.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -42,13 +48,128 @@ static char *trimmed(const char *s)
 	return xstrndup(t, n);
 }
 
+/* What a change writes in the audit when it succeeds. */
+struct change_audit {
+	const char *action; /* "call.note" */
+	const char *detail; /* never a note, an answer's value or a name */
+};
+
 static enum htd_err append_event(struct service *svc, const char *ref_text,
-                                 struct call_event *e, struct call *out,
-                                 struct htd_error *err);
+                                 struct call_event *e,
+                                 const struct change_audit *audit,
+                                 struct call *out, struct htd_error *err);
 
 static int64_t now_ms(const struct service *svc)
 {
 	return clock_now_ms(svc->clock);
+}
+
+/* ---- the access audit -------------------------------------------------- */
+
+/* Who reads: reads take no actor argument. */
+static const char *reader(const struct service *svc)
+{
+	return str_empty(svc->actor) ? "anonymous" : svc->actor;
+}
+
+/* Who decides again when no one is named: the protocol. */
+static const char *audit_decider(const struct service *svc)
+{
+	return str_empty(svc->actor) ? "system:protocol" : svc->actor;
+}
+
+/* Whether `q` looks like a question or action id (letters, digits, '_',
+ * '.', '-'), so that it may go into the audit log. */
+static bool question_id_like(const char *q)
+{
+	size_t n = q ? strlen(q) : 0;
+	if (n == 0 || n > CALL_QUESTION_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = q[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static enum htd_err get_call(struct service *svc, const char *ref_text,
+                             struct call *out, struct htd_error *err);
+
+/* "call:<id>" for the audit: the canonical id, or a placeholder when
+ * `ref` is not a call id (what was typed could be anything, a name even). */
+static void call_object(const char *ref, char *out, size_t size)
+{
+	char canonical[CALL_REF_MAX];
+	if (ref && calls_ref_canonical(ref, canonical, NULL) == HTD_OK)
+		str_format(out, size, "call:%s", canonical);
+	else
+		str_copy(out, size, "call:(not a call id)");
+}
+
+/*
+ * Writes an entry on its own, when the service audits, for what ended
+ * with `rc` (whose message is in `err`). A failure's entry names the field
+ * at fault; if the entry cannot be written that is logged, and `rc` is
+ * returned unchanged. A success's entry must be written: its error is
+ * returned (no read goes out unrecorded).
+ */
+static enum htd_err audit_call(struct service *svc, const char *actor,
+                               const char *action, const char *object,
+                               const char *detail, enum htd_err rc,
+                               struct htd_error *err)
+{
+	if (!svc->address)
+		return rc;
+	char text[AUDIT_TEXT_MAX + 1];
+	str_copy(text, sizeof(text), detail ? detail : "");
+	if (rc != HTD_OK && err && err->field[0]) {
+		size_t used = strlen(text);
+		str_format(text + used, sizeof(text) - used, "%sfield=%s",
+		           used ? " " : "", err->field);
+	}
+	struct audit_entry e = {
+		.actor = actor,
+		.action = action,
+		.object = object,
+		.address = svc->address,
+		.outcome = audit_outcome_of(rc),
+		.detail = text,
+	};
+	if (rc == HTD_OK)
+		return audit_record(svc, &e, err);
+	struct htd_error aerr;
+	if (audit_record(svc, &e, &aerr) != HTD_OK)
+		log_event(LOG_ERROR, "audit_unwritten", "action", action,
+		          "object", object, "error", aerr.message, NULL);
+	return rc;
+}
+
+/* Ends a change: a success is on the record already (it rode in the
+ * change's transaction); a refusal or failure is recorded on its own. */
+static enum htd_err change_done(struct service *svc, const char *actor,
+                                const char *action, const char *ref,
+                                const char *detail, enum htd_err rc,
+                                struct htd_error *err)
+{
+	if (rc == HTD_OK)
+		return rc;
+	char object[CALL_REF_MAX + 32];
+	call_object(ref, object, sizeof(object));
+	return audit_call(svc, actor, action, object, detail, rc, err);
+}
+
+/* Ends a read of one call: recorded on its own, whatever the outcome. */
+static enum htd_err read_done(struct service *svc, const char *ref,
+                              const char *detail, enum htd_err rc,
+                              struct htd_error *err)
+{
+	char object[CALL_REF_MAX + 32];
+	call_object(ref, object, sizeof(object));
+	return audit_call(svc, reader(svc), "call.read", object, detail, rc,
+	                  err);
 }
 
 enum htd_err calls_open(struct service *svc, const char *actor,
@@ -106,7 +227,24 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 		.actor = actor,
 		.payload = payload,
 	};
-	rc = store_call_create(svc->store, year, &c, &se, ref, err);
+	struct audit_texts texts;
+	struct store_audit sa;
+	char detail[64];
+	str_format(detail, sizeof(detail), "channel=%s",
+	           call_channel_name(c.channel));
+	if (svc->address) {
+		struct audit_entry ae = {
+			.at_ms = e.at_ms,
+			.actor = actor,
+			.action = "call.open",
+			.address = svc->address,
+			.detail = detail,
+		};
+		audit_prepare(svc, &ae, &texts, &sa);
+		sa.object = NULL; /* the store names the new call */
+	}
+	rc = store_call_create(svc->store, year, &c, &se,
+	                       svc->address ? &sa : NULL, ref, err);
 	if (rc != HTD_OK)
 		goto out;
 	str_copy(c.ref, sizeof(c.ref), ref);
@@ -121,7 +259,7 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 		 * the first questions. The call is saved already: if this
 		 * fails, the next event decides. */
 		struct htd_error derr;
-		if (append_event(svc, ref, NULL, out, &derr) != HTD_OK)
+		if (append_event(svc, ref, NULL, NULL, out, &derr) != HTD_OK)
 			log_event(LOG_WARN, "decision_deferred", "call", ref,
 			          "error", derr.message, NULL);
 	}
@@ -131,6 +269,8 @@ out:
 	free(location);
 	free(callback);
 	free(caller);
+	if (rc != HTD_OK)
+		rc = audit_call(svc, actor, "call.open", "", "", rc, err);
 	return rc;
 }
 
@@ -279,10 +419,15 @@ static enum htd_err change_add(struct change *ch, struct call *c,
  * retrying on a stale version. `e` NULL: only decide again.
  */
 static enum htd_err append_event(struct service *svc, const char *ref_text,
-                                 struct call_event *e, struct call *out,
-                                 struct htd_error *err)
+                                 struct call_event *e,
+                                 const struct change_audit *audit,
+                                 struct call *out, struct htd_error *err)
 {
 	char ref[CALL_REF_MAX];
+	char object[CALL_REF_MAX + 8];
+	struct audit_texts texts;
+	struct store_audit sa = { 0 };
+	struct audit_entry ae = { 0 };
 	struct call_hit *hits = NULL;
 	size_t n_hits = 0;
 	struct change ch;
@@ -294,6 +439,21 @@ static enum htd_err append_event(struct service *svc, const char *ref_text,
 	if (rc != HTD_OK)
 		return rc;
 	int64_t at_ms = now_ms(svc);
+	if (audit && svc->address) {
+		str_format(object, sizeof(object), "call:%s", ref);
+		ae = (struct audit_entry){
+			.at_ms = at_ms,
+			.actor = e ? e->actor : audit_decider(svc),
+			.action = audit->action,
+			.object = object,
+			.address = svc->address,
+			.outcome = AUDIT_OUTCOME_OK,
+			.detail = audit->detail,
+		};
+		audit_prepare(svc, &ae, &texts, &sa);
+	} else {
+		audit = NULL;
+	}
 	if (e) {
 		e->at_ms = at_ms;
 		rc = call_event_validate(e, err);
@@ -349,8 +509,17 @@ static enum htd_err append_event(struct service *svc, const char *ref_text,
 					break;
 			}
 		}
-		if (ch.n == 0)
-			break; /* nothing changed */
+		if (ch.n == 0) {
+			/* Nothing changed (deciding again): the request is on
+			 * the record all the same. */
+			if (audit) {
+				ae.detail = "unchanged";
+				rc = audit_record(svc, &ae, err);
+			}
+			break;
+		}
+		/* The entry commits with the change or not at all. */
+		ch.items[0].audit = audit ? &sa : NULL;
 		rc = store_append(svc->store, ch.items, ch.n, err);
 		if (rc != HTD_ERR_CONFLICT || attempt + 1 >= APPEND_RETRIES)
 			break;
@@ -376,7 +545,10 @@ enum htd_err calls_decide(struct service *svc, const char *ref,
 	if (!svc->engine)
 		return htd_error_set(err, HTD_ERR_USAGE,
 		                     "no protocol is loaded");
-	return append_event(svc, ref, NULL, out, err);
+	static const struct change_audit audit = { "call.decide", "" };
+	enum htd_err rc = append_event(svc, ref, NULL, &audit, out, err);
+	return change_done(svc, audit_decider(svc), audit.action, ref, "", rc,
+	                   err);
 }
 
 enum htd_err calls_override(struct service *svc, const char *actor,
@@ -392,12 +564,22 @@ enum htd_err calls_override(struct service *svc, const char *actor,
 		e.u.override.category = CALL_CATEGORY_UNDETERMINED;
 	else if (!call_category_parse(category, &e.u.override.category) ||
 	         e.u.override.category == CALL_CATEGORY_UNDETERMINED)
-		return htd_error_field(err, HTD_ERR_INVALID, "category",
-		                       "category must be victim_escape, "
-		                       "victim_call, credible_tip or other "
-		                       "(none withdraws an override), not "
-		                       "'%.40s'",
-		                       category);
+		return change_done(
+		    svc, actor, "call.override", ref, "",
+		    htd_error_field(err, HTD_ERR_INVALID, "category",
+		                    "category must be victim_escape, "
+		                    "victim_call, credible_tip or other "
+		                    "(none withdraws an override), not "
+		                    "'%.40s'",
+		                    category),
+		    err);
+	/* The category, never the reason (it may tell about the caller). */
+	struct change_audit audit = {
+		"call.override",
+		e.u.override.category == CALL_CATEGORY_UNDETERMINED
+		    ? "withdrawn"
+		    : call_category_name(e.u.override.category),
+	};
 	char *r = trimmed(reason);
 	e.u.override.reason = r;
 	enum htd_err rc = HTD_OK;
@@ -406,9 +588,10 @@ enum htd_err calls_override(struct service *svc, const char *actor,
 		                     "an override needs a reason, for the "
 		                     "record");
 	if (rc == HTD_OK)
-		rc = append_event(svc, ref, &e, out, err);
+		rc = append_event(svc, ref, &e, &audit, out, err);
 	free(r);
-	return rc;
+	return change_done(svc, actor, audit.action, ref, audit.detail, rc,
+	                   err);
 }
 
 enum htd_err calls_mark_action(struct service *svc, const char *actor,
@@ -417,35 +600,48 @@ enum htd_err calls_mark_action(struct service *svc, const char *actor,
                                struct call *out, struct htd_error *err)
 {
 	struct call_event e;
+	enum htd_err rc = HTD_OK;
+	char *r = NULL;
+	char detail[CALL_ACTION_ID_MAX + 40] = "";
+	struct change_audit audit = { "call.mark", detail };
 	memset(&e, 0, sizeof(e));
 	e.type = CALL_EVENT_ACTION_MARKED;
 	e.actor = actor;
 	if (!call_action_state_parse(state ? state : "", &e.u.mark.state) ||
-	    e.u.mark.state == CALL_ACTION_NOT_REQUIRED)
-		return htd_error_field(err, HTD_ERR_INVALID, "state",
-		                       "state must be done, not_applicable or "
-		                       "required (withdraws a mark), not "
-		                       "'%.40s'",
-		                       state ? state : "");
+	    e.u.mark.state == CALL_ACTION_NOT_REQUIRED) {
+		rc = htd_error_field(err, HTD_ERR_INVALID, "state",
+		                     "state must be done, not_applicable or "
+		                     "required (withdraws a mark), not "
+		                     "'%.40s'",
+		                     state ? state : "");
+		goto out;
+	}
 	if (svc->engine &&
-	    policy_action_index(&svc->engine->policy, action) < 0)
-		return htd_error_field(err, HTD_ERR_INVALID, "action",
-		                       "'%.40s' is not an action of the "
-		                       "policy (%s)",
-		                       action ? action : "",
-		                       svc->engine->policy.file);
-	char *r = trimmed(reason);
+	    policy_action_index(&svc->engine->policy, action) < 0) {
+		rc = htd_error_field(err, HTD_ERR_INVALID, "action",
+		                     "'%.40s' is not an action of the "
+		                     "policy (%s)",
+		                     action ? action : "",
+		                     svc->engine->policy.file);
+		goto out;
+	}
+	/* The action and its state, never the reason; and the action only
+	 * when it looks like an id (without a policy it is as typed). */
+	str_format(detail, sizeof(detail), "%.64s %s",
+	           question_id_like(action) ? action : "(not an action id)",
+	           call_action_state_name(e.u.mark.state));
+	r = trimmed(reason);
 	e.u.mark.action = action;
 	e.u.mark.reason = r;
-	enum htd_err rc = HTD_OK;
 	if (e.u.mark.state == CALL_ACTION_NOT_APPLICABLE && str_empty(r))
 		rc = htd_error_field(err, HTD_ERR_INVALID, "reason",
 		                     "marking an action not applicable needs "
 		                     "a reason, for the record");
 	if (rc == HTD_OK)
-		rc = append_event(svc, ref, &e, out, err);
+		rc = append_event(svc, ref, &e, &audit, out, err);
+out:
 	free(r);
-	return rc;
+	return change_done(svc, actor, audit.action, ref, detail, rc, err);
 }
 
 enum htd_err calls_decision(struct service *svc, const char *ref,
@@ -455,9 +651,12 @@ enum htd_err calls_decision(struct service *svc, const char *ref,
 	if (!svc->engine)
 		return htd_error_set(err, HTD_ERR_USAGE,
 		                     "no protocol is loaded");
-	enum htd_err rc = calls_get(svc, ref, call, err);
-	if (rc != HTD_OK)
+	enum htd_err rc =
+	    read_done(svc, ref, "decision", get_call(svc, ref, call, err), err);
+	if (rc != HTD_OK) {
+		call_free(call);
 		return rc;
+	}
 	struct decision_input in = { .call = call, .now_ms = now_ms(svc) };
 	protocol_decide(&svc->engine->protocol, &svc->engine->policy, &in, out);
 	return HTD_OK;
@@ -473,9 +672,10 @@ enum htd_err calls_add_note(struct service *svc, const char *actor,
 	e.actor = actor;
 	char *t = trimmed(text);
 	e.u.note.text = t;
-	enum htd_err rc = append_event(svc, ref, &e, out, err);
+	static const struct change_audit audit = { "call.note", "" };
+	enum htd_err rc = append_event(svc, ref, &e, &audit, out, err);
 	free(t);
-	return rc;
+	return change_done(svc, actor, audit.action, ref, "", rc, err);
 }
 
 enum htd_err calls_record_answer(struct service *svc, const char *actor,
@@ -509,8 +709,14 @@ enum htd_err calls_record_answer(struct service *svc, const char *actor,
 		e.actor = actor;
 		e.u.answer.question = q;
 		e.u.answer.value = canonical;
-		rc = append_event(svc, ref, &e, out, err);
+		struct change_audit audit = { "call.answer", q };
+		rc = append_event(svc, ref, &e, &audit, out, err);
 	}
+	/* The question's id only, never the value; and only when it looks
+	 * like an id (what was typed in its place could be anything). */
+	rc = change_done(svc, actor, "call.answer", ref,
+	                 question_id_like(q) ? q : "(not a question id)", rc,
+	                 err);
 	free(q);
 	free(v);
 	return rc;
@@ -526,25 +732,44 @@ enum htd_err calls_close(struct service *svc, const char *actor,
 	e.type = CALL_EVENT_CLOSED;
 	e.actor = actor;
 	if (!call_disposition_parse(disposition, &e.u.closed.disposition))
-		return htd_error_field(err, HTD_ERR_INVALID, "disposition",
-		                       "unknown disposition '%.40s'; see "
-		                       "'htdispatch calls close --help'",
-		                       disposition ? disposition : "");
+		return change_done(
+		    svc, actor, "call.close", ref, "",
+		    htd_error_field(err, HTD_ERR_INVALID, "disposition",
+		                    "unknown disposition '%.40s'; see "
+		                    "'htdispatch calls close --help'",
+		                    disposition ? disposition : ""),
+		    err);
+	/* The disposition, never the summary. */
+	struct change_audit audit = {
+		"call.close", call_disposition_name(e.u.closed.disposition)
+	};
 	char *s = trimmed(summary);
 	e.u.closed.summary = s;
-	enum htd_err rc = append_event(svc, ref, &e, out, err);
+	enum htd_err rc = append_event(svc, ref, &e, &audit, out, err);
 	free(s);
-	return rc;
+	return change_done(svc, actor, audit.action, ref, audit.detail, rc,
+	                   err);
 }
 
-enum htd_err calls_get(struct service *svc, const char *ref_text,
-                       struct call *out, struct htd_error *err)
+/* Reads a call, unaudited: for the use cases that audit it their way. */
+static enum htd_err get_call(struct service *svc, const char *ref_text,
+                             struct call *out, struct htd_error *err)
 {
 	char ref[CALL_REF_MAX];
 	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
 	if (rc != HTD_OK)
 		return rc;
 	return store_call_get(svc->store, ref, out, err);
+}
+
+enum htd_err calls_get(struct service *svc, const char *ref_text,
+                       struct call *out, struct htd_error *err)
+{
+	enum htd_err rc = read_done(svc, ref_text, "call",
+	                            get_call(svc, ref_text, out, err), err);
+	if (rc != HTD_OK)
+		call_free(out);
+	return rc;
 }
 
 enum htd_err calls_query_parse(const struct calls_query *q,
@@ -608,10 +833,42 @@ enum htd_err calls_query_parse(const struct calls_query *q,
 	return HTD_OK;
 }
 
+/* A filter as text, for the audit entry of a list. */
+static void filter_text(const struct call_filter *f, char *out, size_t size)
+{
+	char t[TIME_TEXT_MAX];
+	size_t used = 0;
+	out[0] = '\0';
+#define FILTER_ADD(...)                                                   \
+	do {                                                              \
+		if (used < size)                                          \
+			str_format(out + used, size - used, __VA_ARGS__); \
+		used = strlen(out);                                       \
+	} while (0)
+	if (f->by_status)
+		FILTER_ADD("status=%s ", call_status_name(f->status));
+	if (f->by_category)
+		FILTER_ADD("category=%s ", call_category_name(f->category));
+	if (f->since_ms && time_format_utc(f->since_ms, t, sizeof(t)))
+		FILTER_ADD("since=%s ", t);
+	if (f->until_ms && time_format_utc(f->until_ms, t, sizeof(t)))
+		FILTER_ADD("until=%s ", t);
+	if (f->after[0])
+		FILTER_ADD("after=%.*s ", CALL_REF_MAX, f->after);
+	FILTER_ADD("limit=%zu", f->limit ? f->limit : CALL_LIST_DEFAULT);
+#undef FILTER_ADD
+}
+
 enum htd_err calls_list(struct service *svc, const struct call_filter *filter,
                         struct call_page *out, struct htd_error *err)
 {
-	return store_call_list(svc->store, filter, out, err);
+	enum htd_err rc = store_call_list(svc->store, filter, out, err);
+	char detail[AUDIT_TEXT_MAX + 1];
+	filter_text(filter, detail, sizeof(detail));
+	rc = audit_call(svc, reader(svc), "call.list", "", detail, rc, err);
+	if (rc != HTD_OK)
+		call_page_free(out);
+	return rc;
 }
 
 enum htd_err calls_history(struct service *svc, const char *ref_text,
@@ -620,9 +877,9 @@ enum htd_err calls_history(struct service *svc, const char *ref_text,
 {
 	char ref[CALL_REF_MAX];
 	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
-	if (rc != HTD_OK)
-		return rc;
-	return store_events_each(svc->store, ref, fn, ctx, err);
+	if (rc == HTD_OK)
+		rc = store_events_each(svc->store, ref, fn, ctx, err);
+	return read_done(svc, ref_text, "history", rc, err);
 }
 
 struct replay {
@@ -776,4 +1033,21 @@ enum htd_err calls_verify_all(struct service *svc, long *checked,
 	if (checked)
 		*checked = v.checked;
 	return rc;
+}
+
+enum htd_err
+calls_events_after(struct service *svc, int64_t after, size_t limit,
+                   int (*fn)(void *ctx, const struct store_event *e), void *ctx,
+                   struct htd_error *err)
+{
+	if (after < 0 || limit == 0)
+		return htd_error_field(err, HTD_ERR_INVALID, "after",
+		                       "an event id is a whole number from 0");
+	return store_events_after(svc->store, after, limit, fn, ctx, err);
+}
+
+enum htd_err calls_events_last(struct service *svc, int64_t *out,
+                               struct htd_error *err)
+{
+	return store_events_last(svc->store, out, err);
 }

@@ -26,6 +26,16 @@ struct service {
 	/* The protocol, policy and lexicons; NULL: calls are stored but
 	 * not screened or decided (tools that only read or repair). */
 	struct engine *engine;
+	/* Who acts and from where, for the access audit (service/audit.h):
+	 * with `address` set, every use case below writes an audit entry
+	 * (changes in the same transaction; reads on their own). NULL: not
+	 * audited (tests of the core paths, db repair tools). */
+	const char *address; /* "127.0.0.1", "cli" */
+	/* Who reads, for the audit entries of reads (calls_get,
+	 * calls_history, calls_decision, calls_list, audit_list), which take
+	 * no actor argument: "user:jsmith", "cli:root". NULL: "anonymous".
+	 * Changes name their actor in their own argument. */
+	const char *actor;
 };
 
 /* A new call as entered; NULL or "" for what is not known. */
@@ -120,6 +130,20 @@ enum htd_err calls_list(struct service *svc, const struct call_filter *filter,
 enum htd_err calls_history(struct service *svc, const char *ref,
                            int (*fn)(void *ctx, const struct store_event *e),
                            void *ctx, struct htd_error *err);
+
+/*
+ * The live feed of every call's changes (the API's server-sent events):
+ * calls `fn` for at most `limit` events with a global id above `after`, in
+ * id order (store_events_after()); and the id of the newest event, where
+ * a new listener starts. Reads only what the feed carries (call id, seq,
+ * type, time); not audited (the listener's subscription is).
+ */
+enum htd_err
+calls_events_after(struct service *svc, int64_t after, size_t limit,
+                   int (*fn)(void *ctx, const struct store_event *e), void *ctx,
+                   struct htd_error *err);
+enum htd_err calls_events_last(struct service *svc, int64_t *out,
+                               struct htd_error *err);
 
 /*
  * Replays a call's events through call_apply() and compares the result with

@@ -7,7 +7,9 @@
  * append-only, enforced by triggers as well as by this code. The schema is a
  * list of numbered migrations compiled in; PRAGMA user_version records how
  * far a database has come, and a database from a newer htdispatch is refused
- * before anything is written to it.
+ * before anything is written to it. Users, sessions and the access audit
+ * (migration 3) follow the same rules: a change and its audit entry are one
+ * transaction, and audit entries, like events, are never updated or deleted.
  */
 #include "store/sqlite.h"
 
@@ -102,6 +104,53 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE calls ADD COLUMN state TEXT NOT NULL DEFAULT '{}';\n"
 	  "CREATE INDEX IF NOT EXISTS calls_by_category ON calls\n"
 	  "  (category, opened_at_ms);\n" },
+	/* Users are disabled, never deleted, so that every audit entry keeps
+	 * naming someone who existed. A session row keeps only the SHA-256
+	 * of its token. */
+	{ 3, "users, sessions, the access audit",
+	  "CREATE TABLE users (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  name TEXT NOT NULL UNIQUE,\n"
+	  "  display TEXT NOT NULL DEFAULT '',\n"
+	  "  role TEXT NOT NULL,\n"
+	  "  password_hash TEXT NOT NULL,\n"
+	  "  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),\n"
+	  "  locked_until_ms INTEGER NOT NULL DEFAULT 0,\n"
+	  "  failed_logins INTEGER NOT NULL DEFAULT 0\n"
+	  "    CHECK (failed_logins >= 0),\n"
+	  "  created_at_ms INTEGER NOT NULL,\n"
+	  "  updated_at_ms INTEGER NOT NULL,\n"
+	  "  last_login_ms INTEGER NOT NULL DEFAULT 0,\n"
+	  "  version INTEGER NOT NULL DEFAULT 1 CHECK (version > 0)\n"
+	  ");\n"
+	  "CREATE TRIGGER users_no_delete BEFORE DELETE ON users\n"
+	  "BEGIN SELECT RAISE(ABORT, 'users are disabled, never deleted'); "
+	  "END;\n"
+	  "CREATE TABLE sessions (\n"
+	  "  token_hash TEXT PRIMARY KEY,\n"
+	  "  user_name TEXT NOT NULL REFERENCES users (name),\n"
+	  "  created_at_ms INTEGER NOT NULL,\n"
+	  "  last_seen_ms INTEGER NOT NULL,\n"
+	  "  ended_at_ms INTEGER NOT NULL DEFAULT 0\n"
+	  ") WITHOUT ROWID;\n"
+	  "CREATE INDEX sessions_by_user ON sessions (user_name, "
+	  "ended_at_ms);\n"
+	  "CREATE TABLE audit (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  at_ms INTEGER NOT NULL,\n"
+	  "  actor TEXT NOT NULL,\n"
+	  "  action TEXT NOT NULL,\n"
+	  "  object TEXT NOT NULL,\n"
+	  "  address TEXT NOT NULL,\n"
+	  "  outcome TEXT NOT NULL,\n"
+	  "  detail TEXT NOT NULL\n"
+	  ");\n"
+	  "CREATE INDEX audit_by_object ON audit (object, id);\n"
+	  "CREATE INDEX audit_by_actor ON audit (actor, id);\n"
+	  "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit\n"
+	  "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n"
+	  "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
+	  "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n" },
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -135,8 +184,35 @@ enum stmt_id {
 	STMT_EVENTS,
 	STMT_CALLS_EACH,
 	STMT_CALL_LIST,
+	STMT_EVENTS_AFTER,
+	STMT_EVENTS_LAST,
+	STMT_AUDIT_INSERT,
+	STMT_AUDIT_LIST_ALL,
+	STMT_AUDIT_LIST_ACTOR,
+	STMT_AUDIT_LIST_OBJECT,
+	STMT_USER_INSERT,
+	STMT_USER_UPDATE,
+	STMT_USER_GET,
+	STMT_USER_LIST,
+	STMT_SESSION_INSERT,
+	STMT_SESSION_GET,
+	STMT_SESSION_TOUCH,
+	STMT_SESSION_END,
+	STMT_SESSION_END_USER,
 	STMT__COUNT
 };
+
+#define AUDIT_COLUMNS \
+	"id, at_ms, actor, action, object, address, outcome, detail"
+/* The filters every audit listing shares; the statements differ in the
+ * index they walk (by object, by actor, or all), newest first. */
+#define AUDIT_FILTERS                                                     \
+	"(?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR object = ?2) AND " \
+	"(?3 IS NULL OR at_ms >= ?3) AND (?4 IS NULL OR at_ms < ?4) AND " \
+	"id < ?5 ORDER BY id DESC LIMIT ?6"
+#define USER_COLUMNS                                                      \
+	"name, display, role, password_hash, disabled, locked_until_ms, " \
+	"failed_logins, created_at_ms, updated_at_ms, last_login_ms, version"
 
 static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -195,6 +271,45 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	                   "(?4 IS NULL OR opened_at_ms < ?4) AND "
 	                   "(?5 IS NULL OR (opened_at_ms, id) < (?5, ?6)) "
 	                   "ORDER BY opened_at_ms DESC, id DESC LIMIT ?7",
+	[STMT_EVENTS_AFTER] =
+	    "SELECT e.id, c.ref, e.seq, e.type, e.at_ms, e.actor, e.payload "
+	    "FROM call_events e JOIN calls c ON c.id = e.call_id "
+	    "WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
+	[STMT_EVENTS_LAST] = "SELECT coalesce(max(id), 0) FROM call_events",
+	[STMT_AUDIT_INSERT] =
+	    "INSERT INTO audit (at_ms, actor, action, object, address, "
+	    "outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STMT_AUDIT_LIST_ALL] =
+	    "SELECT " AUDIT_COLUMNS " FROM audit WHERE " AUDIT_FILTERS,
+	[STMT_AUDIT_LIST_ACTOR] =
+	    "SELECT " AUDIT_COLUMNS
+	    " FROM audit WHERE actor = ?1 AND " AUDIT_FILTERS,
+	[STMT_AUDIT_LIST_OBJECT] =
+	    "SELECT " AUDIT_COLUMNS
+	    " FROM audit WHERE object = ?2 AND " AUDIT_FILTERS,
+	[STMT_USER_INSERT] =
+	    "INSERT INTO users (" USER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, 1)",
+	[STMT_USER_UPDATE] =
+	    "UPDATE users SET display = ?2, role = ?3, password_hash = ?4, "
+	    "disabled = ?5, locked_until_ms = ?6, failed_logins = ?7, "
+	    "updated_at_ms = ?9, last_login_ms = ?10, version = version + 1 "
+	    "WHERE name = ?1 AND version = ?11",
+	[STMT_USER_GET] = "SELECT " USER_COLUMNS " FROM users WHERE name = ?1",
+	[STMT_USER_LIST] = "SELECT " USER_COLUMNS " FROM users ORDER BY name",
+	[STMT_SESSION_INSERT] =
+	    "INSERT INTO sessions (token_hash, user_name, created_at_ms, "
+	    "last_seen_ms, ended_at_ms) VALUES (?1, ?2, ?3, ?4, 0)",
+	[STMT_SESSION_GET] =
+	    "SELECT token_hash, user_name, created_at_ms, last_seen_ms, "
+	    "ended_at_ms FROM sessions WHERE token_hash = ?1",
+	[STMT_SESSION_TOUCH] =
+	    "UPDATE sessions SET last_seen_ms = max(last_seen_ms, ?2) WHERE "
+	    "token_hash = ?1 AND ended_at_ms = 0",
+	[STMT_SESSION_END] = "UPDATE sessions SET ended_at_ms = ?2 WHERE "
+	                     "token_hash = ?1 AND ended_at_ms = 0",
+	[STMT_SESSION_END_USER] = "UPDATE sessions SET ended_at_ms = ?2 WHERE "
+	                          "user_name = ?1 AND ended_at_ms = 0",
 };
 
 struct sqlite_store {
@@ -399,6 +514,22 @@ static int insert_event(struct sqlite_store *s, int64_t call_id,
 	sqlite3_bind_int64(st, 4, e->at_ms);
 	bind_text(st, 5, e->actor);
 	bind_text(st, 6, e->payload);
+	return stmt_done(st);
+}
+
+/* Writes an audit entry inside the open transaction; `object`, when not
+ * NULL, replaces a->object (a call's entry, once its ref is known). */
+static int insert_audit(struct sqlite_store *s, const struct store_audit *a,
+                        const char *object)
+{
+	sqlite3_stmt *st = stmt_get(s, STMT_AUDIT_INSERT);
+	sqlite3_bind_int64(st, 1, a->at_ms);
+	bind_text(st, 2, a->actor);
+	bind_text(st, 3, a->action);
+	bind_text(st, 4, object ? object : a->object);
+	bind_text(st, 5, a->address);
+	bind_text(st, 6, a->outcome);
+	bind_text(st, 7, a->detail);
 	return stmt_done(st);
 }
 
@@ -716,6 +847,7 @@ static enum htd_err state_decode(struct sqlite_store *s, const char *text,
 static enum htd_err sq_call_create(struct store *base, int year,
                                    const struct call *c,
                                    const struct store_event *opened,
+                                   const struct store_audit *audit,
                                    char ref_out[CALL_REF_MAX],
                                    struct htd_error *err)
 {
@@ -780,6 +912,11 @@ static enum htd_err sq_call_create(struct store *base, int year,
 	rc = insert_event(s, call_id, opened);
 	if (rc == SQLITE_OK)
 		rc = write_answers(s, call_id, c);
+	if (rc == SQLITE_OK && audit) {
+		char object[CALL_REF_MAX + 8];
+		str_format(object, sizeof(object), "call:%s", ref);
+		rc = insert_audit(s, audit, audit->object ? NULL : object);
+	}
 	if (rc != SQLITE_OK)
 		goto fail;
 	e = tx_commit(s, err);
@@ -857,6 +994,8 @@ static enum htd_err append_one(struct sqlite_store *s,
 		rc = insert_event(s, call_id, a->event);
 	if (rc == SQLITE_OK)
 		rc = write_answers(s, call_id, c);
+	if (rc == SQLITE_OK && a->audit)
+		rc = insert_audit(s, a->audit, NULL);
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "recording an event", err);
 	return HTD_OK;
@@ -1128,6 +1267,53 @@ static enum htd_err sq_calls_each(struct store *base,
 	return HTD_OK;
 }
 
+static enum htd_err
+sq_events_after(struct store *base, int64_t after, size_t limit,
+                int (*fn)(void *, const struct store_event *), void *ctx,
+                struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	/* The statement is held during callbacks: a callback must not read
+	 * the feed of this store again (the API's poller does not). */
+	sqlite3_stmt *st = stmt_get(s, STMT_EVENTS_AFTER);
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_event e;
+		memset(&e, 0, sizeof(e));
+		e.id = sqlite3_column_int64(st, 0);
+		str_copy(e.call_ref, sizeof(e.call_ref),
+		         (const char *)sqlite3_column_text(st, 1));
+		e.seq = sqlite3_column_int64(st, 2);
+		e.type = (const char *)sqlite3_column_text(st, 3);
+		e.at_ms = sqlite3_column_int64(st, 4);
+		e.actor = (const char *)sqlite3_column_text(st, 5);
+		e.payload = (const char *)sqlite3_column_text(st, 6);
+		if (fn(ctx, &e) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "reading new events", err);
+	return HTD_OK;
+}
+
+static enum htd_err sq_events_last(struct store *base, int64_t *out,
+                                   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_EVENTS_LAST);
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return sq_error(s, rc, "reading the newest event", err);
+	return HTD_OK;
+}
+
 static enum htd_err sq_integrity_check(struct store *base,
                                        struct htd_error *err)
 {
@@ -1181,6 +1367,398 @@ static int sq_schema_version(struct store *base)
 	return v;
 }
 
+/* ---- the access audit ------------------------------------------------- */
+
+static enum htd_err sq_audit_append(struct store *base,
+                                    const struct store_audit *a,
+                                    struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	int rc = insert_audit(s, a, NULL);
+	if (rc != SQLITE_OK) {
+		e = sq_error(s, rc, "writing the audit log", err);
+		tx_rollback(s);
+		return e;
+	}
+	return tx_commit(s, err);
+}
+
+static enum htd_err sq_audit_list(struct store *base,
+                                  const struct store_audit_filter *f,
+                                  int (*fn)(void *, const struct store_audit *),
+                                  void *ctx, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (f->limit < 1 || f->limit > STORE_AUDIT_LIST_MAX + 1)
+		return htd_error_field(err, HTD_ERR_INVALID, "limit",
+		                       "limit must be 1..%d",
+		                       STORE_AUDIT_LIST_MAX);
+	enum stmt_id id = f->object  ? STMT_AUDIT_LIST_OBJECT
+	                  : f->actor ? STMT_AUDIT_LIST_ACTOR
+	                             : STMT_AUDIT_LIST_ALL;
+	/* The statement is held during callbacks, which must not use the
+	 * store (documented in store.h). */
+	sqlite3_stmt *st = stmt_get(s, id);
+	if (f->actor)
+		bind_text(st, 1, f->actor);
+	if (f->object)
+		bind_text(st, 2, f->object);
+	if (f->since_ms)
+		sqlite3_bind_int64(st, 3, f->since_ms);
+	if (f->until_ms)
+		sqlite3_bind_int64(st, 4, f->until_ms);
+	sqlite3_bind_int64(st, 5, f->after_id > 0 ? f->after_id : INT64_MAX);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)f->limit);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_audit a = {
+			.id = sqlite3_column_int64(st, 0),
+			.at_ms = sqlite3_column_int64(st, 1),
+			.actor = (const char *)sqlite3_column_text(st, 2),
+			.action = (const char *)sqlite3_column_text(st, 3),
+			.object = (const char *)sqlite3_column_text(st, 4),
+			.address = (const char *)sqlite3_column_text(st, 5),
+			.outcome = (const char *)sqlite3_column_text(st, 6),
+			.detail = (const char *)sqlite3_column_text(st, 7),
+		};
+		if (fn(ctx, &a) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "reading the audit log", err);
+	return HTD_OK;
+}
+
+/* ---- users and sessions ----------------------------------------------- */
+
+/* Copies a text column into a fixed field; false when it does not fit. */
+static bool column_copy(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return str_copy(out, size, t ? (const char *)t : "");
+}
+
+/* Reads a row of USER_COLUMNS into `u`. */
+static enum htd_err read_user_row(struct sqlite_store *s, sqlite3_stmt *st,
+                                  struct store_user *u, struct htd_error *err)
+{
+	memset(u, 0, sizeof(*u));
+	const char *bad = NULL;
+	if (!column_copy(st, 0, u->name, sizeof(u->name)))
+		bad = "name";
+	if (!column_copy(st, 1, u->display, sizeof(u->display)))
+		bad = "display";
+	if (!column_copy(st, 2, u->role, sizeof(u->role)))
+		bad = "role";
+	if (!column_copy(st, 3, u->password_hash, sizeof(u->password_hash)))
+		bad = "password_hash";
+	u->disabled = sqlite3_column_int(st, 4) != 0;
+	u->locked_until_ms = sqlite3_column_int64(st, 5);
+	u->failed_logins = sqlite3_column_int(st, 6);
+	u->created_at_ms = sqlite3_column_int64(st, 7);
+	u->updated_at_ms = sqlite3_column_int64(st, 8);
+	u->last_login_ms = sqlite3_column_int64(st, 9);
+	u->version = sqlite3_column_int64(st, 10);
+	if (!bad)
+		return HTD_OK;
+	return htd_error_set(err, HTD_ERR_CORRUPT,
+	                     "%s: a user has a %s longer than htdispatch "
+	                     "writes; the database was changed outside "
+	                     "htdispatch",
+	                     s->base.path, bad);
+}
+
+static void bind_user(sqlite3_stmt *st, const struct store_user *u)
+{
+	bind_text(st, 1, u->name);
+	bind_text(st, 2, u->display);
+	bind_text(st, 3, u->role);
+	bind_text(st, 4, u->password_hash);
+	sqlite3_bind_int(st, 5, u->disabled ? 1 : 0);
+	sqlite3_bind_int64(st, 6, u->locked_until_ms);
+	sqlite3_bind_int(st, 7, u->failed_logins);
+	sqlite3_bind_int64(st, 8, u->created_at_ms);
+	sqlite3_bind_int64(st, 9, u->updated_at_ms);
+	sqlite3_bind_int64(st, 10, u->last_login_ms);
+}
+
+/* Whether user `name` exists (inside or outside a transaction). */
+static int user_exists(struct sqlite_store *s, const char *name, bool *found)
+{
+	sqlite3_stmt *st = stmt_get(s, STMT_USER_GET);
+	bind_text(st, 1, name);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	*found = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Ends every live session of `user` inside the open transaction. */
+static int end_user_sessions(struct sqlite_store *s, const char *user,
+                             int64_t at_ms)
+{
+	sqlite3_stmt *st = stmt_get(s, STMT_SESSION_END_USER);
+	bind_text(st, 1, user);
+	sqlite3_bind_int64(st, 2, at_ms);
+	return stmt_done(st);
+}
+
+/* Writes user `u` at its version inside the open transaction. */
+static enum htd_err update_user(struct sqlite_store *s,
+                                const struct store_user *u,
+                                struct htd_error *err)
+{
+	sqlite3_stmt *st = stmt_get(s, STMT_USER_UPDATE);
+	bind_user(st, u);
+	sqlite3_bind_int64(st, 11, u->version);
+	int rc = stmt_done(st);
+	if (rc != SQLITE_OK)
+		return sq_error(s, rc, "changing a user", err);
+	if (sqlite3_changes(s->db) == 1)
+		return HTD_OK;
+	bool found = false;
+	rc = user_exists(s, u->name, &found);
+	if (rc != SQLITE_OK)
+		return sq_error(s, rc, "changing a user", err);
+	if (!found)
+		return htd_error_set(err, HTD_ERR_NOT_FOUND, "no user %s",
+		                     u->name);
+	return htd_error_set(err, HTD_ERR_CONFLICT,
+	                     "user %s changed meanwhile; try again", u->name);
+}
+
+static enum htd_err sq_user_insert(struct store *base,
+                                   const struct store_user *u,
+                                   const struct store_audit *audit,
+                                   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	bool found = false;
+	int rc = user_exists(s, u->name, &found);
+	if (rc == SQLITE_OK && found) {
+		tx_rollback(s);
+		return htd_error_field(err, HTD_ERR_CONFLICT, "name",
+		                       "there is a user %s already", u->name);
+	}
+	if (rc == SQLITE_OK) {
+		sqlite3_stmt *st = stmt_get(s, STMT_USER_INSERT);
+		bind_user(st, u);
+		rc = stmt_done(st);
+	}
+	if (rc == SQLITE_OK && audit)
+		rc = insert_audit(s, audit, NULL);
+	if (rc != SQLITE_OK) {
+		e = sq_error(s, rc, "adding a user", err);
+		tx_rollback(s);
+		return e;
+	}
+	return tx_commit(s, err);
+}
+
+static enum htd_err sq_user_update(struct store *base,
+                                   const struct store_user *u,
+                                   int64_t end_sessions_at_ms,
+                                   const struct store_audit *audit,
+                                   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	e = update_user(s, u, err);
+	int rc = SQLITE_OK;
+	if (e == HTD_OK && end_sessions_at_ms)
+		rc = end_user_sessions(s, u->name, end_sessions_at_ms);
+	if (e == HTD_OK && rc == SQLITE_OK && audit)
+		rc = insert_audit(s, audit, NULL);
+	if (e == HTD_OK && rc != SQLITE_OK)
+		e = sq_error(s, rc, "changing a user", err);
+	if (e != HTD_OK) {
+		tx_rollback(s);
+		return e;
+	}
+	return tx_commit(s, err);
+}
+
+static enum htd_err sq_user_get(struct store *base, const char *name,
+                                struct store_user *out, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_USER_GET);
+	bind_text(st, 1, name);
+	int rc = sqlite3_step(st);
+	enum htd_err e;
+	if (rc == SQLITE_ROW)
+		e = read_user_row(s, st, out, err);
+	else if (rc == SQLITE_DONE)
+		e = htd_error_set(err, HTD_ERR_NOT_FOUND, "no user %s", name);
+	else
+		e = sq_error(s, rc, "reading a user", err);
+	sqlite3_reset(st);
+	return e;
+}
+
+static enum htd_err sq_user_list(struct store *base,
+                                 struct store_user_list *out,
+                                 struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = stmt_get(s, STMT_USER_LIST);
+	size_t cap = 0;
+	enum htd_err e = HTD_OK;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->users =
+			    xrealloc(out->users, cap * sizeof(*out->users));
+		}
+		e = read_user_row(s, st, &out->users[out->n], err);
+		if (e != HTD_OK)
+			break;
+		out->n++;
+	}
+	sqlite3_reset(st);
+	if (e == HTD_OK && rc != SQLITE_DONE)
+		e = sq_error(s, rc, "listing users", err);
+	if (e != HTD_OK)
+		store_user_list_free(out);
+	return e;
+}
+
+static enum htd_err sq_session_insert(struct store *base,
+                                      const struct store_session *sess,
+                                      const struct store_user *user,
+                                      const struct store_audit *audit,
+                                      struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	if (user)
+		e = update_user(s, user, err);
+	int rc = SQLITE_OK;
+	if (e == HTD_OK) {
+		sqlite3_stmt *st = stmt_get(s, STMT_SESSION_INSERT);
+		bind_text(st, 1, sess->token_hash);
+		bind_text(st, 2, sess->user);
+		sqlite3_bind_int64(st, 3, sess->created_at_ms);
+		sqlite3_bind_int64(st, 4, sess->last_seen_ms);
+		rc = stmt_done(st);
+	}
+	if (e == HTD_OK && rc == SQLITE_OK && audit)
+		rc = insert_audit(s, audit, NULL);
+	if (e == HTD_OK && rc != SQLITE_OK)
+		e = sq_error(s, rc, "starting a session", err);
+	if (e != HTD_OK) {
+		tx_rollback(s);
+		return e;
+	}
+	return tx_commit(s, err);
+}
+
+static enum htd_err sq_session_get(struct store *base, const char *token_hash,
+                                   struct store_session *out,
+                                   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = stmt_get(s, STMT_SESSION_GET);
+	bind_text(st, 1, token_hash);
+	int rc = sqlite3_step(st);
+	enum htd_err e = HTD_OK;
+	if (rc == SQLITE_ROW) {
+		if (!column_copy(st, 0, out->token_hash,
+		                 sizeof(out->token_hash)) ||
+		    !column_copy(st, 1, out->user, sizeof(out->user)))
+			e = htd_error_set(err, HTD_ERR_CORRUPT,
+			                  "%s: a session has a field longer "
+			                  "than htdispatch writes",
+			                  s->base.path);
+		out->created_at_ms = sqlite3_column_int64(st, 2);
+		out->last_seen_ms = sqlite3_column_int64(st, 3);
+		out->ended_at_ms = sqlite3_column_int64(st, 4);
+	} else if (rc == SQLITE_DONE) {
+		/* Never the hash in a message: it identifies a session. */
+		e = htd_error_set(err, HTD_ERR_NOT_FOUND, "no such session");
+	} else {
+		e = sq_error(s, rc, "reading a session", err);
+	}
+	sqlite3_reset(st);
+	return e;
+}
+
+/* Runs a one-session update (touch, end) and its audit entry in one
+ * transaction; HTD_ERR_NOT_FOUND when it changed no live session. */
+static enum htd_err session_change(struct sqlite_store *s, enum stmt_id id,
+                                   const char *key, int64_t at_ms,
+                                   const struct store_audit *audit,
+                                   bool must_change, const char *doing,
+                                   struct htd_error *err)
+{
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	sqlite3_stmt *st = stmt_get(s, id);
+	bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, at_ms);
+	int rc = stmt_done(st);
+	if (rc == SQLITE_OK && must_change && sqlite3_changes(s->db) == 0) {
+		tx_rollback(s);
+		return htd_error_set(err, HTD_ERR_NOT_FOUND,
+		                     "no such session, or it has ended");
+	}
+	if (rc == SQLITE_OK && audit)
+		rc = insert_audit(s, audit, NULL);
+	if (rc != SQLITE_OK) {
+		e = sq_error(s, rc, doing, err);
+		tx_rollback(s);
+		return e;
+	}
+	return tx_commit(s, err);
+}
+
+static enum htd_err sq_session_touch(struct store *base, const char *token_hash,
+                                     int64_t at_ms,
+                                     const struct store_audit *audit,
+                                     struct htd_error *err)
+{
+	return session_change((struct sqlite_store *)base, STMT_SESSION_TOUCH,
+	                      token_hash, at_ms, audit, true,
+	                      "refreshing a session", err);
+}
+
+static enum htd_err sq_session_end(struct store *base, const char *token_hash,
+                                   int64_t at_ms,
+                                   const struct store_audit *audit,
+                                   struct htd_error *err)
+{
+	return session_change((struct sqlite_store *)base, STMT_SESSION_END,
+	                      token_hash, at_ms, audit, true,
+	                      "ending a session", err);
+}
+
+static enum htd_err sq_session_end_all_for_user(struct store *base,
+                                                const char *user, int64_t at_ms,
+                                                const struct store_audit *audit,
+                                                struct htd_error *err)
+{
+	return session_change((struct sqlite_store *)base,
+	                      STMT_SESSION_END_USER, user, at_ms, audit, false,
+	                      "ending sessions", err);
+}
+
 static void sq_close(struct store *base)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1200,8 +1778,21 @@ static const struct store_ops sqlite_ops = {
 	.call_list = sq_call_list,
 	.events_each = sq_events_each,
 	.calls_each = sq_calls_each,
+	.events_after = sq_events_after,
+	.events_last = sq_events_last,
 	.integrity_check = sq_integrity_check,
 	.schema_version = sq_schema_version,
+	.audit_append = sq_audit_append,
+	.audit_list = sq_audit_list,
+	.user_insert = sq_user_insert,
+	.user_update = sq_user_update,
+	.user_get = sq_user_get,
+	.user_list = sq_user_list,
+	.session_insert = sq_session_insert,
+	.session_get = sq_session_get,
+	.session_touch = sq_session_touch,
+	.session_end = sq_session_end,
+	.session_end_all_for_user = sq_session_end_all_for_user,
 };
 
 /* ---- opening ---------------------------------------------------------- */

@@ -27,10 +27,12 @@ void store_close(struct store *s)
 enum htd_err store_call_create(struct store *s, int year,
                                const struct call *projection,
                                const struct store_event *opened,
+                               const struct store_audit *audit,
                                char ref_out[CALL_REF_MAX],
                                struct htd_error *err)
 {
-	return s->ops->call_create(s, year, projection, opened, ref_out, err);
+	return s->ops->call_create(s, year, projection, opened, audit, ref_out,
+	                           err);
 }
 
 enum htd_err store_append(struct store *s, const struct store_append *items,
@@ -66,6 +68,20 @@ enum htd_err store_calls_each(struct store *s,
 	return s->ops->calls_each(s, fn, ctx, err);
 }
 
+enum htd_err store_events_after(struct store *s, int64_t after, size_t limit,
+                                int (*fn)(void *ctx,
+                                          const struct store_event *e),
+                                void *ctx, struct htd_error *err)
+{
+	return s->ops->events_after(s, after, limit, fn, ctx, err);
+}
+
+enum htd_err store_events_last(struct store *s, int64_t *out,
+                               struct htd_error *err)
+{
+	return s->ops->events_last(s, out, err);
+}
+
 enum htd_err store_integrity_check(struct store *s, struct htd_error *err)
 {
 	return s->ops->integrity_check(s, err);
@@ -91,4 +107,91 @@ void call_page_free(struct call_page *p)
 	p->calls = NULL;
 	p->n = 0;
 	p->more = false;
+}
+
+enum htd_err store_audit_append(struct store *s, const struct store_audit *a,
+                                struct htd_error *err)
+{
+	return s->ops->audit_append(s, a, err);
+}
+
+enum htd_err store_audit_list(struct store *s,
+                              const struct store_audit_filter *f,
+                              int (*fn)(void *ctx, const struct store_audit *a),
+                              void *ctx, struct htd_error *err)
+{
+	return s->ops->audit_list(s, f, fn, ctx, err);
+}
+
+enum htd_err store_user_insert(struct store *s, const struct store_user *u,
+                               const struct store_audit *audit,
+                               struct htd_error *err)
+{
+	return s->ops->user_insert(s, u, audit, err);
+}
+
+enum htd_err store_user_update(struct store *s, const struct store_user *u,
+                               int64_t end_sessions_at_ms,
+                               const struct store_audit *audit,
+                               struct htd_error *err)
+{
+	return s->ops->user_update(s, u, end_sessions_at_ms, audit, err);
+}
+
+enum htd_err store_user_get(struct store *s, const char *name,
+                            struct store_user *out, struct htd_error *err)
+{
+	return s->ops->user_get(s, name, out, err);
+}
+
+enum htd_err store_user_list(struct store *s, struct store_user_list *out,
+                             struct htd_error *err)
+{
+	return s->ops->user_list(s, out, err);
+}
+
+void store_user_list_free(struct store_user_list *l)
+{
+	if (!l)
+		return;
+	free(l->users);
+	l->users = NULL;
+	l->n = 0;
+}
+
+enum htd_err store_session_insert(struct store *s,
+                                  const struct store_session *sess,
+                                  const struct store_user *user,
+                                  const struct store_audit *audit,
+                                  struct htd_error *err)
+{
+	return s->ops->session_insert(s, sess, user, audit, err);
+}
+
+enum htd_err store_session_get(struct store *s, const char *token_hash,
+                               struct store_session *out, struct htd_error *err)
+{
+	return s->ops->session_get(s, token_hash, out, err);
+}
+
+enum htd_err store_session_touch(struct store *s, const char *token_hash,
+                                 int64_t at_ms, const struct store_audit *audit,
+                                 struct htd_error *err)
+{
+	return s->ops->session_touch(s, token_hash, at_ms, audit, err);
+}
+
+enum htd_err store_session_end(struct store *s, const char *token_hash,
+                               int64_t at_ms, const struct store_audit *audit,
+                               struct htd_error *err)
+{
+	return s->ops->session_end(s, token_hash, at_ms, audit, err);
+}
+
+enum htd_err store_session_end_all_for_user(struct store *s, const char *user,
+                                            int64_t at_ms,
+                                            const struct store_audit *audit,
+                                            struct htd_error *err)
+{
+	return s->ops->session_end_all_for_user(s, user, at_ms, audit, err);
 }

@@ -9,6 +9,11 @@
  * neither. Events are never updated or deleted. Payloads are opaque JSON
  * text written by formats/event_json.
  *
+ * Beside calls, the store keeps users, their sessions and the access audit
+ * (service/users.h, service/audit.h). Audit entries are append-only like
+ * events; every write that takes a `const struct store_audit *` (optional)
+ * writes that entry in the same transaction as the change, or neither.
+ *
  * A struct store is used by one thread at a time.
  */
 #ifndef HTD_STORE_STORE_H
@@ -35,6 +40,34 @@ struct store_event {
 	const char *payload; /* JSON text */
 };
 
+/*
+ * An entry of the access audit: who did what to which object, when, from
+ * where, with what outcome. Strings are borrowed: from the caller when
+ * writing, from the store (valid during the callback only) when reading.
+ */
+struct store_audit {
+	int64_t id; /* global order; set by the store */
+	int64_t at_ms;
+	const char *actor;   /* "user:jsmith", "cli:root" */
+	const char *action;  /* "call.read", "user.add" */
+	const char *object;  /* "call:HT-2026-000001", "user:jsmith", "" */
+	const char *address; /* "127.0.0.1", "cli", "" */
+	const char *outcome; /* "ok", "denied", ... (service/audit.h) */
+	const char *detail;
+};
+
+/* Which audit entries to list. Zero-initialise, then set what you need. */
+struct store_audit_filter {
+	const char *actor;  /* NULL: any */
+	const char *object; /* NULL: any */
+	int64_t since_ms;   /* at or after; 0: no bound */
+	int64_t until_ms;   /* before; 0: no bound */
+	size_t limit;       /* 1..STORE_AUDIT_LIST_MAX + 1 */
+	int64_t after_id;   /* paging cursor: entries older than this id; 0 */
+};
+
+#define STORE_AUDIT_LIST_MAX 1000
+
 /* One event to append to an existing call. */
 struct store_append {
 	const char *call_ref;
@@ -44,6 +77,9 @@ struct store_append {
 	int64_t expected_version;
 	const struct store_event *event; /* seq = expected_version + 1 */
 	const struct call *projection;   /* the state after the event */
+	/* Optional: written in the same transaction (the service sets it on
+	 * the first item of a change). */
+	const struct store_audit *audit;
 };
 
 /* Which calls to list. Zero-initialise, then set what you need. */
@@ -68,6 +104,44 @@ struct call_page {
 	bool more; /* another page follows; its cursor is calls[n-1].ref */
 };
 
+/* Field sizes of users and sessions as stored (bytes, NUL excluded). */
+#define STORE_USER_NAME_MAX 64
+#define STORE_USER_DISPLAY_MAX 128
+#define STORE_USER_ROLE_MAX 32
+#define STORE_PASSWORD_HASH_MAX 192
+#define STORE_TOKEN_HASH_MAX 64
+
+/* A user as stored. `version` counts the changes: an update names the
+ * version it read and fails with HTD_ERR_CONFLICT, writing nothing, when
+ * the user changed meanwhile (optimistic concurrency, as for calls). */
+struct store_user {
+	char name[STORE_USER_NAME_MAX + 1];
+	char display[STORE_USER_DISPLAY_MAX + 1];
+	char role[STORE_USER_ROLE_MAX + 1]; /* access_role_name() */
+	char password_hash[STORE_PASSWORD_HASH_MAX + 1];
+	bool disabled;
+	int64_t locked_until_ms; /* 0: not locked out */
+	int failed_logins;
+	int64_t created_at_ms;
+	int64_t updated_at_ms;
+	int64_t last_login_ms; /* 0: never */
+	int64_t version;       /* set by the store */
+};
+
+struct store_user_list {
+	struct store_user *users; /* owned, by name */
+	size_t n;
+};
+
+/* A session as stored: only the hash of its token, never the token. */
+struct store_session {
+	char token_hash[STORE_TOKEN_HASH_MAX + 1]; /* hex SHA-256 */
+	char user[STORE_USER_NAME_MAX + 1];
+	int64_t created_at_ms;
+	int64_t last_seen_ms;
+	int64_t ended_at_ms; /* 0: live */
+};
+
 struct store_options {
 	const char *path;    /* database file */
 	int busy_timeout_ms; /* wait this long for a lock (0: 5000) */
@@ -83,6 +157,7 @@ struct store_ops {
 	enum htd_err (*call_create)(struct store *s, int year,
 	                            const struct call *projection,
 	                            const struct store_event *opened,
+	                            const struct store_audit *audit,
 	                            char ref_out[CALL_REF_MAX],
 	                            struct htd_error *err);
 	enum htd_err (*append)(struct store *s,
@@ -100,8 +175,53 @@ struct store_ops {
 	enum htd_err (*calls_each)(struct store *s,
 	                           int (*fn)(void *ctx, const char *ref),
 	                           void *ctx, struct htd_error *err);
+	enum htd_err (*events_after)(struct store *s, int64_t after,
+	                             size_t limit,
+	                             int (*fn)(void *ctx,
+	                                       const struct store_event *e),
+	                             void *ctx, struct htd_error *err);
+	enum htd_err (*events_last)(struct store *s, int64_t *out,
+	                            struct htd_error *err);
 	enum htd_err (*integrity_check)(struct store *s, struct htd_error *err);
 	int (*schema_version)(struct store *s);
+	enum htd_err (*audit_append)(struct store *s,
+	                             const struct store_audit *a,
+	                             struct htd_error *err);
+	enum htd_err (*audit_list)(struct store *s,
+	                           const struct store_audit_filter *f,
+	                           int (*fn)(void *ctx,
+	                                     const struct store_audit *a),
+	                           void *ctx, struct htd_error *err);
+	enum htd_err (*user_insert)(struct store *s, const struct store_user *u,
+	                            const struct store_audit *audit,
+	                            struct htd_error *err);
+	enum htd_err (*user_update)(struct store *s, const struct store_user *u,
+	                            int64_t end_sessions_at_ms,
+	                            const struct store_audit *audit,
+	                            struct htd_error *err);
+	enum htd_err (*user_get)(struct store *s, const char *name,
+	                         struct store_user *out, struct htd_error *err);
+	enum htd_err (*user_list)(struct store *s, struct store_user_list *out,
+	                          struct htd_error *err);
+	enum htd_err (*session_insert)(struct store *s,
+	                               const struct store_session *sess,
+	                               const struct store_user *user,
+	                               const struct store_audit *audit,
+	                               struct htd_error *err);
+	enum htd_err (*session_get)(struct store *s, const char *token_hash,
+	                            struct store_session *out,
+	                            struct htd_error *err);
+	enum htd_err (*session_touch)(struct store *s, const char *token_hash,
+	                              int64_t at_ms,
+	                              const struct store_audit *audit,
+	                              struct htd_error *err);
+	enum htd_err (*session_end)(struct store *s, const char *token_hash,
+	                            int64_t at_ms,
+	                            const struct store_audit *audit,
+	                            struct htd_error *err);
+	enum htd_err (*session_end_all_for_user)(
+	    struct store *s, const char *user, int64_t at_ms,
+	    const struct store_audit *audit, struct htd_error *err);
 };
 
 /* The common head of every back-end's store object. */
@@ -131,11 +251,13 @@ void store_close(struct store *s);
  * Creates a call: allocates the next sequence number of `year` (unique under
  * concurrency), writes its reference into `projection`'s copy and ref_out,
  * and stores the projection and its opened event (seq 1) in one
- * transaction. Durable when it returns HTD_OK.
+ * transaction, with `audit` (optional) when given: its object, when NULL,
+ * is written as "call:<the new ref>". Durable when it returns HTD_OK.
  */
 enum htd_err store_call_create(struct store *s, int year,
                                const struct call *projection,
                                const struct store_event *opened,
+                               const struct store_audit *audit,
                                char ref_out[CALL_REF_MAX],
                                struct htd_error *err);
 
@@ -164,6 +286,23 @@ enum htd_err store_calls_each(struct store *s,
                               int (*fn)(void *ctx, const char *ref), void *ctx,
                               struct htd_error *err);
 
+/*
+ * The live feed (the API's server-sent events): calls `fn` for at most
+ * `limit` events of any call whose global id is above `after`, in id
+ * order, each with its call_ref set. Ids only grow, and an event is
+ * visible only once its transaction committed, so a reader that remembers
+ * the last id it saw misses nothing. A non-zero return from `fn` stops
+ * the walk (HTD_OK).
+ */
+enum htd_err store_events_after(struct store *s, int64_t after, size_t limit,
+                                int (*fn)(void *ctx,
+                                          const struct store_event *e),
+                                void *ctx, struct htd_error *err);
+
+/* Writes the global id of the newest event (0 when there is none). */
+enum htd_err store_events_last(struct store *s, int64_t *out,
+                               struct htd_error *err);
+
 /* Checks the database's own structures (not the projections). */
 enum htd_err store_integrity_check(struct store *s, struct htd_error *err);
 
@@ -175,5 +314,82 @@ const char *store_backend(const struct store *s);
 
 /* Frees a page's calls and empties it; accepts NULL. */
 void call_page_free(struct call_page *p);
+
+/* ---- the access audit ------------------------------------------------- */
+
+/* Appends one entry on its own (a read, a refusal); `a->id` is ignored.
+ * Durable when it returns HTD_OK. */
+enum htd_err store_audit_append(struct store *s, const struct store_audit *a,
+                                struct htd_error *err);
+
+/* Calls `fn` for each entry that `f` selects, newest (highest id) first,
+ * at most f->limit; a non-zero return from `fn` stops the walk. `fn` must
+ * not use the store. HTD_ERR_INVALID when the limit is out of range. */
+enum htd_err store_audit_list(struct store *s,
+                              const struct store_audit_filter *f,
+                              int (*fn)(void *ctx, const struct store_audit *a),
+                              void *ctx, struct htd_error *err);
+
+/* ---- users and sessions ----------------------------------------------- */
+
+/* Adds a user (u->version is ignored; the user starts at version 1).
+ * HTD_ERR_CONFLICT when the name is taken. */
+enum htd_err store_user_insert(struct store *s, const struct store_user *u,
+                               const struct store_audit *audit,
+                               struct htd_error *err);
+
+/*
+ * Writes every field of user u->name, provided it is still at u->version
+ * (else HTD_ERR_CONFLICT; HTD_ERR_NOT_FOUND when there is no such user).
+ * With `end_sessions_at_ms` non-zero, also ends the user's live sessions at
+ * that time, in the same transaction.
+ */
+enum htd_err store_user_update(struct store *s, const struct store_user *u,
+                               int64_t end_sessions_at_ms,
+                               const struct store_audit *audit,
+                               struct htd_error *err);
+
+/* Reads a user into `out`; HTD_ERR_NOT_FOUND. */
+enum htd_err store_user_get(struct store *s, const char *name,
+                            struct store_user *out, struct htd_error *err);
+
+/* Lists every user, by name; free with store_user_list_free(). */
+enum htd_err store_user_list(struct store *s, struct store_user_list *out,
+                             struct htd_error *err);
+
+/* Frees a list and empties it; accepts NULL. */
+void store_user_list_free(struct store_user_list *l);
+
+/* Adds a session and, with `user` (optional), writes that user as
+ * store_user_update() does (a login: the counters and the session
+ * together). HTD_ERR_CONFLICT when the token hash exists. */
+enum htd_err store_session_insert(struct store *s,
+                                  const struct store_session *sess,
+                                  const struct store_user *user,
+                                  const struct store_audit *audit,
+                                  struct htd_error *err);
+
+/* Reads a session, live or ended; HTD_ERR_NOT_FOUND. */
+enum htd_err store_session_get(struct store *s, const char *token_hash,
+                               struct store_session *out,
+                               struct htd_error *err);
+
+/* Moves a live session's last-seen time forward to `at_ms` (never back).
+ * HTD_ERR_NOT_FOUND when there is no live session of that hash. */
+enum htd_err store_session_touch(struct store *s, const char *token_hash,
+                                 int64_t at_ms, const struct store_audit *audit,
+                                 struct htd_error *err);
+
+/* Ends a live session at `at_ms`; HTD_ERR_NOT_FOUND when there is no live
+ * session of that hash (unknown or ended already). */
+enum htd_err store_session_end(struct store *s, const char *token_hash,
+                               int64_t at_ms, const struct store_audit *audit,
+                               struct htd_error *err);
+
+/* Ends every live session of `user` at `at_ms` (none is not an error). */
+enum htd_err store_session_end_all_for_user(struct store *s, const char *user,
+                                            int64_t at_ms,
+                                            const struct store_audit *audit,
+                                            struct htd_error *err);
 
 #endif

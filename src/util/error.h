@@ -13,23 +13,26 @@
 #include <stddef.h>
 
 /* X(CODE, name, default message) */
-#define HTD_ERRORS(X)                                                        \
-	X(OK, "ok", "success")                                               \
-	X(INVALID, "invalid", "invalid value")                               \
-	X(USAGE, "usage", "usage error")                                     \
-	X(NOT_FOUND, "not_found", "not found")                               \
-	X(CONFLICT, "conflict", "conflicts with the current state")          \
-	X(TOO_LARGE, "too_large", "larger than the limit")                   \
-	X(PARSE, "parse", "could not parse")                                 \
-	X(IO, "io", "input/output error")                                    \
-	X(FULL, "disk_full", "the disk is full")                             \
-	X(READONLY, "read_only", "cannot write: read-only or no permission") \
-	X(BUSY, "busy", "the database is locked by another process")         \
-	X(NOT_DATABASE, "not_database", "not an htdispatch database")        \
-	X(CORRUPT, "corrupt", "the database is corrupt")                     \
-	X(SCHEMA_NEWER, "schema_newer",                                      \
-	  "the database is from a newer htdispatch")                         \
-	X(NO_DATABASE, "no_database", "no database: run 'htdispatch init'")  \
+#define HTD_ERRORS(X)                                                          \
+	X(OK, "ok", "success")                                                 \
+	X(INVALID, "invalid", "invalid value")                                 \
+	X(USAGE, "usage", "usage error")                                       \
+	X(NOT_FOUND, "not_found", "not found")                                 \
+	X(CONFLICT, "conflict", "conflicts with the current state")            \
+	X(TOO_LARGE, "too_large", "larger than the limit")                     \
+	X(PARSE, "parse", "could not parse")                                   \
+	X(IO, "io", "input/output error")                                      \
+	X(FULL, "disk_full", "the disk is full")                               \
+	X(READONLY, "read_only", "cannot write: read-only or no permission")   \
+	X(BUSY, "busy", "the database is locked by another process")           \
+	X(NOT_DATABASE, "not_database", "not an htdispatch database")          \
+	X(CORRUPT, "corrupt", "the database is corrupt")                       \
+	X(SCHEMA_NEWER, "schema_newer",                                        \
+	  "the database is from a newer htdispatch")                           \
+	X(NO_DATABASE, "no_database", "no database: run 'htdispatch init'")    \
+	X(UNAUTHORIZED, "unauthorized", "not logged in, or the session ended") \
+	X(FORBIDDEN, "forbidden", "your role may not do this")                 \
+	X(LOCKED, "locked", "the account is locked")                           \
 	X(INTERNAL, "internal", "internal error")
 
 enum htd_err {

@@ -4,7 +4,7 @@
  * settings, append-only events, optimistic concurrency, all-or-nothing
  * batches, listing and paging, lock timeouts; the decision fields of the
  * projection, their strict reading, and the upgrade of a version 1
- * database.
+ * database and of a version 2 one (users, sessions, the access audit).
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -261,8 +261,8 @@ Test(store_sqlite, stale_version_conflicts_and_writes_nothing)
 	char *p1, *p2;
 	note_on(s, ref, "first writer", &c1, &e1, &p1);
 	note_on(s, ref, "second writer", &c2, &e2, &p2);
-	struct store_append a1 = { ref, 1, &e1, &c1 };
-	struct store_append a2 = { ref, 1, &e2, &c2 };
+	struct store_append a1 = { ref, 1, &e1, &c1, NULL };
+	struct store_append a2 = { ref, 1, &e2, &c2, NULL };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, &a1, 1, &err), HTD_OK, "%s", err.message);
 	cr_assert_eq(store_append(s, &a2, 1, &err), HTD_ERR_CONFLICT);
@@ -288,8 +288,9 @@ Test(store_sqlite, batch_is_all_or_nothing)
 	note_on(s, ref, "one", &c1, &e1, &p1);
 	note_on(s, ref, "two", &c2, &e2, &p2);
 	/* The second item refers to a call that does not exist. */
-	struct store_append items[2] = { { ref, 1, &e1, &c1 },
-		                         { "HT-2026-999999", 1, &e2, &c2 } };
+	struct store_append items[2] = { { ref, 1, &e1, &c1, NULL },
+		                         { "HT-2026-999999", 1, &e2, &c2,
+		                           NULL } };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, items, 2, &err), HTD_ERR_NOT_FOUND);
 	store_close(s);
@@ -453,7 +454,7 @@ static void append_applied(struct store *s, const char *ref, struct call *c,
 		.actor = e->actor,
 		.payload = payload,
 	};
-	struct store_append a = { ref, version, &se, c };
+	struct store_append a = { ref, version, &se, c, NULL };
 	cr_assert_eq(store_append(s, &a, 1, &err), HTD_OK, "%s", err.message);
 	free(payload);
 }
@@ -786,7 +787,7 @@ Test(store_sqlite, a_version_1_database_is_upgraded_keeping_its_calls)
 
 	struct store *s = open_ok(false);
 	cr_assert_eq(store_schema_version(s), store_schema_latest());
-	cr_assert_eq(store_schema_latest(), 2);
+	cr_assert_eq(store_schema_latest(), 3);
 	struct call c;
 	struct htd_error err;
 	call_init(&c);
@@ -826,8 +827,8 @@ Test(store_sqlite, a_version_1_database_is_upgraded_keeping_its_calls)
 	call_free(&c);
 	store_close(s);
 
-	cr_assert_eq(raw_count("PRAGMA user_version"), 2);
-	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 2);
+	cr_assert_eq(raw_count("PRAGMA user_version"), 3);
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 3);
 	cr_assert_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE "
 	                       "type = 'index' AND name = 'calls_by_category'"),
 	             1);
@@ -836,7 +837,99 @@ Test(store_sqlite, a_version_1_database_is_upgraded_keeping_its_calls)
 	             1);
 	/* Opening again changes nothing. */
 	store_close(open_ok(false));
-	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 2);
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 3);
+}
+
+/* Migration 2 as htdispatch 0.2 wrote it, on top of schema_v1. */
+static const char *const schema_v2 =
+    "ALTER TABLE calls ADD COLUMN recommended_category TEXT NOT NULL\n"
+    "  DEFAULT 'undetermined';\n"
+    "ALTER TABLE calls ADD COLUMN priority INTEGER NOT NULL DEFAULT 0\n"
+    "  CHECK (priority BETWEEN 0 AND 9);\n"
+    "ALTER TABLE calls ADD COLUMN state TEXT NOT NULL DEFAULT '{}';\n"
+    "CREATE INDEX IF NOT EXISTS calls_by_category ON calls\n"
+    "  (category, opened_at_ms);\n";
+
+Test(store_sqlite, a_version_2_database_gains_users_sessions_and_the_audit)
+{
+	sqlite3 *h;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_exec(h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL),
+	    SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, schema_v1, NULL, NULL, NULL), SQLITE_OK,
+	             "%s", sqlite3_errmsg(h));
+	cr_assert_eq(sqlite3_exec(h, schema_v2, NULL, NULL, NULL), SQLITE_OK,
+	             "%s", sqlite3_errmsg(h));
+	char sql[2048];
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA user_version = 2; PRAGMA application_id = %d;"
+	         "INSERT INTO schema_migrations VALUES (1, 'v1', 1), "
+	         "(2, 'v2', 2);"
+	         "INSERT INTO call_sequences VALUES (2026, 1);"
+	         "INSERT INTO calls (ref, year, seq, status, category, "
+	         "channel, language, location_text, callback_number, "
+	         "caller_name, opened_by, opened_at_ms, updated_at_ms, "
+	         "note_count, version) VALUES ('HT-2026-000001', 2026, 1, "
+	         "'open', 'undetermined', 'voice', 'en', '1 Main St', '', '', "
+	         "'test', %lld, %lld, 0, 1);"
+	         "INSERT INTO call_events (call_id, seq, type, at_ms, actor, "
+	         "payload) VALUES (1, 1, 'call_opened', %lld, 'test', "
+	         "'{\"callback\":\"\",\"caller_name\":\"\",\"channel\":"
+	         "\"voice\",\"language\":\"en\",\"location\":\"1 Main "
+	         "St\"}');",
+	         SQLITE_STORE_APPLICATION_ID, (long long)now, (long long)now,
+	         (long long)now);
+	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(h));
+	sqlite3_close(h);
+
+	struct store *s = open_ok(false);
+	struct htd_error err;
+	cr_assert_eq(store_schema_version(s), 3);
+	struct service svc = { .store = s, .clock = &fixed };
+	cr_assert_eq(calls_verify(&svc, "HT-2026-000001", &err), HTD_OK, "%s",
+	             err.message);
+
+	/* The new tables work, in the upgraded file. */
+	struct store_user u;
+	memset(&u, 0, sizeof(u));
+	snprintf(u.name, sizeof(u.name), "ana");
+	snprintf(u.role, sizeof(u.role), "calltaker");
+	snprintf(u.password_hash, sizeof(u.password_hash), "scrypt$x");
+	u.created_at_ms = u.updated_at_ms = now;
+	struct store_audit a = { .at_ms = now,
+		                 .actor = "cli:root",
+		                 .action = "user.add",
+		                 .object = "user:ana",
+		                 .address = "cli",
+		                 .outcome = "ok",
+		                 .detail = "role=calltaker" };
+	cr_assert_eq(store_user_insert(s, &u, &a, &err), HTD_OK, "%s",
+	             err.message);
+	struct store_user back;
+	cr_assert_eq(store_user_get(s, "ana", &back, &err), HTD_OK);
+	cr_assert_str_eq(back.role, "calltaker");
+	cr_assert_eq(back.version, 1);
+	store_close(s);
+
+	cr_assert_eq(raw_count("PRAGMA user_version"), 3);
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 3);
+	cr_assert_eq(raw_count("SELECT count(*) FROM audit"), 1);
+	cr_assert_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE "
+	                       "name IN ('users', 'sessions', 'audit', "
+	                       "'audit_by_object', 'audit_by_actor', "
+	                       "'audit_no_update', 'audit_no_delete')"),
+	             7);
+	cr_assert_neq(raw_exec("DELETE FROM audit"), SQLITE_OK);
+	cr_assert_neq(raw_exec("UPDATE audit SET outcome = 'denied'"),
+	              SQLITE_OK);
+	cr_assert_neq(raw_exec("DELETE FROM users"), SQLITE_OK);
+	cr_assert_eq(raw_count("SELECT count(*) FROM audit WHERE outcome = "
+	                       "'ok'"),
+	             1);
+	store_close(open_ok(false));
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 3);
 }
 
 Test(store_sqlite, verify_refuses_indicators_that_point_at_no_note)
@@ -891,7 +984,7 @@ Test(store_sqlite, a_state_that_is_not_utf8_is_refused_unwritten)
 	free(c.override_by);
 	c.override_by = xstrdup("user:\xff");
 	c.override_category = CALL_CATEGORY_OTHER;
-	struct store_append a = { ref, 1, &se, &c };
+	struct store_append a = { ref, 1, &se, &c, NULL };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, &a, 1, &err), HTD_ERR_INVALID);
 	cr_assert(strstr(err.message, ref), "%s", err.message);
