@@ -26,14 +26,14 @@ if [ "$users" -eq 0 ]; then
 	echo "The passwords are shown this once; they are not stored anywhere"
 	echo "readable."
 	echo
-	printf '  %-14s %-13s %s\n' USER ROLE PASSWORD
+	printf '  %-18s %-13s %s\n' USER ROLE PASSWORD
 	for role in calltaker dispatcher supervisor investigator records auditor admin; do
 		name="demo-$role"
 		# 18 random bytes: 24 characters of base64url.
 		pw=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
 		printf '%s\n' "$pw" |
 			"$htd" user add "$name" --role "$role" --display "Demo $role" >/dev/null
-		printf '  %-14s %-13s %s\n' "$name" "$role" "$pw"
+		printf '  %-18s %-13s %s\n' "$name" "$role" "$pw"
 	done
 	echo
 fi

@@ -103,7 +103,6 @@ struct http_request {
 	struct buf body;
 	bool too_large;
 	size_t discarded;            /* bytes dropped past the limit */
-	bool body_expected;          /* POST, PUT, PATCH */
 	json_t *json[HTTP_JSON_MAX]; /* parsed bodies (http_body()); owned */
 	size_t n_json;
 

@@ -481,8 +481,6 @@ static struct http_request *request_new(struct http_server *s,
 	r->method = arena_strdup(&r->arena, method);
 	r->path = arena_strdup(&r->arena, url);
 	buf_init(&r->body, s->body_limit);
-	r->body_expected = str_eq(method, "POST") || str_eq(method, "PUT") ||
-	                   str_eq(method, "PATCH");
 	client_address(c, r->address, sizeof(r->address));
 	r->found = router_find(method, url, r->path_buf, sizeof(r->path_buf),
 	                       &r->match);
@@ -685,7 +683,17 @@ static void on_daemon_log(void *cls, const char *fmt, va_list ap)
 	size_t len = strlen(msg);
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		msg[--len] = '\0';
-	log_event(LOG_WARN, "http_daemon", "message", msg, NULL);
+	/* Clients that go away or stall are routine (and an attacker could
+	 * flood the log with them): debug. Anything else is worth a look. */
+	static const char *const routine[] = {
+		"closed by remote", "incomplete request", "forcibly closed",
+		"timed out",        "reset by peer",
+	};
+	enum log_level level = LOG_WARN;
+	for (size_t i = 0; i < sizeof(routine) / sizeof(routine[0]); i++)
+		if (strstr(msg, routine[i]))
+			level = LOG_DEBUG;
+	log_event(level, "http_daemon", "message", msg, NULL);
 }
 
 /* ---- start, reload, stop ----------------------------------------------- */
