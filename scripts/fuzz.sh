@@ -48,6 +48,8 @@ fi
 # more. Sanitizer reports must stop the run so libFuzzer keeps the input.
 export TZ=${TZ:-America/Chicago}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# Leaks inside libfyaml itself are not ours to fix (see the file).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 # fuzz_screen compiles the lexicons once and caches the result here, so that
 # a run spends its seconds fuzzing (HTD_LEXICON_DIR picks other lexicons).
