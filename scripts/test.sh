@@ -12,17 +12,31 @@ scripts/deps.sh || exit 1
 passed=0
 failed=0
 failures=()
+failed_tests=()
 
 # Adds meson's "Ok:" and "Fail:"/"Timeout:" counts from a log to the totals.
 count_meson() {
-	local log=$1 label=$2 ok bad
+	local log=$1 label=$2 testlog=${3:-} ok bad
 	ok=$(awk '/^Ok:/ {print $2}' "$log" | tail -n1)
 	bad=$(awk '/^(Fail|Timeout|Unexpected Pass):/ {s += $2} END {print s + 0}' "$log")
 	passed=$((passed + ${ok:-0}))
 	failed=$((failed + bad))
 	if [ "$bad" -gt 0 ] || [ -z "$ok" ]; then
 		failures+=("$label")
+		# The names of the failed tests, repeated at the end of the run
+		# where a truncated log still shows them.
+		while read -r name; do
+			failed_tests+=("$label: $name")
+		done < <(grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT|UNEXPECTEDPASS)' "$log" |
+			sed -E 's/^ *[0-9]+\/[0-9]+ +//; s/ +[0-9.]+s.*$//' )
 		[ -z "$ok" ] && failed=$((failed + 1))
+		# ... and the end of each one's output.
+		if [ -n "$testlog" ] && [ -f "$testlog" ] && command -v jq >/dev/null; then
+			jq -r --arg l "$label" 'select(.result != "OK" and .result != "SKIP" and .result != "EXPECTEDFAIL")
+				| "---- \($l): \(.name) (\(.result)), last lines:\n"
+				+ ((.stdout // "") | split("\n") | .[-30:] | join("\n"))' \
+				"$testlog" >>"$tails" 2>/dev/null
+		fi
 	fi
 }
 
@@ -40,7 +54,8 @@ build() {
 }
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+tails=$(mktemp)
+trap 'rm -f "$log" "$tails"' EXIT
 
 step "build (gcc, -Werror)"
 if ! build build; then
@@ -50,13 +65,13 @@ fi
 
 step "unit and integration tests"
 meson test -C build --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
-count_meson "$log" "plain build"
+count_meson "$log" "plain build" build/meson-logs/testlog.json
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer build"
 if build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug; then
 	meson test -C build-asan --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
-	count_meson "$log" "sanitizer build"
+	count_meson "$log" "sanitizer build" build-asan/meson-logs/testlog.json
 else
 	failed=$((failed + 1)); failures+=("sanitizer build")
 fi
@@ -64,7 +79,7 @@ fi
 step "valgrind (memcheck): every CLI command of the integration tests"
 meson test -C build --setup valgrind --suite integration \
 	--no-suite durability --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
-count_meson "$log" "valgrind"
+count_meson "$log" "valgrind" build/meson-logs/testlog-valgrind.json
 
 # Possible leaks are Criterion's own (nanomsg buffers in forked children);
 # definite and indirect leaks, and every other memcheck error, fail.
@@ -89,6 +104,8 @@ if [ -x scripts/fuzz.sh ]; then
 fi
 
 echo
+[ -s "$tails" ] && cat "$tails" && echo
+for t in "${failed_tests[@]}"; do echo "failed test: $t"; done
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
 echo "make test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -21,6 +21,7 @@
 
 #include "core/access.h"
 #include "http/body.h"
+#include "http/cache.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -49,7 +50,8 @@ struct http_worker {
 	struct http_worker *next; /* in the server's list */
 };
 
-/* An engine opened by a reload (or at start), waiting for a worker. */
+/* The newest engine, opened at start or by a reload: the origin that every
+ * worker clones (engine_clone()) when it sees a new generation. */
 struct http_spare {
 	struct engine *engine;
 	unsigned long generation;
@@ -79,6 +81,10 @@ struct http_server {
 	atomic_bool stopping;
 	atomic_long in_flight; /* requests started, not yet answered */
 	struct http_events *events;
+	/* Group commit of the entries of reads and refusals. */
+	struct audit_writer *audit;
+	/* The rendered JSON of calls recently read. */
+	struct http_cache *calls;
 };
 
 #define HTTP_HEADERS_MAX 8
@@ -129,12 +135,26 @@ struct http_request {
 	size_t n_headers;
 	bool decided; /* a change that was decided: timed as a decision */
 	int64_t decide_ns;
+	/* The audit entries this request handed to the group commit: the
+	 * answer goes out only when all are durable (`durable` ==
+	 * audit.submitted); the connection is suspended meanwhile. */
+	struct audit_async audit;
+	pthread_mutex_t audit_lock;
+	unsigned audit_durable;
+	bool audit_failed;  /* one could not be written: data is withheld */
+	bool audit_waiting; /* suspended until the last one is durable */
 };
 
 /* ---- answering ------------------------------------------------------- */
 
+#define HTTP_JSON_TYPE "application/json; charset=utf-8"
+
 /* Answers `status` with `body` (taken) as JSON. */
 void http_json(struct http_request *r, int status, json_t *body);
+
+/* The bytes http_json() sends for `body` (taken): compact JSON and a
+ * newline. Returns owned text (free()), its length in *len. */
+char *http_json_dump(json_t *body, size_t *len);
 
 /* Answers `status` with `len` bytes of `data` (taken; malloc'd). */
 void http_text(struct http_request *r, int status, const char *content_type,

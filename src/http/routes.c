@@ -168,6 +168,18 @@ static void route_metrics(struct http_request *r)
 	struct buf out;
 	buf_init(&out, 0);
 	metrics_render(r->server->metrics, counted ? open : NULL, &out);
+	unsigned long long commits, entries;
+	audit_writer_counts(r->server->audit, &commits, &entries);
+	buf_printf(&out,
+	           "# HELP htdispatch_audit_commits_total Transactions of the "
+	           "audit's group commit (reads and refusals).\n"
+	           "# TYPE htdispatch_audit_commits_total counter\n"
+	           "htdispatch_audit_commits_total %llu\n"
+	           "# HELP htdispatch_audit_entries_total Audit entries they "
+	           "wrote.\n"
+	           "# TYPE htdispatch_audit_entries_total counter\n"
+	           "htdispatch_audit_entries_total %llu\n",
+	           commits, entries);
 	size_t len = out.len;
 	http_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
 	          buf_steal(&out), len);
@@ -234,7 +246,7 @@ static void route_logout(struct http_request *r)
 		return;
 	}
 	session_cookie(r, NULL);
-	http_text(r, 204, "application/json; charset=utf-8", NULL, 0);
+	http_text(r, 204, HTTP_JSON_TYPE, NULL, 0);
 }
 
 static void route_whoami(struct http_request *r)
@@ -316,16 +328,37 @@ static void route_calls_list(struct http_request *r)
 	http_json(r, 200, json_pack("{s:o,s:o}", "calls", arr, "next", next));
 }
 
+/* A read answered from the cache of rendered calls when the call has not
+ * changed since it was rendered (http/cache.h); audited either way. */
 static void route_calls_get(struct http_request *r)
 {
 	struct htd_error err;
 	struct call c;
+	char ref[CALL_REF_MAX];
+	char *doc = NULL;
+	size_t len = 0;
+	int64_t have = 0;
+	bool unchanged = false;
+	const char *id = param(r, "id");
 	htd_error_clear(&err);
 	call_init(&c);
-	if (calls_get(&r->svc, param(r, "id"), &c, &err) != HTD_OK)
+	bool cacheable = calls_ref_canonical(id, ref, NULL) == HTD_OK;
+	if (cacheable)
+		http_cache_get(r->server->calls, ref, &have, &doc, &len);
+	if (calls_get_unless(&r->svc, id, doc ? have : 0, &c, &unchanged,
+	                     &err) != HTD_OK) {
+		free(doc);
 		fail(r, &err);
-	else
-		http_json(r, 200, call_json(&c));
+	} else if (unchanged) {
+		http_text(r, 200, HTTP_JSON_TYPE, doc, len);
+	} else {
+		free(doc);
+		doc = http_json_dump(call_json(&c), &len);
+		if (cacheable)
+			http_cache_put(r->server->calls, ref, c.version, doc,
+			               len);
+		http_text(r, 200, HTTP_JSON_TYPE, doc, len);
+	}
 	call_free(&c);
 }
 
@@ -587,7 +620,7 @@ static void route_config(struct http_request *r, const char *what)
 	memcpy(copy, doc, len);
 	copy[len] = '\n';
 	copy[len + 1] = '\0';
-	http_text(r, 200, "application/json; charset=utf-8", copy, len + 1);
+	http_text(r, 200, HTTP_JSON_TYPE, copy, len + 1);
 }
 
 /* ---- users ------------------------------------------------------------- */

@@ -69,41 +69,24 @@ enum htd_err http_engine(struct http_request *r, struct engine **out,
 {
 	struct http_server *s = r->server;
 	struct http_worker *w = r->worker;
-	unsigned long gen = atomic_load(&s->generation);
 	*out = NULL;
-	if (w->engine && w->generation == gen) {
+	if (w->engine && w->generation == atomic_load(&s->generation)) {
 		*out = w->engine;
 		return HTD_OK;
 	}
-	struct http_spare *sp = atomic_exchange(&s->spare, NULL);
-	if (sp && sp->generation == gen) {
-		engine_close(w->engine);
-		w->engine = sp->engine;
-		w->generation = gen;
-		free(sp);
-		*out = w->engine;
-		return HTD_OK;
-	}
-	if (sp) { /* superseded before anyone took it */
-		engine_close(sp->engine);
-		free(sp);
-	}
-	/* Another worker took this generation's spare: open our own from
-	 * the same files. Should they have changed for the worse since the
-	 * reload, keep what we had. */
-	struct engine *e = NULL;
-	struct htd_error oe;
-	htd_error_clear(&oe);
-	if (engine_open(&s->engine_opts, &e, &oe) == HTD_OK) {
+	/* A clone of the newest engine: the protocol, policy and matcher are
+	 * shared by every worker (one copy in memory), the scratch space is
+	 * the worker's own. The lock keeps a reload from closing the origin
+	 * while it is cloned. */
+	pthread_mutex_lock(&s->lock);
+	struct http_spare *sp = atomic_load(&s->spare);
+	struct engine *e = sp ? engine_clone(sp->engine) : NULL;
+	if (e) {
 		engine_close(w->engine);
 		w->engine = e;
-	} else {
-		char msg[HTD_ERROR_MESSAGE_MAX + HTD_ERROR_FILE_MAX + 32];
-		log_event(LOG_ERROR, "engine_open_failed", "error",
-		          htd_error_format(&oe, msg, sizeof(msg)), "kept",
-		          w->engine ? "previous" : "none", NULL);
+		w->generation = sp->generation;
 	}
-	w->generation = gen;
+	pthread_mutex_unlock(&s->lock);
 	if (!w->engine)
 		return htd_error_set(
 		    err, HTD_ERR_BUSY,
@@ -141,18 +124,26 @@ void http_text(struct http_request *r, int status, const char *content_type,
 	r->out_len = len;
 }
 
-void http_json(struct http_request *r, int status, json_t *body)
+char *http_json_dump(json_t *body, size_t *len)
 {
 	char *text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (!text)
 		mem_oom(0);
-	size_t len = strlen(text);
+	size_t n = strlen(text);
 	/* One line per document, for people reading with curl. */
-	text = xrealloc(text, len + 2);
-	text[len++] = '\n';
-	text[len] = '\0';
-	http_text(r, status, "application/json; charset=utf-8", text, len);
+	text = xrealloc(text, n + 2);
+	text[n++] = '\n';
+	text[n] = '\0';
+	*len = n;
+	return text;
+}
+
+void http_json(struct http_request *r, int status, json_t *body)
+{
+	size_t len;
+	char *text = http_json_dump(body, &len);
+	http_text(r, status, HTTP_JSON_TYPE, text, len);
 }
 
 /* A JSON string of `s`, cut back to valid UTF-8 (error messages quote
@@ -469,6 +460,24 @@ static void client_address(struct MHD_Connection *c, char *out, size_t size)
 		          (socklen_t)size);
 }
 
+/* The group commit's report on one of a request's entries (called on the
+ * writer's thread): the last one resumes the suspended request. */
+static void audit_durable(void *ctx, enum htd_err rc)
+{
+	struct http_request *r = ctx;
+	pthread_mutex_lock(&r->audit_lock);
+	if (rc != HTD_OK)
+		r->audit_failed = true;
+	r->audit_durable++;
+	bool resume =
+	    r->audit_waiting && r->audit_durable == r->audit.submitted;
+	pthread_mutex_unlock(&r->audit_lock);
+	/* After the unlock nothing else touches r: it is suspended, and
+	 * only this call resumes it. */
+	if (resume)
+		MHD_resume_connection(r->conn);
+}
+
 static struct http_request *request_new(struct http_server *s,
                                         struct MHD_Connection *c,
                                         const char *url, const char *method)
@@ -484,6 +493,11 @@ static struct http_request *request_new(struct http_server *s,
 	client_address(c, r->address, sizeof(r->address));
 	r->found = router_find(method, url, r->path_buf, sizeof(r->path_buf),
 	                       &r->match);
+	pthread_mutex_init(&r->audit_lock, NULL);
+	r->audit.writer = s->audit;
+	r->audit.done = audit_durable;
+	r->audit.ctx = r;
+	r->svc.audit_async = &r->audit;
 	atomic_fetch_add(&s->in_flight, 1);
 	return r;
 }
@@ -495,6 +509,7 @@ static void request_free(struct http_request *r)
 	free(r->out);
 	buf_free(&r->body);
 	arena_free(&r->arena);
+	pthread_mutex_destroy(&r->audit_lock);
 	free(r);
 }
 
@@ -591,6 +606,42 @@ static enum MHD_Result respond(struct http_request *r)
 	return rc;
 }
 
+/*
+ * Answers once every audit entry of the request is durable: until then the
+ * connection is suspended (its thread serves others) and audit_durable()
+ * resumes it, which calls on_request() again. A read whose entry could not
+ * be written is not answered with its data (CJIS: no unaudited access).
+ */
+static enum MHD_Result answer(struct http_request *r)
+{
+	if (r->audit.submitted) {
+		pthread_mutex_lock(&r->audit_lock);
+		if (r->audit_durable < r->audit.submitted) {
+			r->audit_waiting = true;
+			MHD_suspend_connection(r->conn);
+			pthread_mutex_unlock(&r->audit_lock);
+			return MHD_YES;
+		}
+		pthread_mutex_unlock(&r->audit_lock);
+	}
+	if (r->audit_failed) {
+		struct htd_error err;
+		if (r->stream) {
+			MHD_destroy_response(r->stream);
+			r->stream = NULL;
+		}
+		free(r->out);
+		r->out = NULL;
+		r->out_len = 0;
+		r->n_headers = 0;
+		htd_error_set(&err, HTD_ERR_BUSY,
+		              "the access audit could not be written, so "
+		              "nothing is shown; try again");
+		http_error(r, &err);
+	}
+	return respond(r);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -611,7 +662,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		    (uint64_t)n > s->body_limit) {
 			r->too_large = true;
 			handle(r);
-			return respond(r);
+			return answer(r);
 		}
 		return MHD_YES;
 	}
@@ -634,10 +685,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->audit_waiting) { /* resumed: the audit is durable */
+		r->audit_waiting = false;
+		return answer(r);
+	}
 	if (r->status || r->stream) /* answered early */
 		return MHD_YES;
 	handle(r);
-	return respond(r);
+	return answer(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -778,7 +833,9 @@ static void server_free(struct http_server *s)
 		http_config_free(c);
 		c = older;
 	}
+	audit_writer_stop(s->audit);
 	metrics_free(s->metrics);
+	http_cache_free(s->calls);
 	free((char *)s->engine_opts.protocol_file);
 	free((char *)s->engine_opts.policy_file);
 	free((char *)s->engine_opts.lexicon_dir);
@@ -810,6 +867,7 @@ enum htd_err http_server_start(const struct http_server_options *o,
 	s->timeout_s = o->timeout_s ? o->timeout_s : HTTP_TIMEOUT_DEFAULT;
 	copy_engine_options(&s->engine_opts, &o->engine);
 	s->metrics = metrics_new();
+	s->calls = http_cache_new();
 
 	rc = parse_listen(s->listen, &ss, &v6, host, sizeof(host), &port, err);
 	if (rc != HTD_OK)
@@ -832,7 +890,9 @@ enum htd_err http_server_start(const struct http_server_options *o,
 	struct store_options so = { .path = s->db_path,
 		                    .busy_timeout_ms = s->busy_timeout_ms };
 	rc = store_open(&so, &probe, err);
-	store_close(probe);
+	if (rc != HTD_OK)
+		goto fail;
+	rc = audit_writer_start(probe, &s->audit, err);
 	if (rc != HTD_OK)
 		goto fail;
 
@@ -947,6 +1007,8 @@ enum htd_err http_server_reload(struct http_server *s, struct htd_error *err)
 	struct http_spare *sp = xcalloc(1, sizeof(*sp));
 	sp->engine = e;
 	sp->generation = gen;
+	/* Workers still using the old engine keep it alive through their
+	 * clones; the last to move on frees it. */
 	struct http_spare *old = atomic_exchange(&s->spare, sp);
 	if (old) {
 		engine_close(old->engine);
@@ -984,6 +1046,8 @@ void http_server_stop(struct http_server *s, int drain_ms)
 	MHD_stop_daemon(s->daemon);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
+	audit_writer_stop(s->audit);
+	s->audit = NULL;
 	http_events_free(s->events);
 	if (left > 0) {
 		char n[24];

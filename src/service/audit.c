@@ -109,7 +109,13 @@ enum htd_err audit_record(struct service *svc, const struct audit_entry *e,
 	struct audit_texts t;
 	struct store_audit a;
 	audit_prepare(svc, e, &t, &a);
-	return store_audit_append(svc->store, &a, err);
+	struct audit_async *as = svc->audit_async;
+	if (as && as->writer) {
+		audit_writer_submit(as->writer, &a, as->done, as->ctx);
+		as->submitted++;
+		return HTD_OK;
+	}
+	return store_audit_append(svc->store, &a, 1, err);
 }
 
 /* ---- listing ----------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "service/audit_writer.h"
 #include "service/calls.h"
 #include "util/error.h"
 
@@ -60,7 +61,23 @@ struct audit_entry {
 	const char *detail; /* short, never victim identity or notes */
 };
 
-/* Writes one entry on its own (reads, refusals). Texts are cleaned
+/*
+ * Where a service's entries written on their own go when it has one
+ * (struct service's audit_async): the writer's group commit, `done(ctx,
+ * rc)` called from the writer's thread once each is durable. `submitted`
+ * counts the entries handed over, so the face knows how many `done`s to
+ * wait for before it answers.
+ */
+struct audit_async {
+	struct audit_writer *writer;
+	audit_writer_done_fn *done;
+	void *ctx;
+	unsigned submitted;
+};
+
+/* Writes one entry on its own (reads, refusals) — or, when svc has an
+ * audit_async, hands it to the writer (returns HTD_OK; the outcome comes
+ * through its `done`). Texts are cleaned
  * (control characters and bad UTF-8 become '?') and cut to AUDIT_TEXT_MAX
  * bytes; at_ms 0 means now (svc's clock); NULL texts are "" (actor
  * "anonymous"). HTD_ERR_INVALID (field "action") without an action. */

@@ -762,6 +762,26 @@ static enum htd_err get_call(struct service *svc, const char *ref_text,
 	return store_call_get(svc->store, ref, out, err);
 }
 
+enum htd_err calls_get_unless(struct service *svc, const char *ref_text,
+                              int64_t have, struct call *out, bool *unchanged,
+                              struct htd_error *err)
+{
+	char ref[CALL_REF_MAX];
+	int64_t version = 0;
+	*unchanged = false;
+	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
+	if (rc == HTD_OK && have > 0)
+		rc = store_call_version(svc->store, ref, &version, err);
+	if (rc == HTD_OK && have > 0 && version == have)
+		*unchanged = true;
+	else if (rc == HTD_OK)
+		rc = store_call_get(svc->store, ref, out, err);
+	rc = read_done(svc, ref_text, "call", rc, err);
+	if (rc != HTD_OK)
+		call_free(out);
+	return rc;
+}
+
 enum htd_err calls_get(struct service *svc, const char *ref_text,
                        struct call *out, struct htd_error *err)
 {

@@ -20,6 +20,8 @@
 #include "util/error.h"
 
 /* What the use cases need; borrowed, owned by the face that made it. */
+struct audit_async; /* service/audit.h */
+
 struct service {
 	struct store *store;
 	const struct htd_clock *clock; /* NULL: the system clock */
@@ -36,6 +38,11 @@ struct service {
 	 * no actor argument: "user:jsmith", "cli:root". NULL: "anonymous".
 	 * Changes name their actor in their own argument. */
 	const char *actor;
+	/* NULL: entries written on their own (reads, refusals) are written
+	 * at once, each in its own transaction. Set (by the HTTP server):
+	 * they go to a group commit, and the face waits for them before it
+	 * answers (service/audit.h, struct audit_async). */
+	struct audit_async *audit_async;
 };
 
 /* A new call as entered; NULL or "" for what is not known. */
@@ -103,6 +110,17 @@ enum htd_err calls_decide(struct service *svc, const char *ref,
 enum htd_err calls_decision(struct service *svc, const char *ref,
                             struct call *call, struct decision *out,
                             struct htd_error *err);
+
+/*
+ * A read for a caller that already holds the call as it was at version
+ * `have` (a cache, a client's ETag): when the call is still at `have`,
+ * sets *unchanged and leaves `out` alone; otherwise reads it into `out`
+ * (initialised by the caller) as calls_get() does. Either way the read is
+ * audited, as calls_get()'s is: the holder shows the call to someone.
+ */
+enum htd_err calls_get_unless(struct service *svc, const char *ref,
+                              int64_t have, struct call *out, bool *unchanged,
+                              struct htd_error *err);
 
 /* Reads one call into `out` (initialised by the caller). */
 enum htd_err calls_get(struct service *svc, const char *ref, struct call *out,

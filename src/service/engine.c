@@ -33,6 +33,7 @@ enum htd_err engine_open(const struct engine_options *opts, struct engine **out,
 	struct relay relay = { .opts = opts ? opts : &none };
 	struct engine *e = xcalloc(1, sizeof(*e));
 	enum htd_err rc;
+	atomic_init(&e->refs, 1);
 
 	opts = relay.opts;
 	*out = NULL;
@@ -76,14 +77,39 @@ out:
 	return rc;
 }
 
+struct engine *engine_clone(struct engine *e)
+{
+	struct engine *o = e->origin ? e->origin : e;
+	struct engine *c = xcalloc(1, sizeof(*c));
+	if (o->screen) {
+		c->screen = screen_clone(o->screen);
+		if (!c->screen) {
+			free(c);
+			return NULL;
+		}
+	}
+	/* Shallow copies: the clone reads them and never frees them. */
+	c->protocol = o->protocol;
+	c->policy = o->policy;
+	c->origin = o;
+	atomic_fetch_add(&o->refs, 1);
+	return c;
+}
+
 void engine_close(struct engine *e)
 {
 	if (!e)
 		return;
 	screen_close(e->screen);
-	policy_free(&e->policy);
-	protocol_free(&e->protocol);
-	free(e);
+	e->screen = NULL;
+	struct engine *o = e->origin ? e->origin : e;
+	if (e != o)
+		free(e);
+	if (atomic_fetch_sub(&o->refs, 1) != 1)
+		return;
+	policy_free(&o->policy);
+	protocol_free(&o->protocol);
+	free(o);
 }
 
 enum htd_err engine_scan_note(struct engine *e, const char *text, int64_t note,

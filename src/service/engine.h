@@ -12,6 +12,7 @@
 #ifndef HTD_SERVICE_ENGINE_H
 #define HTD_SERVICE_ENGINE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "core/call.h"
@@ -33,6 +34,10 @@ struct engine {
 	struct protocol protocol;
 	struct policy policy;
 	struct screen *screen;
+	/* Clones share the protocol and policy of their origin (read-only)
+	 * and its matcher; the origin counts its users, itself included. */
+	struct engine *origin; /* NULL in an origin */
+	atomic_int refs;       /* in an origin */
 };
 
 /*
@@ -44,7 +49,16 @@ struct engine {
 enum htd_err engine_open(const struct engine_options *opts, struct engine **out,
                          struct htd_error *err);
 
-/* Frees an engine; accepts NULL. */
+/*
+ * Returns an engine for another thread: the same protocol, policy and
+ * matcher as `e` (shared, never copied) with scratch space of its own.
+ * NULL when scratch space cannot be made. Close it with engine_close(), in
+ * any order with `e`; must not run at the same time as closing `e`.
+ */
+struct engine *engine_clone(struct engine *e);
+
+/* Frees an engine (a clone: its own part, and what it shares when it is
+ * the last user); accepts NULL. */
 void engine_close(struct engine *e);
 
 /*

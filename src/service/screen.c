@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -34,6 +35,11 @@ struct screen {
 	char *buf; /* the I/O buffer, made on first use */
 	void *map; /* the mapped cache the matcher uses in place */
 	size_t map_size;
+	/* Clones (screen_clone()) share the matcher and the mapping of the
+	 * screen they come from, their origin, which counts its users
+	 * (itself included) and is freed with the last of them. */
+	struct screen *origin; /* NULL in an origin */
+	atomic_int refs;       /* in an origin */
 };
 
 const char *screen_cache_name(enum screen_cache c)
@@ -281,6 +287,7 @@ enum htd_err screen_open(const struct screen_options *opts, struct screen **out,
 	if (rc != HTD_OK)
 		return rc;
 	s = xcalloc(1, sizeof(*s));
+	atomic_init(&s->refs, 1);
 	s->languages = xcalloc(n, sizeof(*s->languages));
 	s->n_languages = n;
 	for (size_t i = 0; i < n; i++)
@@ -306,18 +313,53 @@ enum htd_err screen_open(const struct screen_options *opts, struct screen **out,
 	return HTD_OK;
 }
 
+struct screen *screen_clone(struct screen *s)
+{
+	struct screen *o = s->origin ? s->origin : s;
+	struct screen *c = xcalloc(1, sizeof(*c));
+	if (o->matcher) {
+		c->scratch = indicators_scratch_new(o->matcher);
+		if (!c->scratch) {
+			free(c);
+			return NULL;
+		}
+	}
+	c->matcher = o->matcher;
+	c->cache = o->cache;
+	str_copy(c->cache_path, sizeof(c->cache_path), o->cache_path);
+	if (o->n_languages) {
+		c->languages = xcalloc(o->n_languages, sizeof(*c->languages));
+		memcpy(c->languages, o->languages,
+		       o->n_languages * sizeof(*c->languages));
+	}
+	c->n_languages = o->n_languages;
+	c->origin = o;
+	atomic_fetch_add(&o->refs, 1);
+	return c;
+}
+
 void screen_close(struct screen *s)
 {
 	if (!s)
 		return;
+	/* What is the closer's own. */
 	indicator_result_free(&s->result);
 	indicators_scratch_free(s->scratch);
-	indicators_free(s->matcher);
-	if (s->map)
-		munmap(s->map, s->map_size);
+	s->scratch = NULL;
 	free(s->languages);
+	s->languages = NULL;
 	free(s->buf);
-	free(s);
+	s->buf = NULL;
+	struct screen *o = s->origin ? s->origin : s;
+	if (s != o)
+		free(s);
+	/* What is shared, with the last user. */
+	if (atomic_fetch_sub(&o->refs, 1) != 1)
+		return;
+	indicators_free(o->matcher);
+	if (o->map)
+		munmap(o->map, o->map_size);
+	free(o);
 }
 
 enum screen_cache screen_cache_state(const struct screen *s)

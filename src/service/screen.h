@@ -64,6 +64,16 @@ struct screen; /* opaque */
 enum htd_err screen_open(const struct screen_options *opts, struct screen **out,
                          struct htd_error *err);
 
+/*
+ * Returns a new screen that shares `s`'s matcher (the compiled database,
+ * read-only) and has its own scratch space, so that another thread can
+ * scan with it while `s` is in use: one matcher in memory for all the
+ * threads of a server. NULL when scratch space cannot be made. Close it
+ * with screen_close(), in any order with `s`: the shared part goes with
+ * the last. Must not run at the same time as closing `s`.
+ */
+struct screen *screen_clone(struct screen *s);
+
 /* Frees a screen; accepts NULL. */
 void screen_close(struct screen *s);
 

@@ -26,9 +26,9 @@
 
 /* scrypt as users.h states it; what a stored hash may ask for is bounded
  * (a damaged row must not make a login allocate gigabytes). */
-#define SCRYPT_N 32768
+#define SCRYPT_N 8192
 #define SCRYPT_R 8
-#define SCRYPT_P 1
+#define SCRYPT_P 10
 #define SCRYPT_SALT_BYTES 16
 #define SCRYPT_KEY_BYTES 32
 #define SCRYPT_N_MAX (1 << 20)
@@ -52,7 +52,7 @@ static const char wrong_login[] = "wrong user name or password";
  * a real password costs, so the time a refusal takes does not tell which
  * names exist. It matches no password (its key is not scrypt's output).
  */
-static const char dummy_hash[] = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$"
+static const char dummy_hash[] = "scrypt$8192$8$10$AAAAAAAAAAAAAAAAAAAAAA==$"
                                  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 static int64_t now_ms(const struct service *svc)
@@ -407,7 +407,7 @@ static enum htd_err refused(struct service *svc, const char *actor,
 	struct htd_error aerr;
 	user_audit(svc, &ua, now_ms(svc), actor, action, name, address,
 	           audit_outcome_of(rc), detail);
-	if (store_audit_append(svc->store, &ua.stored, &aerr) != HTD_OK)
+	if (store_audit_append(svc->store, &ua.stored, 1, &aerr) != HTD_OK)
 		log_event(LOG_ERROR, "audit_unwritten", "action", action,
 		          "object", ua.object, "error", aerr.message, NULL);
 	return rc;
@@ -607,7 +607,7 @@ enum htd_err users_get(struct service *svc, const char *name, struct user *out,
 		user_audit(svc, &ua, now_ms(svc), svc->actor, "user.read", name,
 		           NULL, audit_outcome_of(rc), "");
 		enum htd_err arc =
-		    store_audit_append(svc->store, &ua.stored, &aerr);
+		    store_audit_append(svc->store, &ua.stored, 1, &aerr);
 		if (arc != HTD_OK && rc == HTD_OK) {
 			if (err)
 				*err = aerr;
@@ -687,7 +687,7 @@ static enum htd_err login_refused(struct service *svc, const char *name,
 	if (!known)
 		str_copy(ua.texts.object, sizeof(ua.texts.object),
 		         "user:(unknown)");
-	if (store_audit_append(svc->store, &ua.stored, &aerr) != HTD_OK)
+	if (store_audit_append(svc->store, &ua.stored, 1, &aerr) != HTD_OK)
 		log_event(LOG_ERROR, "audit_unwritten", "action",
 		          "session.login", "error", aerr.message, NULL);
 	return rc;

@@ -1084,6 +1084,24 @@ static enum htd_err read_call_row(struct sqlite_store *s, sqlite3_stmt *st,
 	return e;
 }
 
+static enum htd_err sq_call_version(struct store *base, const char *ref,
+                                    int64_t *out, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_CALL_VERSION);
+	bind_text(st, 1, ref);
+	int rc = sqlite3_step(st);
+	enum htd_err e = HTD_OK;
+	if (rc == SQLITE_ROW) /* id, version, status */
+		*out = sqlite3_column_int64(st, 1);
+	else if (rc == SQLITE_DONE)
+		e = htd_error_set(err, HTD_ERR_NOT_FOUND, "no call %s", ref);
+	else
+		e = sq_error(s, rc, "reading a call", err);
+	sqlite3_reset(st);
+	return e;
+}
+
 static enum htd_err sq_call_get(struct store *base, const char *ref,
                                 struct call *out, struct htd_error *err)
 {
@@ -1370,18 +1388,20 @@ static int sq_schema_version(struct store *base)
 /* ---- the access audit ------------------------------------------------- */
 
 static enum htd_err sq_audit_append(struct store *base,
-                                    const struct store_audit *a,
+                                    const struct store_audit *a, size_t n,
                                     struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum htd_err e = tx_begin(s, err);
 	if (e != HTD_OK)
 		return e;
-	int rc = insert_audit(s, a, NULL);
-	if (rc != SQLITE_OK) {
-		e = sq_error(s, rc, "writing the audit log", err);
-		tx_rollback(s);
-		return e;
+	for (size_t i = 0; i < n; i++) {
+		int rc = insert_audit(s, &a[i], NULL);
+		if (rc != SQLITE_OK) {
+			e = sq_error(s, rc, "writing the audit log", err);
+			tx_rollback(s);
+			return e;
+		}
 	}
 	return tx_commit(s, err);
 }
@@ -1775,6 +1795,7 @@ static const struct store_ops sqlite_ops = {
 	.call_create = sq_call_create,
 	.append = sq_append,
 	.call_get = sq_call_get,
+	.call_version = sq_call_version,
 	.call_list = sq_call_list,
 	.events_each = sq_events_each,
 	.calls_each = sq_calls_each,

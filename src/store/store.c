@@ -41,6 +41,12 @@ enum htd_err store_append(struct store *s, const struct store_append *items,
 	return s->ops->append(s, items, n, err);
 }
 
+enum htd_err store_call_version(struct store *s, const char *ref, int64_t *out,
+                                struct htd_error *err)
+{
+	return s->ops->call_version(s, ref, out, err);
+}
+
 enum htd_err store_call_get(struct store *s, const char *ref, struct call *out,
                             struct htd_error *err)
 {
@@ -110,9 +116,13 @@ void call_page_free(struct call_page *p)
 }
 
 enum htd_err store_audit_append(struct store *s, const struct store_audit *a,
-                                struct htd_error *err)
+                                size_t n, struct htd_error *err)
 {
-	return s->ops->audit_append(s, a, err);
+	if (n < 1 || n > STORE_AUDIT_APPEND_MAX)
+		return htd_error_set(err, HTD_ERR_INVALID,
+		                     "%zu audit entries at once (1..%d)", n,
+		                     STORE_AUDIT_APPEND_MAX);
+	return s->ops->audit_append(s, a, n, err);
 }
 
 enum htd_err store_audit_list(struct store *s,

@@ -165,6 +165,8 @@ struct store_ops {
 	                       struct htd_error *err);
 	enum htd_err (*call_get)(struct store *s, const char *ref,
 	                         struct call *out, struct htd_error *err);
+	enum htd_err (*call_version)(struct store *s, const char *ref,
+	                             int64_t *out, struct htd_error *err);
 	enum htd_err (*call_list)(struct store *s,
 	                          const struct call_filter *filter,
 	                          struct call_page *out, struct htd_error *err);
@@ -185,7 +187,7 @@ struct store_ops {
 	enum htd_err (*integrity_check)(struct store *s, struct htd_error *err);
 	int (*schema_version)(struct store *s);
 	enum htd_err (*audit_append)(struct store *s,
-	                             const struct store_audit *a,
+	                             const struct store_audit *a, size_t n,
 	                             struct htd_error *err);
 	enum htd_err (*audit_list)(struct store *s,
 	                           const struct store_audit_filter *f,
@@ -270,6 +272,11 @@ enum htd_err store_append(struct store *s, const struct store_append *items,
 enum htd_err store_call_get(struct store *s, const char *ref, struct call *out,
                             struct htd_error *err);
 
+/* Reads a call's version alone (the number of its events): what changes
+ * whenever anything about the call does. HTD_ERR_NOT_FOUND for no call. */
+enum htd_err store_call_version(struct store *s, const char *ref, int64_t *out,
+                                struct htd_error *err);
+
 /* Lists calls, newest first. Free the page with call_page_free(). */
 enum htd_err store_call_list(struct store *s, const struct call_filter *filter,
                              struct call_page *out, struct htd_error *err);
@@ -317,10 +324,13 @@ void call_page_free(struct call_page *p);
 
 /* ---- the access audit ------------------------------------------------- */
 
-/* Appends one entry on its own (a read, a refusal); `a->id` is ignored.
- * Durable when it returns HTD_OK. */
+/* Appends `n` (1..STORE_AUDIT_APPEND_MAX) entries on their own (reads,
+ * refusals) in one transaction: all or none, durable when it returns
+ * HTD_OK; `id`s are ignored. One commit for many entries is what lets a
+ * busy server audit every read (service/audit_writer.h). */
+#define STORE_AUDIT_APPEND_MAX 1024
 enum htd_err store_audit_append(struct store *s, const struct store_audit *a,
-                                struct htd_error *err);
+                                size_t n, struct htd_error *err);
 
 /* Calls `fn` for each entry that `f` selects, newest (highest id) first,
  * at most f->limit; a non-zero return from `fn` stops the walk. `fn` must

@@ -88,7 +88,7 @@ if grep -qa -e "$PW" -e "another long one" var/htdispatch.db* 2>/dev/null; then
 else
 	pass "no password in the database files"
 fi
-is "$(sqlite3 var/htdispatch.db "SELECT count(*) FROM users WHERE password_hash LIKE 'scrypt\$32768\$8\$1\$%'")" "2" "passwords are scrypt hashes"
+is "$(sqlite3 var/htdispatch.db "SELECT count(*) FROM users WHERE password_hash LIKE 'scrypt\$8192\$8\$10\$%'")" "2" "passwords are scrypt hashes"
 sqlite3 var/htdispatch.db "DELETE FROM audit" 2>/dev/null && fail "the audit log refuses DELETE" || pass "the audit log refuses DELETE"
 sqlite3 var/htdispatch.db "UPDATE audit SET actor = 'x'" 2>/dev/null && fail "the audit log refuses UPDATE" || pass "the audit log refuses UPDATE"
 run db check; rc_is 0 "db check passes"

@@ -301,7 +301,7 @@ Test(service_users, hash_format_and_verify)
 	struct htd_error err;
 	cr_assert_eq(password_hash(pw_ana, h1, sizeof(h1), &err), HTD_OK);
 	cr_assert_eq(password_hash(pw_ana, h2, sizeof(h2), &err), HTD_OK);
-	cr_assert_eq(strncmp(h1, "scrypt$32768$8$1$", 17), 0, "%s", h1);
+	cr_assert_eq(strncmp(h1, "scrypt$8192$8$10$", 17), 0, "%s", h1);
 	/* scrypt$N$r$p$<16-byte salt: 24 base64>$<32-byte key: 44>. */
 	cr_assert_eq(strlen(h1), 17 + 24 + 1 + 44, "%s", h1);
 	cr_assert_eq(h1[17 + 24], '$');
@@ -353,7 +353,7 @@ Test(service_users, the_stored_hash_is_scrypt_not_the_password)
 	add_ana();
 	cr_assert_not(table_holds("users", pw_ana));
 	cr_assert_eq(raw_count("SELECT count(*) FROM users WHERE "
-	                       "password_hash LIKE 'scrypt$32768$8$1$%'"),
+	                       "password_hash LIKE 'scrypt$8192$8$10$%'"),
 	             1);
 }
 
