@@ -43,4 +43,4 @@ echo "  curl -s http://$listen/healthz"
 echo "  curl -s -X POST -H 'Content-Type: application/json' \\"
 echo "    -d '{\"username\":\"demo-calltaker\",\"password\":\"...\"}' http://$listen/api/v1/sessions"
 echo
-exec "$htd" serve --listen "$listen"
+exec "$htd" serve --config etc/htdispatch.yaml --listen "$listen"

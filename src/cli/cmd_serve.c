@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "formats/serve_config.h"
 #include "http/server.h"
+#include "service/users.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -38,7 +40,16 @@ const char cli_usage_serve[] =
     "  --tls-cert FILE      serve HTTPS with this PEM certificate chain\n"
     "  --tls-key FILE       and this PEM private key (both or neither)\n"
     "  --drain SECONDS      on SIGTERM, wait this long for requests in\n"
-    "                       flight (default 10)\n" CLI_ENGINE_USAGE "\n"
+    "                       flight (default 10)\n"
+    "  --session-idle SECONDS\n"
+    "                       end sessions idle this long (default and\n"
+    "                       most 1800: 30 minutes, CJIS; at least 1)\n"
+    "  --config FILE        read options from FILE first "
+    "(etc/htdispatch.yaml:\n"
+    "                       'listen: 127.0.0.1:8080', one per line, the\n"
+    "                       long option names above and db, busy-timeout,\n"
+    "                       protocol, policy, lexicon, cache); options on\n"
+    "                       the command line win\n" CLI_ENGINE_USAGE "\n"
     "Signals: SIGHUP reloads the protocol, policy and lexicons (a file\n"
     "that fails 'htdispatch check' keeps the running set, and the log says\n"
     "why); SIGTERM or SIGINT stop accepting, answer what is in flight and\n"
@@ -57,6 +68,76 @@ const char cli_usage_serve[] =
 #define OPT_TLS_CERT 0x207
 #define OPT_TLS_KEY 0x208
 #define OPT_DRAIN 0x209
+#define OPT_SESSION_IDLE 0x20a
+#define OPT_CONFIG 0x20b
+
+/* The options a configuration file may set: serve's own and the common
+ * and engine ones, by their long names. */
+static const char *const config_keys[] = {
+	"listen", "threads",      "body-limit", "timeout", "max-connections",
+	"per-ip", "tls-cert",     "tls-key",    "drain",   "session-idle",
+	"db",     "busy-timeout", "protocol",   "policy",  "lexicon",
+	"cache",  NULL,
+};
+
+/*
+ * With --config FILE (or --config=FILE) in argv, returns a new argv: the
+ * file's options as "--name value" pairs, then argv's own, so that the
+ * command line wins; *from_file is how many elements (after argv[0]) came
+ * from the file, and lines[i] the file line of element i + 1. Returns
+ * NULL and prints the error when the file is bad; returns argv itself
+ * when there is no --config.
+ */
+static char **with_config(struct cli *cli, int argc, char **argv, int *new_argc,
+                          struct serve_config *cfg, int **lines, int *from_file,
+                          const char **file, int *code)
+{
+	const char *path = NULL;
+	*new_argc = argc;
+	*from_file = 0;
+	*lines = NULL;
+	*file = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+	}
+	if (!path)
+		return argv;
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (serve_config_load(path, config_keys, cfg, &err) != HTD_OK) {
+		*code = cli_fail(cli, &err);
+		return NULL;
+	}
+	char **nv = xcalloc((size_t)argc + 2 * cfg->n + 1, sizeof(*nv));
+	*lines = xcalloc(2 * cfg->n + 1, sizeof(**lines));
+	int k = 0;
+	nv[k++] = argv[0];
+	for (size_t i = 0; i < cfg->n; i++) {
+		/* "--name": the key is one of config_keys, so this fits. */
+		char *opt = xmalloc(strlen(cfg->entries[i].key) + 3);
+		opt[0] = opt[1] = '-';
+		memcpy(opt + 2, cfg->entries[i].key,
+		       strlen(cfg->entries[i].key) + 1);
+		free(cfg->entries[i].key);
+		cfg->entries[i].key = opt; /* freed with cfg */
+		(*lines)[k - 1] = cfg->entries[i].line;
+		nv[k++] = opt;
+		(*lines)[k - 1] = cfg->entries[i].line;
+		nv[k++] = cfg->entries[i].value;
+	}
+	*from_file = k - 1;
+	for (int i = 1; i < argc; i++)
+		nv[k++] = argv[i];
+	nv[k] = NULL;
+	*new_argc = k;
+	*file = path;
+	return nv;
+}
 
 /* Largest PEM file read. */
 #define PEM_MAX ((size_t)1024 * 1024)
@@ -102,7 +183,48 @@ static bool parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
 	return s && str_to_i64(s, min, max, out);
 }
 
+static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
+                      int from_file, const char *file);
+
 int cli_cmd_serve(struct cli *cli, int argc, char **argv)
+{
+	int code = CLI_EXIT_OK;
+	struct serve_config cfg = { 0 };
+	int *lines = NULL, from_file = 0, nargc = argc;
+	const char *cfg_file = NULL;
+	char **nargv = with_config(cli, argc, argv, &nargc, &cfg, &lines,
+	                           &from_file, &cfg_file, &code);
+	if (!nargv)
+		return code;
+	if (nargv != argv) {
+		code =
+		    serve_args(cli, nargc, nargv, lines, from_file, cfg_file);
+		free(nargv);
+		free(lines);
+		serve_config_free(&cfg);
+		return code;
+	}
+	return serve_args(cli, argc, argv, NULL, 0, NULL);
+}
+
+/* Says where a bad value came from when the configuration file gave it
+ * (the message itself has been printed); passes `code` through. */
+static int from_where(int code, int index, const int *lines, int from_file,
+                      const char *file)
+{
+	if (code != -1 && lines && index >= 1 && index <= from_file)
+		fprintf(stderr, "htdispatch serve: that value is from %s:%d\n",
+		        file, lines[index - 1]);
+	return code;
+}
+
+/* A bad value: the message, and where it came from. */
+#define BAD(...)                                                         \
+	from_where(cli_usage_error(cli, __VA_ARGS__), optind - 1, lines, \
+	           from_file, file)
+
+static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
+                      int from_file, const char *file)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -114,6 +236,8 @@ int cli_cmd_serve(struct cli *cli, int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 		{ "drain", required_argument, NULL, OPT_DRAIN },
+		{ "session-idle", required_argument, NULL, OPT_SESSION_IDLE },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		CLI_ENGINE_OPTIONS,
 		{ 0, 0, 0, 0 },
 	};
@@ -139,53 +263,58 @@ int cli_cmd_serve(struct cli *cli, int argc, char **argv)
 			return code;
 		int r = cli_engine_option(cli, &ce, c, optarg);
 		if (r == 2)
-			return CLI_EXIT_USAGE;
+			return from_where(CLI_EXIT_USAGE, optind - 1, lines,
+			                  from_file, file);
 		if (r == 0)
 			continue;
 		switch (c) {
 		case OPT_LISTEN: so.listen = optarg; break;
 		case OPT_THREADS:
 			if (!parse_count(optarg, 1, HTTP_THREADS_MAX, &v))
-				return cli_usage_error(
-				    cli, "--threads takes 1 to %d",
-				    HTTP_THREADS_MAX);
+				return BAD("--threads takes 1 to %d",
+				           HTTP_THREADS_MAX);
 			so.threads = (unsigned)v;
 			break;
 		case OPT_BODY_LIMIT:
 			if (!parse_count(optarg, 1024,
 			                 (int64_t)HTTP_BODY_LIMIT_MAX, &v))
-				return cli_usage_error(
-				    cli, "--body-limit takes 1024 to %zu bytes",
+				return BAD(
+				    "--body-limit takes 1024 to %zu bytes",
 				    HTTP_BODY_LIMIT_MAX);
 			so.body_limit = (size_t)v;
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_count(optarg, 1, 3600, &v))
-				return cli_usage_error(
-				    cli, "--timeout takes 1 to 3600 seconds");
+				return BAD("--timeout takes 1 to 3600 seconds");
 			so.timeout_s = (unsigned)v;
 			break;
 		case OPT_MAX_CONN:
 			if (!parse_count(optarg, 1, 100000, &v))
-				return cli_usage_error(
-				    cli, "--max-connections takes 1 to 100000");
+				return BAD(
+				    "--max-connections takes 1 to 100000");
 			so.max_connections = (unsigned)v;
 			break;
 		case OPT_PER_IP:
 			if (!parse_count(optarg, 0, 100000, &v))
-				return cli_usage_error(
-				    cli, "--per-ip takes 0 (no limit) to "
-				         "100000");
+				return BAD("--per-ip takes 0 (no limit) to "
+				           "100000");
 			so.per_ip = (unsigned)v;
 			break;
 		case OPT_TLS_CERT: cert_file = optarg; break;
 		case OPT_TLS_KEY: key_file = optarg; break;
+		case OPT_CONFIG: break; /* read before the command line */
+		case OPT_SESSION_IDLE:
+			if (!parse_count(optarg, 1, SESSION_IDLE_MS / 1000, &v))
+				return BAD(
+				    "--session-idle takes 1 to %d seconds",
+				    SESSION_IDLE_MS / 1000);
+			so.session_idle_ms = v * 1000;
+			break;
 		case OPT_DRAIN:
 			if (!parse_count(optarg, 0, 3600, &drain_s))
-				return cli_usage_error(
-				    cli, "--drain takes 0 to 3600 seconds");
+				return BAD("--drain takes 0 to 3600 seconds");
 			break;
-		default: return cli_usage_error(cli, "bad option");
+		default: return BAD("bad option");
 		}
 	}
 	if (optind < argc)

@@ -10,6 +10,11 @@
  * order, as its buffer drains; one that stops reading is closed by the
  * connection timeout and resumes with Last-Event-ID.
  *
+ * A stream lives only as long as the session it was opened with: every
+ * EVENTS_RECHECK_MS the poller checks each stream's session again (without
+ * counting the stream as activity) and ends the stream, with a last
+ * "session_ended" event, after a logout, the idle limit or a lock.
+ *
  * Locks: the registry lock, then a client's lock, then (inside MHD)
  * MHD's own. MHD's free callback takes none: it only marks the client
  * gone, and the poller frees it.
@@ -27,6 +32,7 @@
 
 #define EVENTS_POLL_MS 200
 #define EVENTS_KEEPALIVE_MS 15000
+#define EVENTS_RECHECK_MS 1000
 #define EVENTS_BATCH 512               /* new events read per query */
 #define EVENTS_BACKLOG 256             /* a lagging client's events per query */
 #define EVENTS_BUFFER_MAX (256 * 1024) /* bytes queued per client */
@@ -41,6 +47,7 @@ struct client {
 	bool suspended;   /* waiting for the poller to resume it */
 	bool closed;      /* send what is queued, then end */
 	atomic_bool gone; /* MHD is done with it: the poller frees it */
+	char token[SESSION_TOKEN_TEXT]; /* of the session it was opened with */
 	struct client *next;
 };
 
@@ -155,6 +162,7 @@ void http_events_stream(struct http_request *r, int64_t after)
 	pthread_mutex_init(&c->lock, NULL);
 	c->conn = r->conn;
 	c->cursor = after;
+	str_copy(c->token, sizeof(c->token), r->token);
 	/* Reconnect after 3 s; the comment makes the headers go out now. */
 	static const char hello[] = "retry: 3000\n: connected\n\n";
 	client_push(c, hello, sizeof(hello) - 1);
@@ -272,6 +280,23 @@ static void feed(struct client *c, const struct batch *b, int64_t before,
 		client_wake(c);
 }
 
+/* Ends the stream, after what it holds and a last event saying why, when
+ * its session no longer stands. A store error leaves it be (the next
+ * check tries again). */
+static void recheck_session(struct client *c, struct service *svc)
+{
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (sessions_recheck(svc, c->token, &err) != HTD_ERR_UNAUTHORIZED)
+		return;
+	static const char bye[] = "event: session_ended\n"
+	                          "data: {\"reason\": \"the session ended; "
+	                          "log in again\"}\n\n";
+	client_push(c, bye, sizeof(bye) - 1);
+	c->closed = true;
+	client_wake(c);
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -287,9 +312,11 @@ static void *poller(void *arg)
 	struct service svc = { 0 };
 	int64_t last = -1;
 	int64_t keepalive_at = now_ms() + EVENTS_KEEPALIVE_MS;
+	int64_t recheck_at = now_ms() + EVENTS_RECHECK_MS;
 	struct htd_error err;
 
 	svc.clock = clock_system();
+	svc.session_idle_ms = s->session_idle_ms;
 	pthread_mutex_lock(&ev->lock);
 	while (!ev->stop) {
 		struct timespec until;
@@ -341,6 +368,9 @@ static void *poller(void *arg)
 		bool keepalive = now_ms() >= keepalive_at;
 		if (keepalive)
 			keepalive_at = now_ms() + EVENTS_KEEPALIVE_MS;
+		bool recheck = store && now_ms() >= recheck_at;
+		if (recheck)
+			recheck_at = now_ms() + EVENTS_RECHECK_MS;
 
 		pthread_mutex_lock(&ev->lock);
 		struct client **pp = &ev->clients;
@@ -354,6 +384,8 @@ static void *poller(void *arg)
 			pthread_mutex_lock(&c->lock);
 			if (!c->closed && store && before >= 0)
 				feed(c, &b, before, &svc, keepalive);
+			if (!c->closed && recheck)
+				recheck_session(c, &svc);
 			pthread_mutex_unlock(&c->lock);
 			pp = &c->next;
 		}

@@ -67,6 +67,7 @@ struct http_server {
 	unsigned threads;
 	size_t body_limit;
 	unsigned timeout_s;
+	int64_t session_idle_ms;
 	bool tls;
 	struct engine_options engine_opts;
 	char url[128];

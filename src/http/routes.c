@@ -171,14 +171,14 @@ static void route_metrics(struct http_request *r)
 	unsigned long long commits, entries;
 	audit_writer_counts(r->server->audit, &commits, &entries);
 	buf_printf(&out,
-	           "# HELP htdispatch_audit_commits_total Transactions of the "
+	           "# HELP htd_audit_commits_total Transactions of the "
 	           "audit's group commit (reads and refusals).\n"
-	           "# TYPE htdispatch_audit_commits_total counter\n"
-	           "htdispatch_audit_commits_total %llu\n"
-	           "# HELP htdispatch_audit_entries_total Audit entries they "
+	           "# TYPE htd_audit_commits_total counter\n"
+	           "htd_audit_commits_total %llu\n"
+	           "# HELP htd_audit_entries_total Audit entries they "
 	           "wrote.\n"
-	           "# TYPE htdispatch_audit_entries_total counter\n"
-	           "htdispatch_audit_entries_total %llu\n",
+	           "# TYPE htd_audit_entries_total counter\n"
+	           "htd_audit_entries_total %llu\n",
 	           commits, entries);
 	size_t len = out.len;
 	http_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
@@ -203,14 +203,16 @@ static void session_cookie(struct http_request *r, const char *token)
 	http_header(r, "Set-Cookie", cookie);
 }
 
-static json_t *session_json(const struct session *s, const char *token,
-                            int64_t now_ms)
+static json_t *session_json(struct http_request *r, const struct session *s,
+                            const char *token, int64_t now_ms)
 {
 	char csrf[HTTP_CSRF_TEXT];
+	int64_t idle =
+	    r->svc.session_idle_ms ? r->svc.session_idle_ms : SESSION_IDLE_MS;
 	http_csrf(token, csrf);
-	return json_pack("{s:o,s:s,s:i}", "user", user_json(&s->user, now_ms),
+	return json_pack("{s:o,s:s,s:I}", "user", user_json(&s->user, now_ms),
 	                 "csrf", csrf, "expires_idle_s",
-	                 SESSION_IDLE_MS / 1000);
+	                 (json_int_t)(idle / 1000));
 }
 
 static void route_login(struct http_request *r)
@@ -230,7 +232,7 @@ static void route_login(struct http_request *r)
 		fail(r, &err);
 		return;
 	}
-	json_t *o = session_json(&s, token, clock_now_ms(r->svc.clock));
+	json_t *o = session_json(r, &s, token, clock_now_ms(r->svc.clock));
 	json_object_set_new(o, "token", json_string(token));
 	session_cookie(r, token);
 	http_json(r, 201, o);
@@ -252,7 +254,7 @@ static void route_logout(struct http_request *r)
 static void route_whoami(struct http_request *r)
 {
 	json_t *o =
-	    session_json(&r->session, r->token, clock_now_ms(r->svc.clock));
+	    session_json(r, &r->session, r->token, clock_now_ms(r->svc.clock));
 	json_object_set_new(o, "auth",
 	                    json_string(r->via_cookie ? "cookie" : "bearer"));
 	http_json(r, 200, o);

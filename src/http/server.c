@@ -558,6 +558,7 @@ static void handle(struct http_request *r)
 	r->svc.store = r->worker->store;
 	r->svc.clock = clock_system();
 	r->svc.address = r->address;
+	r->svc.session_idle_ms = s->session_idle_ms;
 	if (!access_route_public(r->match.route) && !authorise(r))
 		return;
 	http_route(r);
@@ -865,6 +866,7 @@ enum htd_err http_server_start(const struct http_server_options *o,
 	s->threads = o->threads ? o->threads : HTTP_THREADS_DEFAULT;
 	s->body_limit = o->body_limit ? o->body_limit : HTTP_BODY_LIMIT_DEFAULT;
 	s->timeout_s = o->timeout_s ? o->timeout_s : HTTP_TIMEOUT_DEFAULT;
+	s->session_idle_ms = o->session_idle_ms;
 	copy_engine_options(&s->engine_opts, &o->engine);
 	s->metrics = metrics_new();
 	s->calls = http_cache_new();

@@ -42,8 +42,11 @@ struct http_server_options {
 	 * or neither); borrowed during http_server_start() only. */
 	const char *tls_cert_pem;
 	const char *tls_key_pem;
-	/* Where the protocol, policy and lexicons are: every worker opens
-	 * its own engine from these, and a reload reads them again.
+	/* Idle limit of sessions, ms; 0: SESSION_IDLE_MS (30 minutes). */
+	int64_t session_idle_ms;
+	/* Where the protocol, policy and lexicons are: the server opens one
+	 * engine from these (its workers share it), and a reload reads them
+	 * again.
 	 * Strings are copied. on_error/ctx are ignored. */
 	struct engine_options engine;
 };

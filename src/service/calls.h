@@ -43,6 +43,10 @@ struct service {
 	 * they go to a group commit, and the face waits for them before it
 	 * answers (service/audit.h, struct audit_async). */
 	struct audit_async *audit_async;
+	/* How long a session may sit idle before it ends, in ms; 0: the
+	 * default, SESSION_IDLE_MS (service/users.h). An agency may ask for
+	 * less (`serve --session-idle`), never more. */
+	int64_t session_idle_ms;
 };
 
 /* A new call as entered; NULL or "" for what is not known. */

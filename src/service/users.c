@@ -842,8 +842,9 @@ static enum htd_err session_gone(struct htd_error *err, const char *why)
 	return htd_error_set(err, HTD_ERR_UNAUTHORIZED, "%s", why);
 }
 
-enum htd_err sessions_check(struct service *svc, const char *token,
-                            struct session *out, struct htd_error *err)
+static enum htd_err session_check(struct service *svc, const char *token,
+                                  bool touch, struct session *out,
+                                  struct htd_error *err)
 {
 	static const char ended[] = "not logged in, or the session ended";
 	struct store_session sess;
@@ -861,14 +862,18 @@ enum htd_err sessions_check(struct service *svc, const char *token,
 	if (sess.ended_at_ms)
 		return session_gone(err, ended);
 	int64_t now = now_ms(svc);
-	if (now - sess.last_seen_ms > SESSION_IDLE_MS) {
+	int64_t idle = svc->session_idle_ms >= SESSION_IDLE_MIN_MS &&
+	                       svc->session_idle_ms < SESSION_IDLE_MS
+	                   ? svc->session_idle_ms
+	                   : SESSION_IDLE_MS;
+	if (now - sess.last_seen_ms > idle) {
 		char actor[USER_NAME_MAX + 8], label[64];
 		struct user_audit ua;
 		struct htd_error eerr;
 		str_format(actor, sizeof(actor), "user:%s", sess.user);
 		session_label(hash, label, sizeof(label));
 		str_format(label + strlen(label), sizeof(label) - strlen(label),
-		           " idle %d min", SESSION_IDLE_MS / 60000);
+		           " idle %lld s", (long long)(idle / 1000));
 		rc = store_session_end(
 		    svc->store, hash, now,
 		    user_audit(svc, &ua, now, actor, "session.end", sess.user,
@@ -877,8 +882,13 @@ enum htd_err sessions_check(struct service *svc, const char *token,
 		if (rc != HTD_OK && rc != HTD_ERR_NOT_FOUND)
 			log_event(LOG_WARN, "session_not_ended", "user",
 			          sess.user, "error", eerr.message, NULL);
-		return session_gone(err, "the session ended after 30 minutes "
-		                         "without use; log in again");
+		return session_gone(err, idle == SESSION_IDLE_MS
+		                             ? "the session ended after 30 "
+		                               "minutes without use; log in "
+		                               "again"
+		                             : "the session ended after the "
+		                               "agency's idle limit; log in "
+		                               "again");
 	}
 	rc = store_user_get(svc->store, sess.user, &u, err);
 	if (rc == HTD_OK)
@@ -886,9 +896,10 @@ enum htd_err sessions_check(struct service *svc, const char *token,
 	if (rc == HTD_OK && u.disabled)
 		return session_gone(err, "the account is disabled");
 	/* Refreshing last-seen is a durable write: done at most every
-	 * SESSION_TOUCH_MS, so reads do not pay an fsync each (the idle
-	 * limit is then met to within that much). */
-	if (rc == HTD_OK && now - sess.last_seen_ms >= SESSION_TOUCH_MS) {
+	 * 1/SESSION_TOUCH_DIVISOR of the idle limit, so reads do not pay an
+	 * fsync each (the limit is then met to within that much). */
+	if (rc == HTD_OK && touch &&
+	    now - sess.last_seen_ms >= idle / SESSION_TOUCH_DIVISOR) {
 		rc = store_session_touch(svc->store, hash, now, NULL, err);
 		if (rc == HTD_ERR_NOT_FOUND)
 			return session_gone(err, ended);
@@ -900,6 +911,19 @@ enum htd_err sessions_check(struct service *svc, const char *token,
 		return rc;
 	session_fill(out, &view, hash, sess.created_at_ms, sess.last_seen_ms);
 	return HTD_OK;
+}
+
+enum htd_err sessions_check(struct service *svc, const char *token,
+                            struct session *out, struct htd_error *err)
+{
+	return session_check(svc, token, true, out, err);
+}
+
+enum htd_err sessions_recheck(struct service *svc, const char *token,
+                              struct htd_error *err)
+{
+	struct session s;
+	return session_check(svc, token, false, &s, err);
 }
 
 enum htd_err sessions_end(struct service *svc, const char *token,

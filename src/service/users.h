@@ -33,11 +33,13 @@
 #define USER_PASSWORD_MIN 12 /* bytes; CJIS asks for at least 8 */
 #define USER_PASSWORD_MAX 256
 #define SESSION_TOKEN_TEXT 44            /* 43 base64url characters + NUL */
-#define SESSION_IDLE_MS (30 * 60 * 1000) /* idle sessions expire */
-/* A session's last-seen time is refreshed at most this often (a durable
- * write per refresh): an idle session ends between 29.5 and 30 minutes
- * after its last request. */
-#define SESSION_TOUCH_MS (30 * 1000)
+#define SESSION_IDLE_MS (30 * 60 * 1000) /* idle sessions expire, at most */
+#define SESSION_IDLE_MIN_MS 1000
+/* A session's last-seen time is refreshed at most every 1/60 of the idle
+ * limit (a durable write per refresh; 30 s for 30 minutes): an idle
+ * session ends between 59/60 of the limit and the limit after its last
+ * request. */
+#define SESSION_TOUCH_DIVISOR 60
 #define LOGIN_FAILURES_MAX 5           /* then the account locks */
 #define LOGIN_LOCK_MS (15 * 60 * 1000) /* for this long */
 
@@ -117,6 +119,16 @@ enum htd_err sessions_login(struct service *svc, const char *name,
  */
 enum htd_err sessions_check(struct service *svc, const char *token,
                             struct session *out, struct htd_error *err);
+
+/*
+ * Checks again, for something long-lived opened with `token` (a stream of
+ * live events), that its session still stands: as sessions_check(), but
+ * without refreshing the session's last-seen time, since a stream left
+ * open is not someone using htdispatch. HTD_ERR_UNAUTHORIZED when the
+ * session ended (logout, idle, the account disabled).
+ */
+enum htd_err sessions_recheck(struct service *svc, const char *token,
+                              struct htd_error *err);
 
 /* Ends the session of `token` (logout). */
 enum htd_err sessions_end(struct service *svc, const char *token,

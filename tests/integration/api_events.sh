@@ -91,6 +91,30 @@ http GET /api/v1/events "" --max-time 5; error_is 403 forbidden null "an admin d
 TOKEN=""
 http GET /api/v1/events "" --max-time 5; error_is 401 unauthorized null "no session, no stream"
 
+# ---- a stream ends with its session -----------------------------------------------
+# Logout: the stream gets a last event and ends.
+login calltaker; CT2=$TOKEN
+curl -s -N -H "Authorization: Bearer $CT2" "$BASE/api/v1/events" >"$T/sse-out" &
+S6=$!
+BG_PIDS+=($S6)
+wait_for "$T/sse-out" ": connected" 60
+http DELETE /api/v1/sessions/current; status_is 204 "log out with a stream open"
+wait_for "$T/sse-out" "event: session_ended" 30; ok1=$?
+is "$ok1" 0 "the stream is told the session ended"
+wait "$S6"; is "$?" 0 "and ends cleanly"
+# A lock by the administrator ends the locked user's stream too.
+user_add streamer calltaker
+login streamer; CT3=$TOKEN
+curl -s -N -H "Authorization: Bearer $CT3" "$BASE/api/v1/events" >"$T/sse-lock" &
+S7=$!
+BG_PIDS+=($S7)
+wait_for "$T/sse-lock" ": connected" 60
+run user lock streamer; rc_is 0 "user lock with a stream open"
+wait_for "$T/sse-lock" "event: session_ended" 30; ok1=$?
+is "$ok1" 0 "a locked user's stream ends"
+wait "$S7"; is "$?" 0 "cleanly"
+http GET /api/v1/sessions/current; error_is 401 unauthorized null "and the session is gone"
+
 # ---- SIGHUP: reload protocol, policy and lexicons ------------------------------------
 TOKEN=$CT
 http GET /api/v1/policy; json_is .version 2026.11 "the policy at start"
@@ -125,6 +149,55 @@ serve_stop TERM
 is "$SERVER_RC" 0 "SIGTERM with a stream open: exit 0"
 wait "$S5"; is "$?" 0 "the stream ended cleanly"
 has "$(cat "$T/serve.err")" "event=stopped" "the log says it stopped"
+
+# ---- serve --config: options from a file; a shorter idle limit -----------------------------
+cat >"$T/serve.yaml" <<'YAML'
+# options for htdispatch serve
+listen: 127.0.0.1:1
+body-limit: 2048
+session-idle: 2
+YAML
+serve_start --config "$T/serve.yaml"
+case "$BASE" in http://127.0.0.1:1) fail "the command line wins over the file" "$BASE" ;; *) pass "the command line wins over the file ($BASE)" ;; esac
+login calltaker
+json_is .expires_idle_s 2 "the login says the idle limit of the file"
+http POST /api/v1/calls "{\"location\":\"$(head -c 3000 /dev/zero | tr '\0' x)\"}"
+error_is 413 too_large null "the file's body limit"
+http GET /api/v1/sessions/current; status_is 200 "a session in use"
+curl -s -N -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/events" >"$T/sse-idle" &
+S8=$!
+BG_PIDS+=($S8)
+wait_for "$T/sse-idle" ": connected" 60
+sleep 3
+http GET /api/v1/sessions/current
+error_is 401 unauthorized null "idle past the limit: the session ended"
+wait_for "$T/sse-idle" "event: session_ended" 30; ok1=$?
+is "$ok1" 0 "an open stream does not keep an idle session alive"
+wait "$S8"; is "$?" 0 "the stream ends cleanly"
+serve_stop TERM
+is "$SERVER_RC" 0 "stopped"
+run audit list --limit 1000
+has "$OUT" "idle 2 s" "the audit has the idle end"
+printf 'listen: 127.0.0.1:0\nthreads: 0\n' >"$T/bad1.yaml"
+run serve --config "$T/bad1.yaml"
+rc_is 2 "a bad value in the file"
+has "$ERR" "--threads takes" "says what is wrong"
+has "$ERR" "that value is from $T/bad1.yaml:2" "and where it is"
+printf 'listen: 127.0.0.1:0\nthreds: 2\n' >"$T/bad2.yaml"
+run serve --config "$T/bad2.yaml"
+rc_is 2 "an unknown option in the file"
+has "$ERR" "$T/bad2.yaml:2:1: unknown option 'threds'" "named, with file:line:column"
+printf 'listen: [a, b]\n' >"$T/bad3.yaml"
+run serve --config "$T/bad3.yaml"; rc_is 2 "a list where one value goes"
+has "$ERR" "$T/bad3.yaml:1:" "at its line"
+printf 'listen: "open\n' >"$T/bad4.yaml"
+run serve --config "$T/bad4.yaml"; rc_is 2 "broken YAML"
+has "$ERR" "$T/bad4.yaml:1:" "at its line"
+printf 'drain: 1\ndrain: 2\n' >"$T/bad5.yaml"
+run serve --config "$T/bad5.yaml"; rc_is 2 "an option twice"
+has "$ERR" "$T/bad5.yaml:2:1: YAML: duplicate key" "the second one named"
+run serve --config "$T/none.yaml"; rc_is 1 "a missing file"
+has "$ERR" "$T/none.yaml" "names it"
 
 # ---- HTTPS ---------------------------------------------------------------------------------
 if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
