@@ -558,7 +558,7 @@ Test(service_users, idle_sessions_expire_after_thirty_minutes)
 	cr_assert_eq(raw_count(sql), ended);
 	cr_assert_eq(raw_count("SELECT count(*) FROM audit WHERE action = "
 	                       "'session.end' AND actor = 'user:ana' AND "
-	                       "detail LIKE '%idle 30 min'"),
+	                       "detail LIKE '%idle 1800 s'"),
 	             1);
 }
 
