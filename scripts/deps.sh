@@ -27,6 +27,9 @@ packages=(
 	# jq: the golden decision tests compare assess's JSON with it
 	# (tests/integration/golden_calls.sh); the assess benchmark's anchor
 	jq
+	# tests: xmllint checks CAP 1.2 alerts against the OASIS schema
+	# (tests/unit/formats/test_cap.c, tests/unit/core/test_radio.c)
+	libxml2-utils
 	# benchmarks: the screen benchmark's anchors (ripgrep; grep is
 	# essential), GNU time for peak memory, hyperfine for the cold start
 	ripgrep time hyperfine
