@@ -12,6 +12,8 @@ packages=(
 	libfyaml-dev libssl-dev
 	# the HTTP API (htdispatch serve): libmicrohttpd, with GnuTLS for HTTPS
 	libmicrohttpd-dev
+	# notifications (src/notify): webhooks and e-mail through libcurl
+	libcurl4-openssl-dev
 	# tests: unit tests, memory checking, fuzzing (clang's libFuzzer)
 	libcriterion-dev valgrind clang libclang-rt-14-dev
 	# source checks: the layout of .clang-format
