@@ -172,6 +172,11 @@ static enum htd_err read_done(struct service *svc, const char *ref,
 	                  err);
 }
 
+static bool decision_event(struct service *svc, const struct call *c,
+                           int64_t at_ms, const char *actor,
+                           struct call_event *e, struct call_action **actions,
+                           char **payload, char *decided_with, size_t size);
+
 enum htd_err calls_open(struct service *svc, const char *actor,
                         const struct call_open_request *req, struct call *out,
                         struct htd_error *err)
@@ -183,11 +188,16 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 	char *callback = trimmed(req->callback);
 	char *caller = trimmed(req->caller_name);
 	char *payload = NULL;
+	char *decision_payload = NULL;
+	struct call_action *decision_actions = NULL;
+	struct call_event de;
+	char decided_with[CALL_VERSION_TEXT_MAX];
 	struct call c;
 	enum htd_err rc;
 
 	call_init(&c);
 	memset(&e, 0, sizeof(e));
+	memset(&de, 0, sizeof(de));
 	e.type = CALL_EVENT_OPENED;
 	e.at_ms = now_ms(svc);
 	e.actor = actor;
@@ -220,13 +230,34 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 
 	int year = time_local_year(e.at_ms);
 	payload = event_json_encode(&e);
-	struct store_event se = {
-		.seq = 1,
-		.type = call_event_type_name(e.type),
-		.at_ms = e.at_ms,
-		.actor = actor,
-		.payload = payload,
-	};
+	struct store_event se[2] = { {
+	    .seq = 1,
+	    .type = call_event_type_name(e.type),
+	    .at_ms = e.at_ms,
+	    .actor = actor,
+	    .payload = payload,
+	} };
+	size_t n_events = 1;
+	/* The first checklist (safeguarding, language support) and the first
+	 * questions, stored with the opening: a call is never on record
+	 * undecided. */
+	if (svc->engine && decision_event(svc, &c, e.at_ms, actor, &de,
+	                                  &decision_actions, &decision_payload,
+	                                  decided_with, sizeof(decided_with))) {
+		rc = call_event_validate(&de, err);
+		if (rc == HTD_OK)
+			rc = call_apply(&c, &de, err);
+		if (rc != HTD_OK)
+			goto out;
+		se[1] = (struct store_event){
+			.seq = 2,
+			.type = call_event_type_name(de.type),
+			.at_ms = de.at_ms,
+			.actor = actor,
+			.payload = decision_payload,
+		};
+		n_events = 2;
+	}
 	struct audit_texts texts;
 	struct store_audit sa;
 	char detail[64];
@@ -243,7 +274,7 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 		audit_prepare(svc, &ae, &texts, &sa);
 		sa.object = NULL; /* the store names the new call */
 	}
-	rc = store_call_create(svc->store, year, &c, &se,
+	rc = store_call_create(svc->store, year, &c, se, n_events,
 	                       svc->address ? &sa : NULL, ref, err);
 	if (rc != HTD_OK)
 		goto out;
@@ -254,18 +285,11 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 	call_free(out);
 	*out = c;
 	call_init(&c);
-	if (svc->engine) {
-		/* The first checklist (safeguarding, language support) and
-		 * the first questions. The call is saved already: if this
-		 * fails, the next event decides. */
-		struct htd_error derr;
-		if (append_event(svc, ref, NULL, NULL, out, &derr) != HTD_OK)
-			log_event(LOG_WARN, "decision_deferred", "call", ref,
-			          "error", derr.message, NULL);
-	}
 out:
 	call_free(&c);
 	free(payload);
+	free(decision_payload);
+	free(decision_actions);
 	free(location);
 	free(callback);
 	free(caller);

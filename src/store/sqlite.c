@@ -844,12 +844,11 @@ static enum htd_err state_decode(struct sqlite_store *s, const char *text,
 
 /* ---- operations ------------------------------------------------------- */
 
-static enum htd_err sq_call_create(struct store *base, int year,
-                                   const struct call *c,
-                                   const struct store_event *opened,
-                                   const struct store_audit *audit,
-                                   char ref_out[CALL_REF_MAX],
-                                   struct htd_error *err)
+static enum htd_err
+sq_call_create(struct store *base, int year, const struct call *c,
+               const struct store_event *events, size_t n_events,
+               const struct store_audit *audit, char ref_out[CALL_REF_MAX],
+               struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	const char *doing = "opening a call";
@@ -909,7 +908,9 @@ static enum htd_err sq_call_create(struct store *base, int year,
 	int64_t call_id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 
-	rc = insert_event(s, call_id, opened);
+	rc = SQLITE_OK;
+	for (size_t i = 0; i < n_events && rc == SQLITE_OK; i++)
+		rc = insert_event(s, call_id, &events[i]);
 	if (rc == SQLITE_OK)
 		rc = write_answers(s, call_id, c);
 	if (rc == SQLITE_OK && audit) {

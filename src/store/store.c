@@ -26,13 +26,18 @@ void store_close(struct store *s)
 
 enum htd_err store_call_create(struct store *s, int year,
                                const struct call *projection,
-                               const struct store_event *opened,
-                               const struct store_audit *audit,
+                               const struct store_event *events,
+                               size_t n_events, const struct store_audit *audit,
                                char ref_out[CALL_REF_MAX],
                                struct htd_error *err)
 {
-	return s->ops->call_create(s, year, projection, opened, audit, ref_out,
-	                           err);
+	if (n_events < 1 || n_events > STORE_CREATE_EVENTS_MAX)
+		return htd_error_set(err, HTD_ERR_INVALID,
+		                     "a call is created with 1..%d events, not "
+		                     "%zu",
+		                     STORE_CREATE_EVENTS_MAX, n_events);
+	return s->ops->call_create(s, year, projection, events, n_events, audit,
+	                           ref_out, err);
 }
 
 enum htd_err store_append(struct store *s, const struct store_append *items,

@@ -156,7 +156,8 @@ struct store_ops {
 	void (*close)(struct store *s);
 	enum htd_err (*call_create)(struct store *s, int year,
 	                            const struct call *projection,
-	                            const struct store_event *opened,
+	                            const struct store_event *events,
+	                            size_t n_events,
 	                            const struct store_audit *audit,
 	                            char ref_out[CALL_REF_MAX],
 	                            struct htd_error *err);
@@ -252,14 +253,17 @@ void store_close(struct store *s);
 /*
  * Creates a call: allocates the next sequence number of `year` (unique under
  * concurrency), writes its reference into `projection`'s copy and ref_out,
- * and stores the projection and its opened event (seq 1) in one
- * transaction, with `audit` (optional) when given: its object, when NULL,
- * is written as "call:<the new ref>". Durable when it returns HTD_OK.
+ * and stores the projection and its first `n_events` events (1..
+ * STORE_CREATE_EVENTS_MAX: call_opened as seq 1, then what followed from
+ * it, such as the first decision, as seq 2...) in one transaction, with `audit`
+ * (optional) when given: its object, when NULL, is written as "call:<the new
+ * ref>". Durable when it returns HTD_OK.
  */
+#define STORE_CREATE_EVENTS_MAX 4
 enum htd_err store_call_create(struct store *s, int year,
                                const struct call *projection,
-                               const struct store_event *opened,
-                               const struct store_audit *audit,
+                               const struct store_event *events,
+                               size_t n_events, const struct store_audit *audit,
                                char ref_out[CALL_REF_MAX],
                                struct htd_error *err);
 

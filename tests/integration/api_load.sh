@@ -105,7 +105,7 @@ while read -r id _; do
 	fi
 done <"$T/clients"
 is "$bad" 0 "every call has its four changes in order, decisions, seq 1..n"
-echo "# decisions deferred from the opening to the next change: $deferred"
+is "$deferred" 0 "every call is decided in the transaction that opens it"
 first_types=$types
 http GET "/api/v1/calls?limit=1000" "" -H "Authorization: Bearer $CT"
 json_is '[.calls[] | select(.answers == null)] | length' "$CLIENTS" "listed"
