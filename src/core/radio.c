@@ -1,6 +1,6 @@
 /*
- * radio.c - the radio script and CAP alert of radio.h, and the redaction
- * that keeps a caller's name and number off the air.
+ * radio.c - the radio script of radio.h, and the redaction that keeps a
+ * caller's name and number off the air.
  *
  * The facts are checked, each free-text field collapsed to one line, the
  * parts composed, and every part built from free text redacted on its own
@@ -12,6 +12,7 @@
  */
 #include "core/radio.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -877,167 +878,42 @@ enum htd_err radio_script(const struct radio_facts *f,
 	return rc;
 }
 
-/* ---- CAP ----------------------------------------------------------------- */
+/* ---- the title ----------------------------------------------------------- */
 
-static const char *cap_event(enum call_category c)
+/* Appends the built draft's title to `what` and `where`; on error to
+ * neither. */
+static enum htd_err title_put(const struct draft *d, struct buf *what,
+                              struct buf *where, struct htd_error *err)
 {
-	switch (c) {
-	case CALL_CATEGORY_VICTIM_ESCAPE:
-		return "Human trafficking - victim escape";
-	case CALL_CATEGORY_VICTIM_CALL:
-		return "Human trafficking - victim call";
-	case CALL_CATEGORY_CREDIBLE_TIP: return "Human trafficking - tip";
-	case CALL_CATEGORY_OTHER: return "Human trafficking - other";
-	default: return "Possible human trafficking";
-	}
-}
-
-/* Urgency, severity and certainty by category: a victim escaping or
- * calling needs a response now and is at risk (CAP "Severe": significant
- * threat to life); a tip is expected work on a possible situation. */
-static void cap_grade(const struct radio_facts *f, struct cap_alert *a)
-{
-	switch (f->category) {
-	case CALL_CATEGORY_VICTIM_ESCAPE:
-	case CALL_CATEGORY_VICTIM_CALL:
-		a->categories = CAP_CATEGORY_BIT(CAP_CATEGORY_SECURITY) |
-		                CAP_CATEGORY_BIT(CAP_CATEGORY_RESCUE);
-		a->urgency = CAP_URGENCY_IMMEDIATE;
-		a->severity = CAP_SEVERITY_SEVERE;
-		a->certainty = CAP_CERTAINTY_LIKELY;
-		break;
-	case CALL_CATEGORY_CREDIBLE_TIP:
-		a->categories = CAP_CATEGORY_BIT(CAP_CATEGORY_SECURITY);
-		a->urgency = CAP_URGENCY_EXPECTED;
-		a->severity = CAP_SEVERITY_MODERATE;
-		a->certainty = CAP_CERTAINTY_POSSIBLE;
-		break;
-	case CALL_CATEGORY_OTHER:
-		a->categories = CAP_CATEGORY_BIT(CAP_CATEGORY_SECURITY);
-		a->urgency = CAP_URGENCY_UNKNOWN;
-		a->severity = CAP_SEVERITY_MINOR;
-		a->certainty = CAP_CERTAINTY_UNKNOWN;
-		break;
-	default:
-		a->categories = CAP_CATEGORY_BIT(CAP_CATEGORY_SECURITY);
-		a->urgency = CAP_URGENCY_UNKNOWN;
-		a->severity = CAP_SEVERITY_UNKNOWN;
-		a->certainty = CAP_CERTAINTY_UNKNOWN;
-		break;
-	}
-	if (f->weapons)
-		a->severity = CAP_SEVERITY_SEVERE;
-}
-
-/* Copies `s` into dst[size], cut at a word with "..." when longer. */
-static void copy_cut(char *dst, size_t size, const char *s)
-{
-	struct buf b;
-	buf_init(&b, 0);
-	buf_puts(&b, s);
-	hard_cut(&b, size - 1);
-	str_copy(dst, size, b.data ? b.data : "");
-	buf_free(&b);
-}
-
-/* Redacts `text` into dst[size] (cut to fit); adds to *count. */
-static enum htd_err redact_into(struct redactor *r, const char *text, char *dst,
-                                size_t size, size_t *count)
-{
-	struct buf b;
-	buf_init(&b, 0);
-	enum htd_err rc = redact(r, text, strlen(text), &b, count);
-	if (rc == HTD_OK)
-		copy_cut(dst, size, b.data ? b.data : "");
-	buf_free(&b);
-	return rc;
-}
-
-static enum htd_err cap_fill(const struct radio_facts *f,
-                             const struct radio_cap_options *o,
-                             struct redactor *r, struct draft *d,
-                             struct radio_cap *out, struct htd_error *err)
-{
-	struct radio_script script;
-	struct cap_alert *a = &out->alert;
-	char text[CAP_INSTRUCTION_MAX + 1];
-	memset(&script, 0, sizeof(script));
-	enum htd_err rc = script_make(f, r, d, &script, err);
-	if (rc != HTD_OK)
-		return rc;
-	out->redactions = script.redactions;
-	str_copy(out->description, sizeof(out->description), script.text);
-	str_copy(out->event, sizeof(out->event), cap_event(f->category));
-	str_copy(out->incidents, sizeof(out->incidents), d->call_id);
-
-	/* The headline: the head's words without the nature, and where. */
+	/* The head's words without the nature: draft_build() ends the
+	 * prefix with ": " only when a nature follows. */
 	const char *head = d->parts[PART_HEAD].prefix;
-	size_t head_len = strlen(head);
+	size_t head_len = strlen(head), what_len = what->len;
 	if (head_len >= 2 && strcmp(head + head_len - 2, ": ") == 0)
 		head_len -= 2;
-	if (d->location[0])
-		str_format(text, sizeof(text), "%.*s at %s", (int)head_len,
-		           head, d->location);
-	else
-		str_format(text, sizeof(text), "%.*s", (int)head_len, head);
-	rc = redact_into(r, text, out->headline, sizeof(out->headline),
-	                 &out->redactions);
-	if (rc == HTD_OK && d->location[0])
-		rc = redact_into(r, d->location, out->area_desc,
-		                 sizeof(out->area_desc), &out->redactions);
-	if (rc == HTD_OK && !d->location[0] && f->has_position)
-		str_copy(out->area_desc, sizeof(out->area_desc),
-		         "Location of the call (position only)");
-	if (rc == HTD_OK && !str_empty(o->contact))
-		rc = redact_into(r, o->contact, out->contact,
-		                 sizeof(out->contact), &out->redactions);
-	if (rc != HTD_OK)
-		return htd_error_set(err, rc, "could not build the alert");
-	/* NENA/domain: never confront or alert a suspected trafficker. */
-	str_format(out->instruction, sizeof(out->instruction),
-	           "Law enforcement only. Do not alert or confront suspects "
-	           "in front of the victim. Contact dispatch for details%s%s.",
-	           d->call_id[0] ? " on " : "", d->call_id);
-
-	a->identifier = o->identifier;
-	a->sender = o->sender;
-	a->sent_ms = o->sent_ms;
-	a->utc_offset_min = o->utc_offset_min;
-	a->status = o->status;
-	a->msg_type = o->msg_type;
-	a->restriction = CAP_RESTRICTION_DEFAULT;
-	a->references = o->references;
-	a->incidents = out->incidents;
-	a->language = "en-US";
-	cap_grade(f, a);
-	a->event = out->event;
-	a->sender_name = o->sender_name;
-	a->headline = out->headline;
-	a->description = out->description;
-	a->instruction = out->instruction;
-	a->contact = out->contact;
-	a->area_desc = out->area_desc;
-	if (f->has_position && out->area_desc[0]) {
-		a->has_circle = true;
-		a->circle.lat = f->lat;
-		a->circle.lon = f->lon;
-		a->circle.radius_km = o->radius_km > 0 ? o->radius_km : 0.5;
+	enum htd_err rc = buf_append(what, head, head_len);
+	if (rc == HTD_OK) {
+		rc = buf_puts(where, d->location);
+		if (rc != HTD_OK) {
+			what->len = what_len;
+			if (what->data)
+				what->data[what_len] = '\0';
+		}
 	}
-	return cap_validate(a, err);
+	if (rc != HTD_OK)
+		return htd_error_set(err, rc, "the title is too large");
+	return HTD_OK;
 }
 
-enum htd_err radio_cap_alert(const struct radio_facts *f,
-                             const struct radio_cap_options *o,
-                             const char *const *forbidden, size_t n_forbidden,
-                             struct radio_cap *out, struct htd_error *err)
+enum htd_err radio_title(const struct radio_facts *f,
+                         const char *const *forbidden, size_t n_forbidden,
+                         struct buf *what, struct buf *where,
+                         struct htd_error *err)
 {
 	struct redactor r;
 	struct draft d;
-	if (!out)
-		return htd_error_set(err, HTD_ERR_INVALID, "no alert");
-	memset(out, 0, sizeof(*out));
-	if (!o)
-		return htd_error_set(err, HTD_ERR_INVALID, "no options");
+	if (!what || !where)
+		return htd_error_set(err, HTD_ERR_INVALID, "no buffer");
 	memset(&d, 0, sizeof(d));
 	enum htd_err rc = check_facts(f, d.call_id, err);
 	if (rc != HTD_OK)
@@ -1045,10 +921,10 @@ enum htd_err radio_cap_alert(const struct radio_facts *f,
 	rc = redactor_init(&r, forbidden, n_forbidden, err);
 	if (rc != HTD_OK)
 		return rc;
-	rc = cap_fill(f, o, &r, &d, out, err);
+	rc = draft_build(f, &r, &d, err);
+	if (rc == HTD_OK)
+		rc = title_put(&d, what, where, err);
 	draft_free(&d);
 	redactor_free(&r);
-	if (rc != HTD_OK)
-		memset(out, 0, sizeof(*out));
 	return rc;
 }

@@ -1,8 +1,9 @@
 /*
- * radio.h - what a dispatcher reads over the air about a trafficking call,
- * and the same facts as a CAP alert (NENA step 6). Short, in the order a
- * dispatcher reads it: priority and nature, location, suspects, vehicles,
- * officer safety, "contact dispatch for details".
+ * radio.h - what a dispatcher reads over the air about a trafficking call
+ * (NENA step 6). Short, in the order a dispatcher reads it: priority and
+ * nature, location, suspects, vehicles, officer safety, "contact dispatch
+ * for details". Adapters outside the core put the same facts into other
+ * shapes (an alert's headline and area: see radio_title()).
  *
  * Never a victim's name or the callback number: struct radio_facts has no
  * field for either, so the script cannot say what it never receives. As a
@@ -13,17 +14,15 @@
  *
  * Pure: no I/O, no clock. Allocates working memory and frees it.
  * Ownership: facts and forbidden strings are borrowed; results are written
- * into the caller's structs (see struct radio_cap for its one rule).
+ * into the caller's structs and buffers.
  */
 #ifndef HTD_CORE_RADIO_H
 #define HTD_CORE_RADIO_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "core/call.h"
-#include "formats/cap.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -54,7 +53,7 @@ struct radio_facts {
 	int priority;             /* 1 = highest .. 9; 0: not decided */
 	const char *location;     /* "1200 E 6th St" */
 	const char *cross_street; /* "Chicot St" */
-	bool has_position;        /* for the CAP circle */
+	bool has_position;        /* lat and lon are known */
 	double lat, lon;
 	const char *nature; /* "possible labor trafficking, victim escaped" */
 	int people;         /* people involved; 0: unknown */
@@ -131,53 +130,23 @@ enum htd_err radio_redact(const char *text, const char *const *forbidden,
                           size_t n_forbidden, struct buf *out, size_t *count,
                           struct htd_error *err);
 
-/* What radio_cap_alert() needs that the facts do not say. */
-struct radio_cap_options {
-	const char *identifier;  /* CAP identifier, unique per sender */
-	const char *sender;      /* "psap@austintexas.gov" */
-	const char *sender_name; /* "Austin 9-1-1"; optional */
-	const char *contact;     /* the agency's desk; optional; never a
-	                          * caller's number */
-	int64_t sent_ms;
-	int utc_offset_min; /* the PSAP's offset at sent_ms */
-	enum cap_status status;
-	enum cap_msg_type msg_type;
-	const char *references; /* for Update and Cancel */
-	double radius_km;       /* the circle around the position; 0: 0.5 */
-};
-
 /*
- * The CAP alert for the facts, and the text it points to.
- * out->alert's strings point into *out: use it where it is (a copy of the
- * struct still points into the original).
+ * The script's opening words and its location, for a one-line title of
+ * the call (an alert's headline and area): appends to `what` the opening
+ * without the nature ("Priority 1, trafficking victim escape"; "Trafficking
+ * tip" without a priority) and to `where` the location as radio_script()
+ * words and redacts it, before any cut ("1200 E 6th St at Chicot St",
+ * "near Chicot St"; nothing when the facts have no location). The places
+ * withheld are the ones radio_script() counts, so they are not counted
+ * again here. Neither text is cut to a size.
+ *
+ * The same checks and errors as radio_script(); HTD_ERR_INVALID when
+ * `what` or `where` is NULL; HTD_ERR_TOO_LARGE past a buffer's cap. On
+ * error nothing is appended to either buffer.
  */
-struct radio_cap {
-	struct cap_alert alert;
-	char event[CAP_EVENT_MAX + 1];
-	char headline[CAP_HEADLINE_MAX + 1];
-	char description[RADIO_SCRIPT_MAX + 1];
-	char instruction[CAP_INSTRUCTION_MAX + 1];
-	char area_desc[CAP_AREA_DESC_MAX + 1];
-	char incidents[CAP_INCIDENTS_MAX + 1];
-	char contact[CAP_CONTACT_MAX + 1];
-	size_t redactions; /* as in struct radio_script */
-};
-
-/*
- * Fills `out` with a CAP alert for `f`: restricted to law enforcement,
- * language en-US; category Security (and Rescue for a victim escape or
- * victim call); event "Human trafficking - victim escape" and so on;
- * urgency, severity and certainty from the category (weapons make it
- * Severe); the headline from priority, category and location; the
- * description is the radio script; the instruction says to contact
- * dispatch; the area is the location (and a circle when the facts have a
- * position); incidents is the call id. The same checks and redaction as
- * radio_script(); then cap_validate() on the result (so the options are
- * checked too). `out` is zeroed on error.
- */
-enum htd_err radio_cap_alert(const struct radio_facts *f,
-                             const struct radio_cap_options *o,
-                             const char *const *forbidden, size_t n_forbidden,
-                             struct radio_cap *out, struct htd_error *err);
+enum htd_err radio_title(const struct radio_facts *f,
+                         const char *const *forbidden, size_t n_forbidden,
+                         struct buf *what, struct buf *where,
+                         struct htd_error *err);
 
 #endif

@@ -4,7 +4,8 @@
  * redaction, case by case; the property the issue asks for: over 10,000
  * generated calls whose free text carries the caller's name and number in
  * many forms, the script never does and always says it withheld them; and
- * the CAP alert from the same facts, valid against the OASIS schema.
+ * the title (radio_title()). The CAP alert from the same facts is tested
+ * in tests/unit/formats/test_cap_radio.c.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -13,7 +14,6 @@
 #include <string.h>
 
 #include "core/radio.h"
-#include "testutil.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -720,115 +720,66 @@ Test(core_radio, ten_thousand_calls_never_leak, .timeout = 120)
 	buf_free(&make);
 }
 
-/* ---- CAP ----------------------------------------------------------------- */
+/* ---- the title ----------------------------------------------------------- */
 
-static struct radio_cap_options cap_options(void)
-{
-	struct radio_cap_options o;
-	memset(&o, 0, sizeof(o));
-	o.identifier = "HT-2026-000123-1";
-	o.sender = "psap@austin.example.gov";
-	o.sender_name = "Austin 9-1-1";
-	o.contact = "Austin 9-1-1 dispatch, channel 3";
-	o.sent_ms = INT64_C(1795942459000);
-	o.utc_offset_min = -360;
-	o.status = CAP_STATUS_EXERCISE;
-	o.msg_type = CAP_MSG_TYPE_ALERT;
-	return o;
-}
-
-Test(core_radio, cap_alert_from_the_facts)
+Test(core_radio, title_is_the_opening_and_the_location)
 {
 	struct radio_facts f = full_facts();
-	f.location = "María López's apartment, 1200 E 6th St";
-	f.safety = "caller (512) 555-0142 may be watched";
-	struct radio_cap_options o = cap_options();
-	struct radio_cap rc;
+	struct buf what, where;
 	struct htd_error err;
-	cr_assert_eq(radio_cap_alert(&f, &o, maria, 5, &rc, &err), HTD_OK, "%s",
-	             err.message);
-	const struct cap_alert *a = &rc.alert;
-	cr_assert_str_eq(a->event, "Human trafficking - victim escape");
-	cr_assert_eq(a->categories, CAP_CATEGORY_BIT(CAP_CATEGORY_SECURITY) |
-	                                CAP_CATEGORY_BIT(CAP_CATEGORY_RESCUE));
-	cr_assert_eq(a->urgency, CAP_URGENCY_IMMEDIATE);
-	cr_assert_eq(a->severity, CAP_SEVERITY_SEVERE);
-	cr_assert_eq(a->certainty, CAP_CERTAINTY_LIKELY);
-	cr_assert_str_eq(a->headline,
-	                 "Priority 1, trafficking victim escape at "
-	                 "[withheld]'s apartment, 1200 E 6th St at Chicot St");
-	cr_assert_str_eq(a->area_desc,
-	                 "[withheld]'s apartment, 1200 E 6th St at Chicot St");
-	cr_assert_str_eq(a->incidents, "HT-2026-000123");
-	cr_assert_str_eq(a->language, "en-US");
-	cr_assert(a->has_circle);
-	cr_assert_eq(a->circle.radius_km, 0.5);
-	cr_assert_not_null(strstr(a->description, "Caution: weapons reported: "
-	                                          "handgun; caller [withheld] "
-	                                          "may be watched."));
-	cr_assert_not_null(strstr(a->instruction, "HT-2026-000123"));
-	cr_assert_geq(rc.redactions, 2);
+	buf_init(&what, 0);
+	buf_init(&where, 0);
+	cr_assert_eq(radio_title(&f, NULL, 0, &what, &where, &err), HTD_OK,
+	             "%s", err.message);
+	cr_assert_str_eq(buf_str(&what),
+	                 "Priority 1, trafficking victim escape");
+	cr_assert_str_eq(buf_str(&where), "1200 E 6th St at Chicot St");
 
-	struct buf xml;
-	buf_init(&xml, 0);
-	cr_assert_eq(cap_write(a, &xml, &err), HTD_OK, "%s", err.message);
-	cr_assert_null(strstr(xml.data, "López"));
-	cr_assert_null(strstr(xml.data, "0142"));
-	cr_assert_not_null(strstr(xml.data, "<status>Exercise</status>"));
-
-	const char *dir = tu_tmpdir();
-	char path[1024], log[1024], cmd[4096];
-	tu_path(path, sizeof(path), dir, "radio.xml");
-	tu_path(log, sizeof(log), dir, "xmllint.log");
-	tu_write_file(path, xml.data, xml.len);
-	const char *shared = getenv("HTD_SHARED_DATA");
-	cr_assert_not_null(shared, "HTD_SHARED_DATA is set by meson");
-	str_format(cmd, sizeof(cmd),
-	           "xmllint --nonet --noout --schema "
-	           "'%s/interop/cap/schema/cap12.xsd' '%s' >'%s' 2>&1",
-	           shared, path, log);
-	cr_assert_eq(system(cmd), 0,
-	             "not valid CAP 1.2 (xmllint: libxml2-utils; see %s):\n%s",
-	             log, xml.data);
-	tu_rmtree(dir);
-	buf_free(&xml);
-}
-
-Test(core_radio, cap_grades_by_category)
-{
-	struct radio_cap_options o = cap_options();
-	struct radio_cap rc;
-	struct htd_error err;
-	struct radio_facts f;
+	/* Redacted as in the script; no nature, no priority, no location. */
+	buf_reset(&what);
+	buf_reset(&where);
+	f.location = "María López's apartment.";
+	cr_assert_eq(radio_title(&f, maria, 5, &what, &where, &err), HTD_OK);
+	cr_assert_str_eq(buf_str(&where),
+	                 "[withheld]'s apartment at Chicot St");
+	buf_reset(&what);
+	buf_reset(&where);
 	memset(&f, 0, sizeof(f));
 	f.category = CALL_CATEGORY_CREDIBLE_TIP;
-	cr_assert_eq(radio_cap_alert(&f, &o, NULL, 0, &rc, &err), HTD_OK, "%s",
-	             err.message);
-	cr_assert_eq(rc.alert.categories,
-	             CAP_CATEGORY_BIT(CAP_CATEGORY_SECURITY));
-	cr_assert_eq(rc.alert.urgency, CAP_URGENCY_EXPECTED);
-	cr_assert_eq(rc.alert.severity, CAP_SEVERITY_MODERATE);
-	cr_assert_eq(rc.alert.certainty, CAP_CERTAINTY_POSSIBLE);
-	cr_assert_str_eq(rc.alert.headline, "Trafficking tip");
-	cr_assert_str_eq(rc.alert.area_desc, "", "no location, no area");
-	cr_assert_not(rc.alert.has_circle);
-	f.weapons = true;
-	f.category = CALL_CATEGORY_OTHER;
-	cr_assert_eq(radio_cap_alert(&f, &o, NULL, 0, &rc, &err), HTD_OK);
-	cr_assert_eq(rc.alert.severity, CAP_SEVERITY_SEVERE);
-	cr_assert_str_eq(rc.alert.event, "Human trafficking - other");
+	f.cross_street = "Chicot St";
+	cr_assert_eq(radio_title(&f, NULL, 0, &what, &where, &err), HTD_OK);
+	cr_assert_str_eq(buf_str(&what), "Trafficking tip");
+	cr_assert_str_eq(buf_str(&where), "near Chicot St");
+	buf_reset(&what);
+	buf_reset(&where);
+	f.cross_street = NULL;
+	cr_assert_eq(radio_title(&f, NULL, 0, &what, &where, &err), HTD_OK);
+	cr_assert_str_eq(buf_str(&where), "");
 
-	/* The options are checked through cap_validate(). */
-	o.identifier = "has space";
-	cr_assert_eq(radio_cap_alert(&f, &o, NULL, 0, &rc, &err),
+	/* The checks of radio_script(); nothing appended on error. */
+	buf_reset(&what);
+	buf_reset(&where);
+	buf_puts(&what, "kept");
+	f.priority = 10;
+	cr_assert_eq(radio_title(&f, NULL, 0, &what, &where, &err),
 	             HTD_ERR_INVALID);
-	cr_assert_str_eq(err.field, "identifier");
-	cr_assert_null(rc.alert.identifier, "zeroed on error");
-	o = cap_options();
-	o.msg_type = CAP_MSG_TYPE_UPDATE;
-	cr_assert_eq(radio_cap_alert(&f, &o, NULL, 0, &rc, &err),
+	cr_assert_str_eq(err.field, "priority");
+	cr_assert_str_eq(buf_str(&what), "kept");
+	cr_assert_str_eq(buf_str(&where), "");
+	f.priority = 0;
+	cr_assert_eq(radio_title(&f, NULL, 0, NULL, &where, &err),
 	             HTD_ERR_INVALID);
-	cr_assert_str_eq(err.field, "references");
-	cr_assert_eq(radio_cap_alert(&f, NULL, NULL, 0, &rc, &err),
+	cr_assert_eq(radio_title(NULL, NULL, 0, &what, &where, &err),
 	             HTD_ERR_INVALID);
+	/* Past a buffer's cap: neither buffer changes. */
+	struct buf small;
+	buf_init(&small, 4);
+	f.location = "1200 E 6th St";
+	cr_assert_eq(radio_title(&f, NULL, 0, &what, &small, &err),
+	             HTD_ERR_TOO_LARGE);
+	cr_assert_str_eq(buf_str(&what), "kept");
+	cr_assert_eq(small.len, 0);
+	buf_free(&small);
+	buf_free(&what);
+	buf_free(&where);
 }
