@@ -50,6 +50,8 @@ static const struct cli_command commands[] = {
 	  cli_cmd_audit },
 	{ "serve", "serve the HTTP API (and live events)", cli_usage_serve,
 	  cli_cmd_serve },
+	{ "units", "add units; set their status and position; recommend",
+	  cli_usage_units, cli_cmd_units },
 	{ "version", "show versions", usage_version, cmd_version },
 	{ "help", "show help", usage_help, cmd_help },
 };

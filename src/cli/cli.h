@@ -144,6 +144,7 @@ int cli_cmd_call(struct cli *cli, int argc, char **argv);
 int cli_cmd_user(struct cli *cli, int argc, char **argv);
 int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_serve(struct cli *cli, int argc, char **argv);
+int cli_cmd_units(struct cli *cli, int argc, char **argv);
 extern const char cli_usage_init[];
 extern const char cli_usage_calls[];
 extern const char cli_usage_db[];
@@ -154,5 +155,6 @@ extern const char cli_usage_call[];
 extern const char cli_usage_user[];
 extern const char cli_usage_audit[];
 extern const char cli_usage_serve[];
+extern const char cli_usage_units[];
 
 #endif

@@ -43,6 +43,10 @@ const char cli_usage_calls[] =
     "          [--limit N] [--after ID] list calls, newest first\n"
     "  show    ID                      the call, its answers and its "
     "history\n"
+    "  dispatch ID CALLSIGN...         send available units to the call:\n"
+    "                                  marks dispatch_officer done, sets\n"
+    "                                  the units dispatched; prints the\n"
+    "                                  time since the call opened\n"
     "\n"
     "IDs look like HT-2026-000123 (case and leading zeros do not matter).\n"
     "Channels: voice (default), text, tty, video, admin, transfer.\n"
@@ -62,7 +66,7 @@ const char cli_usage_calls[] =
     "\n"
     "Common options: --db PATH, --json, --busy-timeout MS, --help.\n"
     "Protocol options (open, note, answer, override, mark, "
-    "decision):\n" CLI_ENGINE_USAGE
+    "decision, dispatch):\n" CLI_ENGINE_USAGE
     "Exit status: 0 success, 1 failure (e.g. no such call, call closed,\n"
     "database locked), 2 usage error (what was typed is wrong).\n";
 
@@ -445,6 +449,50 @@ static int act_mark(struct calls_ctx *ctx, int argc, char **argv)
 		code = cli_fail(ctx->cli, &err);
 	else
 		code = print_changed(ctx, &call, "action marked");
+	call_free(&call);
+	return code;
+}
+
+static int act_dispatch(struct calls_ctx *ctx, int argc, char **argv)
+{
+	ctx->wants_engine = true;
+	int code = positional_only(ctx, argc, argv, NULL);
+	if (code >= 0)
+		return code;
+	if (argc - optind < 2)
+		return cli_usage_error(ctx->cli, "usage: calls dispatch ID "
+		                                 "CALLSIGN...");
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct htd_error err;
+	int64_t since_open_ms = 0;
+	call_init(&call);
+	htd_error_clear(&err);
+	if (calls_dispatch(&ctx->svc, cli_actor(), argv[optind],
+	                   (const char *const *)argv + optind + 1,
+	                   (size_t)(argc - optind - 1), &call, NULL,
+	                   &since_open_ms, &err) != HTD_OK) {
+		code = cli_fail(ctx->cli, &err);
+	} else if (ctx->cli->json) {
+		json_t *units = json_array();
+		for (int i = optind + 1; i < argc; i++)
+			json_array_append_new(units, json_string(argv[i]));
+		print_json(json_pack("{s:s,s:o,s:I}", "call", call.ref, "units",
+		                     units, "since_open_ms",
+		                     (json_int_t)since_open_ms));
+		code = CLI_EXIT_OK;
+	} else {
+		const struct call_action *a = NULL;
+		for (size_t i = 0; i < call.n_actions; i++)
+			if (str_eq(call.actions[i].id, "dispatch_officer"))
+				a = &call.actions[i];
+		printf("%s: %s, %lld min %02lld s after the call opened\n",
+		       call.ref, a ? a->mark_reason : "dispatched",
+		       (long long)(since_open_ms / 60000),
+		       (long long)(since_open_ms / 1000 % 60));
+		code = CLI_EXIT_OK;
+	}
 	call_free(&call);
 	return code;
 }
@@ -841,7 +889,7 @@ static const struct {
 	{ "answer", act_answer },     { "close", act_close },
 	{ "list", act_list },         { "show", act_show },
 	{ "override", act_override }, { "mark", act_mark },
-	{ "decision", act_decision },
+	{ "decision", act_decision }, { "dispatch", act_dispatch },
 };
 
 int cli_cmd_calls(struct cli *cli, int argc, char **argv)
@@ -849,7 +897,7 @@ int cli_cmd_calls(struct cli *cli, int argc, char **argv)
 	if (argc < 2)
 		return cli_usage_error(cli, "which action? open, note, answer, "
 		                            "close, override, mark, decision, "
-		                            "list or show");
+		                            "dispatch, list or show");
 	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") ||
 	    str_eq(argv[1], "help")) {
 		fputs(cli_usage_calls, stdout);
@@ -871,7 +919,7 @@ int cli_cmd_calls(struct cli *cli, int argc, char **argv)
 	}
 	return cli_usage_error(cli,
 	                       "no action '%s'; use open, note, answer, "
-	                       "close, override, mark, decision, list or "
-	                       "show",
+	                       "close, override, mark, decision, dispatch, "
+	                       "list or show",
 	                       argv[1]);
 }

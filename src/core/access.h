@@ -59,6 +59,13 @@ bool access_role_parse(const char *s, enum access_role *out);
 #define ACCESS_R_ALL ((1u << ACCESS_ROLE__COUNT) - 1)
 #define ACCESS_R_USERS (ACCESS_R(ADMIN))
 #define ACCESS_R_AUDIT (ACCESS_R(AUDITOR) | ACCESS_R(ADMIN))
+/* Units: those who take, decide on or follow calls see the board; the
+ * dispatchers and supervisors manage it and send units. The admin manages
+ * configuration, not operations: it neither sees nor moves units. */
+#define ACCESS_R_UNITS_READ                                                  \
+	(ACCESS_R(CALLTAKER) | ACCESS_R(DISPATCHER) | ACCESS_R(SUPERVISOR) | \
+	 ACCESS_R(INVESTIGATOR))
+#define ACCESS_R_UNITS_MANAGE (ACCESS_R(DISPATCHER) | ACCESS_R(SUPERVISOR))
 
 #define ACCESS_ROUTES(X)                                                     \
 	X(HEALTHZ, "GET", "/healthz", ACCESS_R_ALL)                          \
@@ -92,7 +99,18 @@ bool access_role_parse(const char *s, enum access_role *out);
 	X(USERS_ADD, "POST", "/api/v1/users", ACCESS_R_USERS)                \
 	X(USERS_UPDATE, "PATCH", "/api/v1/users/{username}", ACCESS_R_USERS) \
 	X(AUDIT_LIST, "GET", "/api/v1/audit", ACCESS_R_AUDIT)                \
-	X(EVENTS, "GET", "/api/v1/events", ACCESS_R_CALLS_READ)
+	X(EVENTS, "GET", "/api/v1/events", ACCESS_R_CALLS_READ)              \
+	X(UNITS_LIST, "GET", "/api/v1/units", ACCESS_R_UNITS_READ)           \
+	X(UNITS_ADD, "POST", "/api/v1/units", ACCESS_R_UNITS_MANAGE)         \
+	X(UNITS_GET, "GET", "/api/v1/units/{callsign}", ACCESS_R_UNITS_READ) \
+	X(UNITS_UPDATE, "PATCH", "/api/v1/units/{callsign}",                 \
+	  ACCESS_R_UNITS_MANAGE)                                             \
+	X(UNITS_POSITION, "PUT", "/api/v1/units/{callsign}/position",        \
+	  ACCESS_R_UNITS_MANAGE)                                             \
+	X(CALLS_RECOMMEND, "GET", "/api/v1/calls/{id}/recommendation",       \
+	  ACCESS_R_CALLS_TAKE)                                               \
+	X(CALLS_DISPATCH, "POST", "/api/v1/calls/{id}/dispatch",             \
+	  ACCESS_R_CALLS_DECIDE)
 
 enum access_route {
 /* An X-macro expansion is a list: */

@@ -11,6 +11,7 @@
 #include "formats/event_json.h"
 #include "http/internal.h"
 #include "service/assess.h"
+#include "service/units.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -794,6 +795,301 @@ static void route_events(struct http_request *r)
 	http_events_stream(r, after);
 }
 
+/* ---- units ------------------------------------------------------------- */
+
+static json_t *unit_json(const struct store_unit *su)
+{
+	const struct unit *u = &su->unit;
+	json_t *langs = json_array();
+	for (size_t i = 0; i < u->n_languages; i++)
+		json_array_append_new(langs, json_string(u->languages[i]));
+	json_t *pos = json_null();
+	if (u->has_position)
+		pos = json_pack("{s:f,s:f,s:o}", "lat", u->lat, "lon", u->lon,
+		                "at", time_json(u->position_ms));
+	return json_pack(
+	    "{s:s,s:s,s:s,s:o,s:o,s:b,s:o,s:o,s:I}", "call_sign", u->call_sign,
+	    "agency", u->agency, "status", units_status_name(u->status),
+	    "position", pos, "languages", langs, "ht_trained",
+	    (int)u->ht_trained, "call",
+	    su->call_ref[0] ? json_string(su->call_ref) : json_null(),
+	    "updated_at", time_json(su->updated_at_ms), "version",
+	    (json_int_t)su->version);
+}
+
+/* Turns a JSON array of language codes into "es,vi" for the service;
+ * HTD_ERR_INVALID (field "languages") when it is not one. */
+static enum htd_err languages_member(json_t *v, char *out, size_t size,
+                                     struct htd_error *err)
+{
+	size_t i;
+	json_t *item;
+	out[0] = '\0';
+	if (!json_is_array(v) || json_array_size(v) > UNITS_LANGUAGES_MAX)
+		return htd_error_field(err, HTD_ERR_INVALID, "languages",
+		                       "languages must be an array of at most "
+		                       "%d two-letter codes",
+		                       UNITS_LANGUAGES_MAX);
+	json_array_foreach(v, i, item)
+	{
+		const char *t = json_string_value(item);
+		if (!t || strlen(t) != 2 || strchr(t, ','))
+			return htd_error_field(err, HTD_ERR_INVALID,
+			                       "languages",
+			                       "languages[%zu] must be a "
+			                       "two-letter code (es)",
+			                       i);
+		size_t used = strlen(out);
+		str_format(out + used, size - used, "%s%s", i ? "," : "", t);
+	}
+	return HTD_OK;
+}
+
+static void route_units_list(struct http_request *r)
+{
+	struct store_unit_list l = { 0 };
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (units_list(&r->svc, &l, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < l.n; i++)
+		json_array_append_new(arr, unit_json(&l.units[i]));
+	store_unit_list_free(&l);
+	http_json(r, 200, json_pack("{s:o}", "units", arr));
+}
+
+static void route_units_get(struct http_request *r)
+{
+	struct store_unit u;
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (units_get(&r->svc, param(r, "callsign"), &u, &err) != HTD_OK)
+		fail(r, &err);
+	else
+		http_json(r, 200, unit_json(&u));
+}
+
+static void route_units_add(struct http_request *r)
+{
+	struct units_add_request req = { 0 };
+	json_t *langs = NULL;
+	int ht = -1;
+	char text[UNITS_LANGUAGES_MAX * 3 + 1] = "";
+	const struct http_member m[] = {
+		{ "call_sign", HTTP_STRING, true, &req.call_sign },
+		{ "agency", HTTP_STRING, false, &req.agency },
+		{ "languages", HTTP_ANY, false, &langs },
+		{ "ht_trained", HTTP_BOOL, false, &ht },
+	};
+	struct store_unit u;
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (http_body(r, m, 4, NULL, &err) != HTD_OK ||
+	    (langs &&
+	     languages_member(langs, text, sizeof(text), &err) != HTD_OK)) {
+		fail(r, &err);
+		return;
+	}
+	req.languages = text;
+	req.ht_trained = ht == 1;
+	if (units_add(&r->svc, r->actor, &req, &u, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	char loc[64 + UNITS_CALL_SIGN_MAX];
+	str_format(loc, sizeof(loc), "/api/v1/units/%s", u.unit.call_sign);
+	http_header(r, "Location", loc);
+	http_json(r, 201, unit_json(&u));
+}
+
+static void route_units_update(struct http_request *r)
+{
+	struct units_update_request req = { .ht_trained = -1 };
+	const char *status = NULL;
+	json_t *langs = NULL;
+	char text[UNITS_LANGUAGES_MAX * 3 + 1] = "";
+	const struct http_member m[] = {
+		{ "status", HTTP_STRING, false, &status },
+		{ "agency", HTTP_STRING, false, &req.agency },
+		{ "languages", HTTP_ANY, false, &langs },
+		{ "ht_trained", HTTP_BOOL, false, &req.ht_trained },
+	};
+	const char *cs = param(r, "callsign");
+	struct store_unit u;
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (http_body(r, m, 4, NULL, &err) != HTD_OK ||
+	    (langs &&
+	     languages_member(langs, text, sizeof(text), &err) != HTD_OK)) {
+		fail(r, &err);
+		return;
+	}
+	if (langs)
+		req.languages = text;
+	/* Each part is its own audited change; the first refused stops. */
+	if ((req.agency || req.languages || req.ht_trained >= 0) &&
+	    units_update(&r->svc, r->actor, cs, &req, NULL, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	if (status && units_set_status(&r->svc, r->actor, cs, status, NULL,
+	                               &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	if (units_get(&r->svc, cs, &u, &err) != HTD_OK)
+		fail(r, &err);
+	else
+		http_json(r, 200, unit_json(&u));
+}
+
+/* A number member in degrees; HTD_ERR_INVALID naming it otherwise. */
+static enum htd_err degrees_member(json_t *v, const char *field, double *out,
+                                   struct htd_error *err)
+{
+	if (!json_is_number(v))
+		return htd_error_field(err, HTD_ERR_INVALID, field,
+		                       "%s must be a number of degrees", field);
+	*out = json_number_value(v);
+	return HTD_OK;
+}
+
+static void route_units_position(struct http_request *r)
+{
+	json_t *lat_v = NULL, *lon_v = NULL;
+	const char *at = NULL;
+	const struct http_member m[] = {
+		{ "lat", HTTP_ANY, true, &lat_v },
+		{ "lon", HTTP_ANY, true, &lon_v },
+		{ "at", HTTP_STRING, false, &at },
+	};
+	double lat = 0, lon = 0;
+	int64_t at_ms = 0;
+	struct store_unit u;
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (http_body(r, m, 3, NULL, &err) != HTD_OK ||
+	    degrees_member(lat_v, "lat", &lat, &err) != HTD_OK ||
+	    degrees_member(lon_v, "lon", &lon, &err) != HTD_OK ||
+	    (at && time_parse(at, "at", &at_ms, &err) != HTD_OK) ||
+	    units_report_position(&r->svc, r->actor, param(r, "callsign"), lat,
+	                          lon, at_ms, &u, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	http_json(r, 200, unit_json(&u));
+}
+
+static void route_calls_recommend(struct http_request *r)
+{
+	static const char *const allowed[] = { "lat", "lon", NULL };
+	const char *lat_t = http_query(r, "lat"), *lon_t = http_query(r, "lon");
+	double lat = 0, lon = 0;
+	struct units_recommendation rec;
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (http_query_only(r, allowed, &err) != HTD_OK ||
+	    units_degrees_parse(lat_t, "lat", &lat, &err) != HTD_OK ||
+	    units_degrees_parse(lon_t, "lon", &lon, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	if (!with_engine(r))
+		return;
+	if (units_recommend_call(&r->svc, param(r, "id"), lat, lon, &rec,
+	                         &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < rec.n; i++) {
+		const struct units_ranked *k = &rec.ranked[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "rank", json_integer((json_int_t)i + 1));
+		json_object_set_new(o, "unit",
+		                    unit_json(&rec.stored.units[k->index]));
+		json_object_set_new(o, "travel_s",
+		                    k->travel_s >= 0 ? json_real(k->travel_s)
+		                                     : json_null());
+		json_object_set_new(o, "distance_km",
+		                    k->distance_km >= 0
+		                        ? json_real(k->distance_km)
+		                        : json_null());
+		json_object_set_new(o, "explanation",
+		                    json_string(k->explanation));
+		json_array_append_new(arr, o);
+	}
+	char ref[CALL_REF_MAX];
+	calls_ref_canonical(param(r, "id"), ref, NULL);
+	http_json(
+	    r, 200,
+	    json_pack("{s:s,s:o,s:o}", "call", ref, "language",
+	              rec.language[0] ? json_string(rec.language) : json_null(),
+	              "units", arr));
+	units_recommendation_free(&rec);
+}
+
+static void route_calls_dispatch(struct http_request *r)
+{
+	json_t *units = NULL;
+	const struct http_member m[] = {
+		{ "units", HTTP_ANY, true, &units },
+	};
+	const char *signs[STORE_DISPATCH_UNITS_MAX];
+	size_t n = 0, i;
+	json_t *item;
+	struct htd_error err;
+	struct call c;
+	htd_error_clear(&err);
+	call_init(&c);
+	if (http_body(r, m, 1, NULL, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	if (!json_is_array(units) || json_array_size(units) < 1 ||
+	    json_array_size(units) > STORE_DISPATCH_UNITS_MAX) {
+		htd_error_field(&err, HTD_ERR_INVALID, "units",
+		                "units must be an array of 1 to %d call signs",
+		                STORE_DISPATCH_UNITS_MAX);
+		fail(r, &err);
+		return;
+	}
+	json_array_foreach(units, i, item)
+	{
+		signs[n] = json_string_value(item);
+		if (!signs[n]) {
+			htd_error_field(&err, HTD_ERR_INVALID, "units",
+			                "units[%zu] must be a call sign", i);
+			fail(r, &err);
+			return;
+		}
+		n++;
+	}
+	if (!with_engine(r))
+		return;
+	int64_t since = 0;
+	struct store_unit sent[STORE_DISPATCH_UNITS_MAX];
+	int64_t t = decide_start();
+	enum htd_err rc = calls_dispatch(&r->svc, r->actor, param(r, "id"),
+	                                 signs, n, &c, sent, &since, &err);
+	if (rc != HTD_OK) {
+		fail(r, &err);
+		call_free(&c);
+		return;
+	}
+	decide_done(r, t);
+	json_t *arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, unit_json(&sent[i]));
+	http_json(r, 200,
+	          json_pack("{s:o,s:o,s:I}", "call", changed_json(&c), "units",
+	                    arr, "since_open_ms", (json_int_t)since));
+	call_free(&c);
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 void http_route(struct http_request *r)
@@ -824,6 +1120,13 @@ void http_route(struct http_request *r)
 	case ACCESS_ROUTE_USERS_UPDATE: route_users_update(r); break;
 	case ACCESS_ROUTE_AUDIT_LIST: route_audit_list(r); break;
 	case ACCESS_ROUTE_EVENTS: route_events(r); break;
+	case ACCESS_ROUTE_UNITS_LIST: route_units_list(r); break;
+	case ACCESS_ROUTE_UNITS_ADD: route_units_add(r); break;
+	case ACCESS_ROUTE_UNITS_GET: route_units_get(r); break;
+	case ACCESS_ROUTE_UNITS_UPDATE: route_units_update(r); break;
+	case ACCESS_ROUTE_UNITS_POSITION: route_units_position(r); break;
+	case ACCESS_ROUTE_CALLS_RECOMMEND: route_calls_recommend(r); break;
+	case ACCESS_ROUTE_CALLS_DISPATCH: route_calls_dispatch(r); break;
 	case ACCESS_ROUTE__COUNT: break;
 	}
 }
@@ -842,6 +1145,12 @@ static const char *audit_user(const char *name)
 			return "?";
 	}
 	return name;
+}
+
+/* A call sign as it may be written in the audit ("?" when not one). */
+static const char *audit_unit(const char *call_sign)
+{
+	return call_sign && units_call_sign_valid(call_sign) ? call_sign : "?";
 }
 
 const char *http_route_action(const struct http_request *r, char *obj,
@@ -882,6 +1191,19 @@ const char *http_route_action(const struct http_request *r, char *obj,
 		           audit_user(router_param(&r->match, "username")));
 		return "user.update";
 	case ACCESS_ROUTE_AUDIT_LIST: return "audit.read";
+	case ACCESS_ROUTE_CALLS_RECOMMEND: return "call.read";
+	case ACCESS_ROUTE_CALLS_DISPATCH: return "call.dispatch";
+	case ACCESS_ROUTE_UNITS_LIST: return "unit.list";
+	case ACCESS_ROUTE_UNITS_ADD: return "unit.add";
+	case ACCESS_ROUTE_UNITS_GET:
+	case ACCESS_ROUTE_UNITS_UPDATE:
+	case ACCESS_ROUTE_UNITS_POSITION:
+		str_format(obj, size, "unit:%s",
+		           audit_unit(router_param(&r->match, "callsign")));
+		return r->match.route == ACCESS_ROUTE_UNITS_GET ? "unit.read"
+		       : r->match.route == ACCESS_ROUTE_UNITS_UPDATE
+		           ? "unit.update"
+		           : "unit.position";
 	default: return NULL;
 	}
 }

@@ -20,6 +20,7 @@
 #include "formats/decision_json.h"
 #include "formats/event_json.h"
 #include "service/audit.h"
+#include "service/units.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -58,6 +59,17 @@ static enum htd_err append_event(struct service *svc, const char *ref_text,
                                  struct call_event *e,
                                  const struct change_audit *audit,
                                  struct call *out, struct htd_error *err);
+
+/* What a dispatch writes with the call's events (see calls_dispatch()). */
+struct dispatch_plan;
+static enum htd_err dispatch_prepare(struct service *svc,
+                                     struct dispatch_plan *plan,
+                                     const struct call *c, int64_t at_ms,
+                                     const char *actor, struct htd_error *err);
+static enum htd_err dispatch_store(struct service *svc,
+                                   struct dispatch_plan *plan,
+                                   const struct store_append *items, size_t n,
+                                   struct htd_error *err);
 
 static int64_t now_ms(const struct service *svc)
 {
@@ -440,12 +452,15 @@ static enum htd_err change_add(struct change *ch, struct call *c,
 /*
  * Reads the call, applies `e` and what follows from it (the indicators a
  * note holds, the new decision), and appends them in one transaction,
- * retrying on a stale version. `e` NULL: only decide again.
+ * retrying on a stale version. `e` NULL: only decide again. With `plan`
+ * (a dispatch), the units it sends are read and checked against the call
+ * at each attempt and written in the same transaction.
  */
-static enum htd_err append_event(struct service *svc, const char *ref_text,
-                                 struct call_event *e,
-                                 const struct change_audit *audit,
-                                 struct call *out, struct htd_error *err)
+static enum htd_err append_change(struct service *svc, const char *ref_text,
+                                  struct call_event *e,
+                                  const struct change_audit *audit,
+                                  struct dispatch_plan *plan, struct call *out,
+                                  struct htd_error *err)
 {
 	char ref[CALL_REF_MAX];
 	char object[CALL_REF_MAX + 8];
@@ -495,6 +510,12 @@ static enum htd_err append_event(struct service *svc, const char *ref_text,
 		rc = store_call_get(svc->store, ref, &c, err);
 		if (rc != HTD_OK)
 			break;
+		if (plan) {
+			rc = dispatch_prepare(svc, plan, &c, at_ms,
+			                      e ? e->actor : "", err);
+			if (rc != HTD_OK)
+				break;
+		}
 		if (e) {
 			int64_t note = c.version + 1;
 			rc = change_add(&ch, &c, ref, e, event_json_encode(e),
@@ -544,7 +565,10 @@ static enum htd_err append_event(struct service *svc, const char *ref_text,
 		}
 		/* The entry commits with the change or not at all. */
 		ch.items[0].audit = audit ? &sa : NULL;
-		rc = store_append(svc->store, ch.items, ch.n, err);
+		if (plan)
+			rc = dispatch_store(svc, plan, ch.items, ch.n, err);
+		else
+			rc = store_append(svc->store, ch.items, ch.n, err);
 		if (rc != HTD_ERR_CONFLICT || attempt + 1 >= APPEND_RETRIES)
 			break;
 	}
@@ -561,6 +585,14 @@ static enum htd_err append_event(struct service *svc, const char *ref_text,
 	call_free(&c);
 	free(hits);
 	return rc;
+}
+
+static enum htd_err append_event(struct service *svc, const char *ref_text,
+                                 struct call_event *e,
+                                 const struct change_audit *audit,
+                                 struct call *out, struct htd_error *err)
+{
+	return append_change(svc, ref_text, e, audit, NULL, out, err);
 }
 
 enum htd_err calls_decide(struct service *svc, const char *ref,
@@ -665,6 +697,157 @@ enum htd_err calls_mark_action(struct service *svc, const char *actor,
 		rc = append_event(svc, ref, &e, &audit, out, err);
 out:
 	free(r);
+	return change_done(svc, actor, audit.action, ref, detail, rc, err);
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+/* The units of a dispatch as they will be written, rebuilt at each
+ * attempt from what the store holds then. */
+struct dispatch_plan {
+	char call_signs[STORE_DISPATCH_UNITS_MAX][UNITS_CALL_SIGN_MAX + 1];
+	size_t n;
+	struct store_unit units[STORE_DISPATCH_UNITS_MAX];
+	struct store_unit_event events[STORE_DISPATCH_UNITS_MAX];
+	char *payloads[STORE_DISPATCH_UNITS_MAX]; /* owned */
+	struct store_unit_change changes[STORE_DISPATCH_UNITS_MAX];
+	int64_t since_open_ms;
+};
+
+static void dispatch_plan_reset(struct dispatch_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		free(plan->payloads[i]);
+		plan->payloads[i] = NULL;
+	}
+}
+
+static enum htd_err dispatch_prepare(struct service *svc,
+                                     struct dispatch_plan *plan,
+                                     const struct call *c, int64_t at_ms,
+                                     const char *actor, struct htd_error *err)
+{
+	dispatch_plan_reset(plan);
+	if (c->status != CALL_STATUS_OPEN)
+		return htd_error_set(err, HTD_ERR_CONFLICT,
+		                     "call %s is closed; no unit is dispatched "
+		                     "to a closed call",
+		                     c->ref);
+	plan->since_open_ms =
+	    at_ms > c->opened_at_ms ? at_ms - c->opened_at_ms : 0;
+	for (size_t i = 0; i < plan->n; i++) {
+		struct store_unit *u = &plan->units[i];
+		enum htd_err rc =
+		    store_unit_get(svc->store, plan->call_signs[i], u, err);
+		if (rc != HTD_OK)
+			return rc;
+		enum unit_status from = u->unit.status;
+		/* Only a free unit is sent; one on another call is
+		 * reassigned by clearing it first (on the record). */
+		if (from != UNIT_STATUS_AVAILABLE &&
+		    from != UNIT_STATUS_CLEARED)
+			return htd_error_field(
+			    err, HTD_ERR_CONFLICT, "units",
+			    "unit %s is %s%s%s; only available or cleared "
+			    "units are dispatched",
+			    u->unit.call_sign, units_status_name(from),
+			    u->call_ref[0] ? " on " : "", u->call_ref);
+		plan->payloads[i] = units_status_payload(
+		    from, UNIT_STATUS_DISPATCHED, c->ref, plan->since_open_ms);
+		u->unit.status = UNIT_STATUS_DISPATCHED;
+		str_copy(u->call_ref, sizeof(u->call_ref), c->ref);
+		u->updated_at_ms = at_ms;
+		plan->events[i] = (struct store_unit_event){
+			.type = STORE_UNIT_STATUS_CHANGED,
+			.at_ms = at_ms,
+			.actor = actor,
+			.payload = plan->payloads[i],
+		};
+		plan->changes[i] =
+		    (struct store_unit_change){ u, &plan->events[i] };
+	}
+	return HTD_OK;
+}
+
+static enum htd_err dispatch_store(struct service *svc,
+                                   struct dispatch_plan *plan,
+                                   const struct store_append *items, size_t n,
+                                   struct htd_error *err)
+{
+	return store_dispatch(svc->store, items, n, plan->changes, plan->n,
+	                      err);
+}
+
+enum htd_err calls_dispatch(struct service *svc, const char *actor,
+                            const char *ref, const char *const *call_signs,
+                            size_t n, struct call *out,
+                            struct store_unit *units_out,
+                            int64_t *since_open_ms, struct htd_error *err)
+{
+	struct dispatch_plan plan;
+	struct call_event e;
+	enum htd_err rc = HTD_OK;
+	char reason[16 + STORE_DISPATCH_UNITS_MAX * (UNITS_CALL_SIGN_MAX + 2)];
+	char detail[sizeof(reason)] = "";
+	struct change_audit audit = { "call.dispatch", detail };
+	memset(&plan, 0, sizeof(plan));
+	memset(&e, 0, sizeof(e));
+	if (n < 1 || n > STORE_DISPATCH_UNITS_MAX || !call_signs) {
+		rc = htd_error_field(err, HTD_ERR_INVALID, "units",
+		                     "a dispatch sends 1 to %d units, not %zu",
+		                     STORE_DISPATCH_UNITS_MAX,
+		                     call_signs ? n : 0);
+		goto out;
+	}
+	str_copy(reason, sizeof(reason), "dispatched ");
+	for (size_t i = 0; i < n && rc == HTD_OK; i++) {
+		rc = units_call_sign_canonical(call_signs[i],
+		                               plan.call_signs[i], err);
+		for (size_t j = 0; j < i && rc == HTD_OK; j++)
+			if (strcmp(plan.call_signs[i], plan.call_signs[j]) == 0)
+				rc = htd_error_field(err, HTD_ERR_INVALID,
+				                     "units",
+				                     "unit %s is named twice",
+				                     plan.call_signs[i]);
+		if (rc == HTD_OK) {
+			size_t used = strlen(reason);
+			str_format(reason + used, sizeof(reason) - used, "%s%s",
+			           i ? ", " : "", plan.call_signs[i]);
+		}
+	}
+	if (rc != HTD_OK)
+		goto out;
+	plan.n = n;
+	/* The call signs, for the audit: "units=2A31,2A32". */
+	str_format(detail, sizeof(detail), "units=");
+	for (size_t i = 0; i < n; i++) {
+		size_t used = strlen(detail);
+		str_format(detail + used, sizeof(detail) - used, "%s%s",
+		           i ? "," : "", plan.call_signs[i]);
+	}
+	/* NENA step 2, "dispatch an officer": the checklist says who sent
+	 * which units and when (the mark's author and time). */
+	e.type = CALL_EVENT_ACTION_MARKED;
+	e.actor = actor;
+	e.u.mark.action = "dispatch_officer";
+	e.u.mark.state = CALL_ACTION_DONE;
+	e.u.mark.reason = reason;
+	rc = append_change(svc, ref, &e, &audit, &plan, out, err);
+	if (rc == HTD_OK) {
+		char ms[32];
+		str_format(ms, sizeof(ms), "%lld",
+		           (long long)plan.since_open_ms);
+		log_event(LOG_INFO, "dispatched", "call", out->ref, "units",
+		          detail + 6, "since_open_ms", ms, NULL);
+		if (since_open_ms)
+			*since_open_ms = plan.since_open_ms;
+		for (size_t i = 0; units_out && i < n; i++) {
+			units_out[i] = plan.units[i];
+			units_out[i].version++; /* as the store wrote it */
+		}
+	}
+out:
+	dispatch_plan_reset(&plan);
 	return change_done(svc, actor, audit.action, ref, detail, rc, err);
 }
 

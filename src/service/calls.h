@@ -104,6 +104,24 @@ enum htd_err calls_mark_action(struct service *svc, const char *actor,
                                const char *state, const char *reason,
                                struct call *out, struct htd_error *err);
 
+/*
+ * Dispatches units to the call (NENA step 2): `n` (1..8) call signs as
+ * typed, each of a unit that is available or cleared (else
+ * HTD_ERR_CONFLICT naming it; HTD_ERR_NOT_FOUND for no such unit), to an
+ * open call. Marks `dispatch_officer` done by `actor` now, with the reason
+ * "dispatched 2A31, 2A32", decides again as any change does, and sets each
+ * unit dispatched to the call with a status_changed event carrying
+ * "since_open_ms": all in one transaction. *since_open_ms (may be NULL)
+ * gets the time from the call's opening to the dispatch; `units_out` (may
+ * be NULL; room for `n`) the units as written. Audited
+ * (call.dispatch).
+ */
+enum htd_err calls_dispatch(struct service *svc, const char *actor,
+                            const char *ref, const char *const *call_signs,
+                            size_t n, struct call *out,
+                            struct store_unit *units_out,
+                            int64_t *since_open_ms, struct htd_error *err);
+
 /* Decides again (e.g. after the policy was reloaded) and records the
  * decision when it changed. Needs an engine (HTD_ERR_USAGE). */
 enum htd_err calls_decide(struct service *svc, const char *ref,

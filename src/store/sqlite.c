@@ -10,6 +10,8 @@
  * before anything is written to it. Users, sessions and the access audit
  * (migration 3) follow the same rules: a change and its audit entry are one
  * transaction, and audit entries, like events, are never updated or deleted.
+ * Units (migration 4) keep their own append-only events; a dispatch writes
+ * the call's events and the units it sends in one transaction.
  */
 #include "store/sqlite.h"
 
@@ -151,6 +153,48 @@ static const struct migration migrations[] = {
 	  "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n"
 	  "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
 	  "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;\n" },
+	/* Units are taken out of service, never deleted, so that every
+	 * event and audit entry keeps naming one that existed. A position
+	 * report changes the row only: AVL reports every few seconds. */
+	{ 4, "units, their status events",
+	  "CREATE TABLE units (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  call_sign TEXT NOT NULL UNIQUE,\n"
+	  "  agency TEXT NOT NULL DEFAULT '',\n"
+	  "  status TEXT NOT NULL CHECK (status IN ('available', "
+	  "'dispatched',\n"
+	  "    'en_route', 'on_scene', 'cleared', 'out_of_service')),\n"
+	  "  has_position INTEGER NOT NULL DEFAULT 0\n"
+	  "    CHECK (has_position IN (0, 1)),\n"
+	  "  lat REAL NOT NULL DEFAULT 0,\n"
+	  "  lon REAL NOT NULL DEFAULT 0,\n"
+	  "  position_at_ms INTEGER NOT NULL DEFAULT 0,\n"
+	  "  languages TEXT NOT NULL DEFAULT '',\n"
+	  "  ht_trained INTEGER NOT NULL DEFAULT 0 CHECK (ht_trained IN (0, "
+	  "1)),\n"
+	  "  call_ref TEXT NOT NULL DEFAULT '',\n"
+	  "  created_at_ms INTEGER NOT NULL,\n"
+	  "  updated_at_ms INTEGER NOT NULL,\n"
+	  "  version INTEGER NOT NULL DEFAULT 1 CHECK (version > 0)\n"
+	  ");\n"
+	  "CREATE TRIGGER units_no_delete BEFORE DELETE ON units\n"
+	  "BEGIN SELECT RAISE(ABORT, 'units are taken out of service, never "
+	  "deleted'); END;\n"
+	  "CREATE TABLE unit_events (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  unit_id INTEGER NOT NULL REFERENCES units (id),\n"
+	  "  at_ms INTEGER NOT NULL,\n"
+	  "  actor TEXT NOT NULL,\n"
+	  "  type TEXT NOT NULL CHECK (type IN ('unit_added', "
+	  "'status_changed',\n"
+	  "    'unit_updated')),\n"
+	  "  payload TEXT NOT NULL\n"
+	  ");\n"
+	  "CREATE INDEX unit_events_by_unit ON unit_events (unit_id, id);\n"
+	  "CREATE TRIGGER unit_events_no_update BEFORE UPDATE ON unit_events\n"
+	  "BEGIN SELECT RAISE(ABORT, 'unit events are append-only'); END;\n"
+	  "CREATE TRIGGER unit_events_no_delete BEFORE DELETE ON unit_events\n"
+	  "BEGIN SELECT RAISE(ABORT, 'unit events are append-only'); END;\n" },
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -199,6 +243,13 @@ enum stmt_id {
 	STMT_SESSION_TOUCH,
 	STMT_SESSION_END,
 	STMT_SESSION_END_USER,
+	STMT_UNIT_INSERT,
+	STMT_UNIT_UPDATE,
+	STMT_UNIT_GET,
+	STMT_UNIT_ID,
+	STMT_UNIT_LIST,
+	STMT_UNIT_EVENT_INSERT,
+	STMT_UNIT_EVENTS,
 	STMT__COUNT
 };
 
@@ -213,6 +264,11 @@ enum stmt_id {
 #define USER_COLUMNS                                                      \
 	"name, display, role, password_hash, disabled, locked_until_ms, " \
 	"failed_logins, created_at_ms, updated_at_ms, last_login_ms, version"
+
+#define UNIT_COLUMNS                                                          \
+	"call_sign, agency, status, has_position, lat, lon, position_at_ms, " \
+	"languages, ht_trained, call_ref, created_at_ms, updated_at_ms, "     \
+	"version"
 
 static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -310,6 +366,25 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	                     "token_hash = ?1 AND ended_at_ms = 0",
 	[STMT_SESSION_END_USER] = "UPDATE sessions SET ended_at_ms = ?2 WHERE "
 	                          "user_name = ?1 AND ended_at_ms = 0",
+	[STMT_UNIT_INSERT] =
+	    "INSERT INTO units (" UNIT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, 1) RETURNING id",
+	[STMT_UNIT_UPDATE] =
+	    "UPDATE units SET agency = ?2, status = ?3, has_position = ?4, "
+	    "lat = ?5, lon = ?6, position_at_ms = ?7, languages = ?8, "
+	    "ht_trained = ?9, call_ref = ?10, updated_at_ms = ?12, "
+	    "version = version + 1 WHERE call_sign = ?1 AND version = ?13 "
+	    "RETURNING id",
+	[STMT_UNIT_GET] =
+	    "SELECT " UNIT_COLUMNS " FROM units WHERE call_sign = ?1",
+	[STMT_UNIT_ID] = "SELECT id FROM units WHERE call_sign = ?1",
+	[STMT_UNIT_LIST] =
+	    "SELECT " UNIT_COLUMNS " FROM units ORDER BY call_sign",
+	[STMT_UNIT_EVENT_INSERT] =
+	    "INSERT INTO unit_events (unit_id, at_ms, actor, type, payload) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_UNIT_EVENTS] = "SELECT id, at_ms, actor, type, payload FROM "
+	                     "unit_events WHERE unit_id = ?1 ORDER BY id",
 };
 
 struct sqlite_store {
@@ -1780,6 +1855,319 @@ static enum htd_err sq_session_end_all_for_user(struct store *base,
 	                      "ending sessions", err);
 }
 
+/* ---- units ------------------------------------------------------------ */
+
+/* Writes a unit's languages as stored: "es,vi". */
+static void languages_join(const struct unit *u, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < u->n_languages && i < UNITS_LANGUAGES_MAX; i++) {
+		size_t used = strlen(out);
+		str_format(out + used, size - used, "%s%s", i ? "," : "",
+		           u->languages[i]);
+	}
+}
+
+/* Reads "es,vi" into `u`; false when it is not such a list. */
+static bool languages_split(const char *text, struct unit *u)
+{
+	u->n_languages = 0;
+	if (!text || !text[0])
+		return true;
+	const char *p = text;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n != 2 || u->n_languages >= UNITS_LANGUAGES_MAX)
+			return false;
+		memcpy(u->languages[u->n_languages], p, 2);
+		u->languages[u->n_languages][2] = '\0';
+		u->n_languages++;
+		if (!comma)
+			return true;
+		p = comma + 1;
+	}
+}
+
+/* Reads a row of UNIT_COLUMNS into `u`. */
+static enum htd_err read_unit_row(struct sqlite_store *s, sqlite3_stmt *st,
+                                  struct store_unit *u, struct htd_error *err)
+{
+	memset(u, 0, sizeof(*u));
+	const char *bad = NULL;
+	if (!column_copy(st, 0, u->unit.call_sign, sizeof(u->unit.call_sign)))
+		bad = "call_sign";
+	if (!column_copy(st, 1, u->unit.agency, sizeof(u->unit.agency)))
+		bad = "agency";
+	if (!units_status_parse((const char *)sqlite3_column_text(st, 2),
+	                        &u->unit.status))
+		bad = "status";
+	u->unit.has_position = sqlite3_column_int(st, 3) != 0;
+	u->unit.lat = sqlite3_column_double(st, 4);
+	u->unit.lon = sqlite3_column_double(st, 5);
+	u->unit.position_ms = sqlite3_column_int64(st, 6);
+	if (!languages_split((const char *)sqlite3_column_text(st, 7),
+	                     &u->unit))
+		bad = "languages";
+	u->unit.ht_trained = sqlite3_column_int(st, 8) != 0;
+	if (!column_copy(st, 9, u->call_ref, sizeof(u->call_ref)))
+		bad = "call_ref";
+	u->created_at_ms = sqlite3_column_int64(st, 10);
+	u->updated_at_ms = sqlite3_column_int64(st, 11);
+	u->version = sqlite3_column_int64(st, 12);
+	if (!bad)
+		return HTD_OK;
+	return htd_error_set(err, HTD_ERR_CORRUPT,
+	                     "%s: a unit has a %s htdispatch does not write; "
+	                     "the database was changed outside htdispatch",
+	                     s->base.path, bad);
+}
+
+/* Binds UNIT_COLUMNS but the version; `langs` holds the joined list. */
+static void bind_unit(sqlite3_stmt *st, const struct store_unit *u,
+                      const char *langs)
+{
+	bind_text(st, 1, u->unit.call_sign);
+	bind_text(st, 2, u->unit.agency);
+	bind_text(st, 3, units_status_name(u->unit.status));
+	sqlite3_bind_int(st, 4, u->unit.has_position ? 1 : 0);
+	sqlite3_bind_double(st, 5, u->unit.has_position ? u->unit.lat : 0);
+	sqlite3_bind_double(st, 6, u->unit.has_position ? u->unit.lon : 0);
+	sqlite3_bind_int64(st, 7, u->unit.position_ms);
+	bind_text(st, 8, langs);
+	sqlite3_bind_int(st, 9, u->unit.ht_trained ? 1 : 0);
+	bind_text(st, 10, u->call_ref);
+	sqlite3_bind_int64(st, 11, u->created_at_ms);
+	sqlite3_bind_int64(st, 12, u->updated_at_ms);
+}
+
+/* The row id of unit `call_sign`: *id 0 when there is none. */
+static int unit_id(struct sqlite_store *s, const char *call_sign, int64_t *id)
+{
+	sqlite3_stmt *st = stmt_get(s, STMT_UNIT_ID);
+	bind_text(st, 1, call_sign);
+	int rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int insert_unit_event(struct sqlite_store *s, int64_t id,
+                             const struct store_unit_event *e)
+{
+	sqlite3_stmt *st = stmt_get(s, STMT_UNIT_EVENT_INSERT);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, e->at_ms);
+	bind_text(st, 3, e->actor);
+	bind_text(st, 4, e->type);
+	bind_text(st, 5, e->payload);
+	return stmt_done(st);
+}
+
+/* Writes one unit at its version, and its event, inside the open
+ * transaction. */
+static enum htd_err update_unit(struct sqlite_store *s,
+                                const struct store_unit_change *c,
+                                struct htd_error *err)
+{
+	const struct store_unit *u = c->unit;
+	char langs[UNITS_LANGUAGES_MAX * 3 + 1];
+	languages_join(&u->unit, langs, sizeof(langs));
+	sqlite3_stmt *st = stmt_get(s, STMT_UNIT_UPDATE);
+	bind_unit(st, u, langs);
+	sqlite3_bind_int64(st, 13, u->version);
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_error(s, rc, "changing a unit", err);
+	if (id == 0) {
+		rc = unit_id(s, u->unit.call_sign, &id);
+		if (rc != SQLITE_OK)
+			return sq_error(s, rc, "changing a unit", err);
+		if (id == 0)
+			return htd_error_field(err, HTD_ERR_NOT_FOUND,
+			                       "call_sign", "no unit %s",
+			                       u->unit.call_sign);
+		return htd_error_set(err, HTD_ERR_CONFLICT,
+		                     "unit %s changed meanwhile; try again",
+		                     u->unit.call_sign);
+	}
+	if (c->event) {
+		rc = insert_unit_event(s, id, c->event);
+		if (rc != SQLITE_OK)
+			return sq_error(s, rc, "recording a unit's event", err);
+	}
+	return HTD_OK;
+}
+
+static enum htd_err sq_unit_insert(struct store *base,
+                                   const struct store_unit *u,
+                                   const struct store_unit_event *event,
+                                   const struct store_audit *audit,
+                                   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	char langs[UNITS_LANGUAGES_MAX * 3 + 1];
+	languages_join(&u->unit, langs, sizeof(langs));
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	int64_t id = 0;
+	int rc = unit_id(s, u->unit.call_sign, &id);
+	if (rc == SQLITE_OK && id) {
+		tx_rollback(s);
+		return htd_error_field(err, HTD_ERR_CONFLICT, "call_sign",
+		                       "there is a unit %s already",
+		                       u->unit.call_sign);
+	}
+	if (rc == SQLITE_OK) {
+		sqlite3_stmt *st = stmt_get(s, STMT_UNIT_INSERT);
+		bind_unit(st, u, langs);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			id = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+		sqlite3_reset(st);
+	}
+	if (rc == SQLITE_OK && event)
+		rc = insert_unit_event(s, id, event);
+	if (rc == SQLITE_OK && audit)
+		rc = insert_audit(s, audit, NULL);
+	if (rc != SQLITE_OK) {
+		e = sq_error(s, rc, "adding a unit", err);
+		tx_rollback(s);
+		return e;
+	}
+	return tx_commit(s, err);
+}
+
+static enum htd_err sq_unit_update(struct store *base,
+                                   const struct store_unit_change *change,
+                                   const struct store_audit *audit,
+                                   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	e = update_unit(s, change, err);
+	if (e == HTD_OK && audit) {
+		int rc = insert_audit(s, audit, NULL);
+		if (rc != SQLITE_OK)
+			e = sq_error(s, rc, "changing a unit", err);
+	}
+	if (e != HTD_OK) {
+		tx_rollback(s);
+		return e;
+	}
+	return tx_commit(s, err);
+}
+
+static enum htd_err sq_unit_get(struct store *base, const char *call_sign,
+                                struct store_unit *out, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_UNIT_GET);
+	bind_text(st, 1, call_sign);
+	int rc = sqlite3_step(st);
+	enum htd_err e;
+	if (rc == SQLITE_ROW)
+		e = read_unit_row(s, st, out, err);
+	else if (rc == SQLITE_DONE)
+		e = htd_error_field(err, HTD_ERR_NOT_FOUND, "call_sign",
+		                    "no unit %s", call_sign);
+	else
+		e = sq_error(s, rc, "reading a unit", err);
+	sqlite3_reset(st);
+	return e;
+}
+
+static enum htd_err sq_unit_list(struct store *base,
+                                 struct store_unit_list *out,
+                                 struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = stmt_get(s, STMT_UNIT_LIST);
+	size_t cap = 0;
+	enum htd_err e = HTD_OK;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->units =
+			    xrealloc(out->units, cap * sizeof(*out->units));
+		}
+		e = read_unit_row(s, st, &out->units[out->n], err);
+		if (e != HTD_OK)
+			break;
+		out->n++;
+	}
+	sqlite3_reset(st);
+	if (e == HTD_OK && rc != SQLITE_DONE)
+		e = sq_error(s, rc, "listing units", err);
+	if (e != HTD_OK)
+		store_unit_list_free(out);
+	return e;
+}
+
+static enum htd_err
+sq_unit_events_each(struct store *base, const char *call_sign,
+                    int (*fn)(void *ctx, const struct store_unit_event *e),
+                    void *ctx, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	int64_t id = 0;
+	int rc = unit_id(s, call_sign, &id);
+	if (rc != SQLITE_OK)
+		return sq_error(s, rc, "reading a unit's events", err);
+	if (id == 0)
+		return htd_error_field(err, HTD_ERR_NOT_FOUND, "call_sign",
+		                       "no unit %s", call_sign);
+	sqlite3_stmt *st = stmt_get(s, STMT_UNIT_EVENTS);
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_unit_event e = {
+			.id = sqlite3_column_int64(st, 0),
+			.call_sign = call_sign,
+			.at_ms = sqlite3_column_int64(st, 1),
+			.actor = (const char *)sqlite3_column_text(st, 2),
+			.type = (const char *)sqlite3_column_text(st, 3),
+			.payload = (const char *)sqlite3_column_text(st, 4),
+		};
+		if (fn(ctx, &e) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "reading a unit's events", err);
+	return HTD_OK;
+}
+
+static enum htd_err sq_dispatch(struct store *base,
+                                const struct store_append *items, size_t n,
+                                const struct store_unit_change *units,
+                                size_t n_units, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	for (size_t i = 0; i < n && e == HTD_OK; i++)
+		e = append_one(s, &items[i], err);
+	for (size_t i = 0; i < n_units && e == HTD_OK; i++)
+		e = update_unit(s, &units[i], err);
+	if (e != HTD_OK) {
+		tx_rollback(s);
+		return e;
+	}
+	return tx_commit(s, err);
+}
+
 static void sq_close(struct store *base)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1815,6 +2203,12 @@ static const struct store_ops sqlite_ops = {
 	.session_touch = sq_session_touch,
 	.session_end = sq_session_end,
 	.session_end_all_for_user = sq_session_end_all_for_user,
+	.unit_insert = sq_unit_insert,
+	.unit_update = sq_unit_update,
+	.unit_get = sq_unit_get,
+	.unit_list = sq_unit_list,
+	.unit_events_each = sq_unit_events_each,
+	.dispatch = sq_dispatch,
 };
 
 /* ---- opening ---------------------------------------------------------- */

@@ -210,3 +210,59 @@ enum htd_err store_session_end_all_for_user(struct store *s, const char *user,
 {
 	return s->ops->session_end_all_for_user(s, user, at_ms, audit, err);
 }
+
+enum htd_err store_unit_insert(struct store *s, const struct store_unit *u,
+                               const struct store_unit_event *event,
+                               const struct store_audit *audit,
+                               struct htd_error *err)
+{
+	return s->ops->unit_insert(s, u, event, audit, err);
+}
+
+enum htd_err store_unit_update(struct store *s,
+                               const struct store_unit_change *change,
+                               const struct store_audit *audit,
+                               struct htd_error *err)
+{
+	return s->ops->unit_update(s, change, audit, err);
+}
+
+enum htd_err store_unit_get(struct store *s, const char *call_sign,
+                            struct store_unit *out, struct htd_error *err)
+{
+	return s->ops->unit_get(s, call_sign, out, err);
+}
+
+enum htd_err store_unit_list(struct store *s, struct store_unit_list *out,
+                             struct htd_error *err)
+{
+	return s->ops->unit_list(s, out, err);
+}
+
+void store_unit_list_free(struct store_unit_list *l)
+{
+	if (!l)
+		return;
+	free(l->units);
+	l->units = NULL;
+	l->n = 0;
+}
+
+enum htd_err store_unit_events_each(struct store *s, const char *call_sign,
+                                    int (*fn)(void *ctx,
+                                              const struct store_unit_event *e),
+                                    void *ctx, struct htd_error *err)
+{
+	return s->ops->unit_events_each(s, call_sign, fn, ctx, err);
+}
+
+enum htd_err store_dispatch(struct store *s, const struct store_append *items,
+                            size_t n, const struct store_unit_change *units,
+                            size_t n_units, struct htd_error *err)
+{
+	if (n_units < 1 || n_units > STORE_DISPATCH_UNITS_MAX)
+		return htd_error_field(err, HTD_ERR_INVALID, "units",
+		                       "a dispatch sends 1..%d units, not %zu",
+		                       STORE_DISPATCH_UNITS_MAX, n_units);
+	return s->ops->dispatch(s, items, n, units, n_units, err);
+}

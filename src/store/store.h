@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/call.h"
+#include "core/units.h"
 #include "util/error.h"
 
 struct store;
@@ -142,6 +143,50 @@ struct store_session {
 	int64_t ended_at_ms; /* 0: live */
 };
 
+/* A patrol unit as stored (core/units.h holds what the recommendation
+ * reads). `version` counts the changes, as a user's does: an update names
+ * the version it read and fails with HTD_ERR_CONFLICT when the unit
+ * changed meanwhile. */
+struct store_unit {
+	struct unit unit;
+	char call_ref[CALL_REF_MAX]; /* the call it is assigned to; "" none */
+	int64_t created_at_ms;
+	int64_t updated_at_ms;
+	int64_t version; /* set by the store */
+};
+
+struct store_unit_list {
+	struct store_unit *units; /* owned, by call sign */
+	size_t n;
+};
+
+/* Types of the events of a unit (its own append-only history). Position
+ * reports are not events: AVL sends one every few seconds; the unit's row
+ * keeps the latest. */
+#define STORE_UNIT_ADDED "unit_added"
+#define STORE_UNIT_STATUS_CHANGED "status_changed"
+#define STORE_UNIT_UPDATED "unit_updated"
+
+/* An event of a unit. Strings are borrowed: from the caller when writing,
+ * from the store (valid during the callback only) when reading. */
+struct store_unit_event {
+	int64_t id;            /* global order; set by the store */
+	const char *call_sign; /* set by the store on read */
+	const char *type;      /* STORE_UNIT_* */
+	int64_t at_ms;
+	const char *actor;
+	const char *payload; /* JSON text */
+};
+
+/* One unit written by a change: `unit` as it is to be, provided the
+ * stored one is still at unit->version; with `event` (optional). */
+struct store_unit_change {
+	const struct store_unit *unit;
+	const struct store_unit_event *event;
+};
+
+#define STORE_DISPATCH_UNITS_MAX 8
+
 struct store_options {
 	const char *path;    /* database file */
 	int busy_timeout_ms; /* wait this long for a lock (0: 5000) */
@@ -225,6 +270,26 @@ struct store_ops {
 	enum htd_err (*session_end_all_for_user)(
 	    struct store *s, const char *user, int64_t at_ms,
 	    const struct store_audit *audit, struct htd_error *err);
+	enum htd_err (*unit_insert)(struct store *s, const struct store_unit *u,
+	                            const struct store_unit_event *event,
+	                            const struct store_audit *audit,
+	                            struct htd_error *err);
+	enum htd_err (*unit_update)(struct store *s,
+	                            const struct store_unit_change *change,
+	                            const struct store_audit *audit,
+	                            struct htd_error *err);
+	enum htd_err (*unit_get)(struct store *s, const char *call_sign,
+	                         struct store_unit *out, struct htd_error *err);
+	enum htd_err (*unit_list)(struct store *s, struct store_unit_list *out,
+	                          struct htd_error *err);
+	enum htd_err (*unit_events_each)(
+	    struct store *s, const char *call_sign,
+	    int (*fn)(void *ctx, const struct store_unit_event *e), void *ctx,
+	    struct htd_error *err);
+	enum htd_err (*dispatch)(struct store *s,
+	                         const struct store_append *items, size_t n,
+	                         const struct store_unit_change *units,
+	                         size_t n_units, struct htd_error *err);
 };
 
 /* The common head of every back-end's store object. */
@@ -405,5 +470,55 @@ enum htd_err store_session_end_all_for_user(struct store *s, const char *user,
                                             int64_t at_ms,
                                             const struct store_audit *audit,
                                             struct htd_error *err);
+
+/* ---- units ------------------------------------------------------------ */
+
+/* Adds a unit (u->version is ignored; it starts at version 1) with its
+ * first event and `audit` (optional), in one transaction.
+ * HTD_ERR_CONFLICT (field "call_sign") when the call sign is taken. */
+enum htd_err store_unit_insert(struct store *s, const struct store_unit *u,
+                               const struct store_unit_event *event,
+                               const struct store_audit *audit,
+                               struct htd_error *err);
+
+/*
+ * Writes every field of unit change->unit, provided it is still at its
+ * version (else HTD_ERR_CONFLICT; HTD_ERR_NOT_FOUND when there is no such
+ * unit), with change->event and `audit` when given, in one transaction.
+ */
+enum htd_err store_unit_update(struct store *s,
+                               const struct store_unit_change *change,
+                               const struct store_audit *audit,
+                               struct htd_error *err);
+
+/* Reads a unit into `out`; HTD_ERR_NOT_FOUND. */
+enum htd_err store_unit_get(struct store *s, const char *call_sign,
+                            struct store_unit *out, struct htd_error *err);
+
+/* Lists every unit, by call sign; free with store_unit_list_free(). */
+enum htd_err store_unit_list(struct store *s, struct store_unit_list *out,
+                             struct htd_error *err);
+
+/* Frees a list and empties it; accepts NULL. */
+void store_unit_list_free(struct store_unit_list *l);
+
+/* Calls `fn` for each event of a unit, oldest first; a non-zero return
+ * stops the walk (HTD_OK). HTD_ERR_NOT_FOUND when there is no such unit. */
+enum htd_err store_unit_events_each(struct store *s, const char *call_sign,
+                                    int (*fn)(void *ctx,
+                                              const struct store_unit_event *e),
+                                    void *ctx, struct htd_error *err);
+
+/*
+ * A dispatch: appends the call's `n` items (as store_append(), the audit
+ * entry riding on the first) and writes the `n_units` units (1..
+ * STORE_DISPATCH_UNITS_MAX, each at its version, with its event) in ONE
+ * transaction, so a unit is never dispatched without the call saying so,
+ * nor the reverse. Any stale version (call or unit) is HTD_ERR_CONFLICT
+ * and nothing is written.
+ */
+enum htd_err store_dispatch(struct store *s, const struct store_append *items,
+                            size_t n, const struct store_unit_change *units,
+                            size_t n_units, struct htd_error *err);
 
 #endif

@@ -752,6 +752,118 @@ def scenario(c, server, users):
     patch("newbie", "display=x", ctype="text/plain", expect=415)
     oversized(server, "PATCH", J + "/users/newbie", adm)
 
+    # -- units: the board, status, position, recommendation, dispatch
+    U = J + "/units"
+
+    def add_unit(body, token=dp, expect=201, **kw):
+        return c.call("POST", U, body, token=token, expect=expect, **kw)
+
+    def patch_unit(cs, body, token=dp, expect=200, **kw):
+        return c.call("PATCH", "%s/%s" % (U, cs), body, token=token,
+                      expect=expect, **kw)
+
+    def position(cs, body, token=dp, expect=200, **kw):
+        return c.call("PUT", "%s/%s/position" % (U, cs), body, token=token,
+                      expect=expect, **kw)
+
+    r = add_unit({"call_sign": "2a31", "agency": "Austin PD",
+                  "languages": ["es"], "ht_trained": True})
+    tap.is_(r.header("Location"), U + "/2A31", "201 gives Location")
+    add_unit({"call_sign": "2A32"}, token=sv, name="supervisor")
+    add_unit({"call_sign": "2A33"}, name="a third")
+    add_unit({"call_sign": "2A31"}, expect=409, name="call sign taken")
+    add_unit({"call_sign": "no way!"}, expect=422, name="bad call sign")
+    add_unit({"call_sign": "2A39", "languages": ["spanish"]}, expect=422,
+             name="bad language")
+    add_unit({"call_sign": "2A39", "radio": 1}, expect=422,
+             name="unknown member")
+    add_unit({"call_sign": "2A39"}, token=ct, expect=403)
+    add_unit({"call_sign": "2A39"}, token=adm, expect=403, name="admin")
+    add_unit({"call_sign": "2A39"}, token=None, expect=401)
+    add_unit('{"call_sign": ', expect=400)
+    add_unit("call_sign=2A39", ctype="text/plain", expect=415)
+    oversized(server, "POST", U, dp)
+    r = c.call("GET", U, token=ct, expect=200)
+    tap.is_([u["call_sign"] for u in (r.json or {}).get("units", [])],
+            ["2A31", "2A32", "2A33"], "units listed by call sign")
+    c.call("GET", U, token=rec, expect=403)
+    c.call("GET", U, expect=401)
+    c.call("GET", U + "/2a31", token=inv, expect=200)
+    c.call("GET", U + "/2A99", token=ct, expect=404)
+    c.call("GET", U + "/bad!sign", token=ct, expect=422)
+    c.call("GET", U + "/2A31", token=adm, expect=403)
+    c.call("GET", U + "/2A31", expect=401)
+    position("2A31", {"lat": 30.2672, "lon": -97.7431})
+    position("2A32", {"lat": 30.2500, "lon": -97.7500,
+                      "at": "2026-01-01T00:00:00Z"}, name="with a time")
+    position("2A33", {"lat": 30.2680, "lon": -97.7440})
+    position("2A31", {"lat": 91, "lon": 0}, expect=422,
+             name="latitude out of range")
+    position("2A31", {"lat": "north", "lon": 0}, expect=422,
+             name="not a number")
+    position("2A99", {"lat": 30, "lon": -97}, expect=404)
+    position("2A31", {"lat": 30, "lon": -97}, token=ct, expect=403)
+    position("2A31", {"lat": 30, "lon": -97}, token=None, expect=401)
+    position("2A31", "{", expect=400)
+    position("2A31", "30,-97", ctype="text/plain", expect=415)
+    oversized(server, "PUT", U + "/2A31/position", dp)
+    r = patch_unit("2A33", {"status": "out_of_service",
+                            "languages": ["vi"]})
+    tap.is_(r.json and r.json["status"], "out_of_service",
+            "PATCH sets the status")
+    patch_unit("2A33", {"status": "on_scene"}, expect=409,
+               name="a transition it cannot make")
+    patch_unit("2A33", {"status": "dispatched"}, expect=422,
+               name="dispatched only by a dispatch")
+    patch_unit("2A33", {"status": "asleep"}, expect=422, name="bad status")
+    patch_unit("2A99", {"status": "available"}, expect=404)
+    patch_unit("2A33", {"status": "available"}, token=inv, expect=403)
+    patch_unit("2A33", {"status": "available"}, token=None, expect=401)
+    patch_unit("2A33", "{", expect=400)
+    patch_unit("2A33", "x", ctype="text/plain", expect=415)
+    oversized(server, "PATCH", U + "/2A33", dp)
+
+    def recommend(call, query, token=ct, expect=200, **kw):
+        return c.call("GET", "%s/calls/%s/recommendation?%s" % (J, call,
+                      query), token=token, expect=expect, **kw)
+
+    r = recommend(A, "lat=30.2672&lon=-97.7431")
+    got = [u["unit"]["call_sign"] for u in (r.json or {}).get("units", [])]
+    tap.is_(got, ["2A31", "2A32"], "the nearest available unit first; "
+            "out of service not ranked")
+    recommend(A, "lat=95&lon=0", expect=422, name="bad latitude")
+    recommend(A, "lon=0", expect=422, name="no latitude")
+    recommend(A, "lat=1&lon=1&near=1", expect=422, name="unknown parameter")
+    recommend("HT-2026-999999", "lat=1&lon=1", expect=404)
+    recommend(A, "lat=1&lon=1", token=rec, expect=403)
+    recommend(A, "lat=1&lon=1", token=None, expect=401)
+
+    def dispatch(call, body, token=dp, expect=200, **kw):
+        return c.call("POST", "%s/calls/%s/dispatch" % (J, call), body,
+                      token=token, expect=expect, **kw)
+
+    r = dispatch(A, {"units": ["2A31"]})
+    tap.ok(r.json and r.json["units"][0]["status"] == "dispatched" and
+           r.json["units"][0]["call"] == A and
+           r.json["since_open_ms"] >= 0,
+           "dispatch: the unit is dispatched to the call")
+    dispatch(A, {"units": ["2A31"]}, expect=409,
+             name="unit not available")
+    dispatch(B, {"units": ["2A32"]}, expect=409, name="closed call")
+    dispatch(A, {"units": ["2A99"]}, expect=404, name="unknown unit")
+    dispatch("HT-2026-999999", {"units": ["2A32"]}, expect=404)
+    dispatch(A, {"units": []}, expect=422, name="no units")
+    dispatch(A, {"units": ["2A32", "2a32"]}, expect=422, name="twice")
+    dispatch(A, {"units": ["2A32"]}, token=ct, expect=403)
+    dispatch(A, {"units": ["2A32"]}, token=None, expect=401)
+    dispatch(A, "{", expect=400)
+    dispatch(A, "2A32", ctype="text/plain", expect=415)
+    oversized(server, "POST", "%s/calls/%s/dispatch" % (J, A), dp)
+    r = c.call("GET", U + "/2A32", token=ct, expect=200,
+               name="after refused dispatches")
+    tap.is_(r.json and r.json["status"], "available",
+            "a refused dispatch changed no unit")
+
     # -- the audit log
     r = c.call("GET", J + "/audit", token=aud, expect=200)
     tap.ok(r.json and r.json["entries"], "the audit log has entries")

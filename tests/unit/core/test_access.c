@@ -47,6 +47,13 @@ static const struct {
   { "USERS_UPDATE",   "PATCH",  "/api/v1/users/{username}",            0, 0, { 0, 0, 0, 0, 0, 0, 1 } },
   { "AUDIT_LIST",     "GET",    "/api/v1/audit",                       0, 0, { 0, 0, 0, 0, 0, 1, 1 } },
   { "EVENTS",         "GET",    "/api/v1/events",                      0, 1, { 1, 1, 1, 1, 1, 1, 0 } },
+  { "UNITS_LIST",     "GET",    "/api/v1/units",                       0, 0, { 1, 1, 1, 1, 0, 0, 0 } },
+  { "UNITS_ADD",      "POST",   "/api/v1/units",                       0, 0, { 0, 1, 1, 0, 0, 0, 0 } },
+  { "UNITS_GET",      "GET",    "/api/v1/units/{callsign}",            0, 0, { 1, 1, 1, 1, 0, 0, 0 } },
+  { "UNITS_UPDATE",   "PATCH",  "/api/v1/units/{callsign}",            0, 0, { 0, 1, 1, 0, 0, 0, 0 } },
+  { "UNITS_POSITION", "PUT",    "/api/v1/units/{callsign}/position",   0, 0, { 0, 1, 1, 0, 0, 0, 0 } },
+  { "CALLS_RECOMMEND","GET",    "/api/v1/calls/{id}/recommendation",   0, 1, { 1, 1, 1, 0, 0, 0, 0 } },
+  { "CALLS_DISPATCH", "POST",   "/api/v1/calls/{id}/dispatch",         0, 0, { 0, 1, 1, 0, 0, 0, 0 } },
 	/* clang-format on */
 };
 
@@ -180,8 +187,9 @@ Test(core_access, records_and_investigators_do_not_decide)
 	static const enum access_route decide[] = {
 		ACCESS_ROUTE_CALLS_OVERRIDE,
 		ACCESS_ROUTE_CALLS_MARK,
+		ACCESS_ROUTE_CALLS_DISPATCH,
 	};
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		cr_assert_not(access_allowed(ACCESS_ROLE_CALLTAKER, decide[i]));
 		cr_assert_not(
 		    access_allowed(ACCESS_ROLE_INVESTIGATOR, decide[i]));
