@@ -13,6 +13,7 @@
 #include <utf8proc.h>
 
 #include "core/normalise.h"
+#include "core/phonetic.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -1926,14 +1927,23 @@ static void first_chars(const char *s, size_t chars, char *dst, size_t size)
 }
 
 /*
- * The hook for the phonetic surname key (MATCH_KEY_SURNAME_PHONETIC): when
- * core/phonetic.h lands, this adds one "snp:" key per surname form, so
- * that "hernandez" and "hernandes" meet. Until then it adds nothing.
+ * The Double Metaphone codes of a surname form (primary, and alternate when
+ * it differs), one "snp:" key each, so that spellings that sound alike
+ * meet: "hernandez" and "hernandes" are both HRNN.
  */
 static void add_phonetic_surname_keys(struct match_keys *out, const char *form)
 {
-	(void)out;
-	(void)form;
+	char primary[PHONETIC_DOUBLE_METAPHONE_SIZE];
+	char alternate[PHONETIC_DOUBLE_METAPHONE_SIZE];
+	phonetic_double_metaphone(form, primary, alternate, sizeof(primary));
+	if (primary[0])
+		add_key(out, MATCH_KEY_SURNAME_PHONETIC, primary, NULL);
+	/* commons-codec leaves a trailing space in some alternates. */
+	size_t n = strlen(alternate);
+	while (n > 0 && alternate[n - 1] == ' ')
+		alternate[--n] = '\0';
+	if (alternate[0] && strcmp(alternate, primary) != 0)
+		add_key(out, MATCH_KEY_SURNAME_PHONETIC, alternate, NULL);
 }
 
 size_t match_person_keys(const struct match_person *p,

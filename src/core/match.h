@@ -359,7 +359,7 @@ enum htd_err match_plate_key(const char *in, struct match_plate *out,
 #define MATCH_KEY_BIRTH "dob:"        /* full date of birth */
 #define MATCH_KEY_GIVEN_INITIAL "gi:" /* formal given name, surname initial */
 #define MATCH_KEY_PHONE "ph:"         /* E.164 number */
-#define MATCH_KEY_SURNAME_PHONETIC "snp:" /* reserved: core/phonetic.h */
+#define MATCH_KEY_SURNAME_PHONETIC "snp:" /* Double Metaphone of a surname */
 
 #define MATCH_KEYS_MAX 32
 #define MATCH_KEY_SIZE 96
@@ -390,8 +390,11 @@ struct match_keys {
  *                          first 8), with the initial of each surname
  *                          form; not for one-word names
  *
- * A phonetic surname key (MATCH_KEY_SURNAME_PHONETIC) will follow sn: when
- * core/phonetic.h arrives. Keys longer than MATCH_KEY_SIZE - 1 are cut at
+ *   snp:HRNN               after each sn:, the Double Metaphone codes of
+ *                          the surname form (primary; alternate when it
+ *                          differs)
+ *
+ * Keys longer than MATCH_KEY_SIZE - 1 are cut at
  * a character. Returns out->n. Cannot fail.
  */
 size_t match_person_keys(const struct match_person *p,

@@ -866,6 +866,8 @@ Test(match, keys_of_a_person)
 	cr_assert(has_key(&k, "sny:lopez:1985"));
 	cr_assert(has_key(&k, "sn:hern"));
 	cr_assert(has_key(&k, "sn:lope"));
+	cr_assert(has_key(&k, "snp:HRNN"), "Double Metaphone of hernandez");
+	cr_assert(has_key(&k, "snp:LPS"), "Double Metaphone of lopez");
 	cr_assert(has_key(&k, "gi:maria:h"));
 	cr_assert(has_key(&k, "gi:guadalupe:h"));
 	cr_assert(has_key(&k, "gi:guadalupe:l"));
@@ -877,6 +879,7 @@ Test(match, keys_of_a_person)
 		              strncmp(k.key[i], "dob:", 4) == 0 ||
 		              strncmp(k.key[i], "sny:", 4) == 0 ||
 		              strncmp(k.key[i], "sn:", 3) == 0 ||
+		              strncmp(k.key[i], "snp:", 4) == 0 ||
 		              strncmp(k.key[i], "gi:", 3) == 0,
 		          "%s", k.key[i]);
 	}
@@ -896,8 +899,11 @@ Test(match, keys_meet_for_issue_7)
 	cr_assert(has_key(&kb, "gi:guadalupe:h"));
 	for (size_t i = 0; i < ka.n; i++)
 		shared += has_key(&kb, ka.key[i]);
-	/* gi:guadalupe:h and sn:hern */
-	cr_assert_eq(shared, 2);
+	/* gi:guadalupe:h, sn:hern, and the sound of the surname: snp:HRNN
+	 * ("hernandez" and "hernandes" spelled apart, said alike) */
+	cr_assert(has_key(&ka, "snp:HRNN"));
+	cr_assert(has_key(&kb, "snp:HRNN"));
+	cr_assert_eq(shared, 3);
 }
 
 Test(match, keys_partial_and_empty)
@@ -912,9 +918,10 @@ Test(match, keys_partial_and_empty)
 	match_name_parse("O'Brien", nick, &n);
 	struct match_person p = { &n, &y, "" };
 	match_person_keys(&p, nick, &k);
-	cr_assert_eq(k.n, 2);
+	cr_assert_eq(k.n, 3);
 	cr_assert_str_eq(k.key[0], "sny:obrien:1985");
 	cr_assert_str_eq(k.key[1], "sn:obri");
+	cr_assert_str_eq(k.key[2], "snp:APRN");
 	/* Particles: keys under both forms. */
 	match_name_parse("José de la Cruz Jr.", nick, &n);
 	p = (struct match_person){ &n, NULL, NULL };
