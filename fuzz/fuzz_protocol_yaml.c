@@ -13,11 +13,17 @@
  * reported error is the one returned; an accepted protocol has its schema
  * and a compiled show_if for every source; an accepted policy has every
  * stable action first and a compiled condition for every rule, and can
- * decide and be linted.
+ * decide and be linted; its notifications (when given) have targets with
+ * what their transport needs, notices of distinct kinds naming declared
+ * actions and targets, with a compiled text whose fields are those of its
+ * kind (never caller_name; callback only in a tip_handoff), and retry
+ * settings in range.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/template.h"
 #include "formats/protocol_yaml.h"
 #include "fuzz/fuzz.h"
 #include "util/str.h"
@@ -144,6 +150,104 @@ static void as_protocol(const uint8_t *data, size_t size)
 	protocol_free(&p);
 }
 
+/* Never the caller's name; the callback number only in a tip hand-off. */
+static bool fields_of_kind(const struct template *t,
+                           enum policy_notice_kind kind)
+{
+	static const char *const never[] = { "caller_name", "victim_name",
+		                             "name", NULL };
+	for (size_t i = 0; never[i]; i++)
+		if (template_uses(t, never[i]))
+			return false;
+	return kind == POLICY_NOTICE_TIP_HANDOFF ||
+	       !template_uses(t, "callback");
+}
+
+/* A lookup that aborts on a field the kind (`ctx`: its fields) lacks. */
+static const char *allowed_only(void *ctx, const char *field)
+{
+	const char *const *fields = ctx;
+	for (size_t i = 0; fields[i]; i++)
+		if (str_eq(fields[i], field))
+			return "v";
+	fail("a template renders a field its kind does not have", NULL);
+	return NULL;
+}
+
+static void check_notify(const struct policy *pol)
+{
+	const struct policy_notify *n = &pol->notify;
+	bool seen[POLICY_NOTICE__COUNT] = { false };
+
+	if (n->attempts < 1 || n->attempts > POLICY_RETRY_ATTEMPTS_MAX ||
+	    n->first_delay_ms < 1000 || n->first_delay_ms > n->max_delay_ms)
+		fail("retry settings out of range", NULL);
+	if ((n->n_targets == 0) != (n->n_notices == 0))
+		fail("targets without notices, or notices without targets",
+		     NULL);
+	for (size_t i = 0; i < n->n_targets; i++) {
+		const struct policy_target *t = &n->targets[i];
+		if (!t->id || t->line < 1 ||
+		    (t->timeout_ms != 0 &&
+		     (t->timeout_ms < 1000 || t->timeout_ms > 120000)))
+			fail("a target without its id, line or timeout", NULL);
+		for (size_t j = 0; j < i; j++)
+			if (str_eq(n->targets[j].id, t->id))
+				fail("two targets with one id", NULL);
+		if (t->secret_ref && strncmp(t->secret_ref, "env:", 4) != 0 &&
+		    strncmp(t->secret_ref, "file:/", 6) != 0)
+			fail("a secret written in the policy", NULL);
+		switch (t->transport) {
+		case POLICY_TRANSPORT_WEBHOOK:
+			if (!t->url || !t->secret_ref || t->spool_dir ||
+			    t->n_to)
+				fail("a webhook target is incomplete", NULL);
+			break;
+		case POLICY_TRANSPORT_SMTP:
+			if (!t->url || !t->from || t->n_to < 1 ||
+			    t->n_to > POLICY_RECIPIENTS_MAX ||
+			    !t->username != !t->secret_ref || t->spool_dir)
+				fail("an smtp target is incomplete", NULL);
+			break;
+		case POLICY_TRANSPORT_SPOOL:
+			if (!t->spool_dir || t->url || t->secret_ref)
+				fail("a spool target is incomplete", NULL);
+			break;
+		}
+	}
+	for (size_t i = 0; i < n->n_notices; i++) {
+		const struct policy_notice *x = &n->notices[i];
+		if ((unsigned)x->kind >= POLICY_NOTICE__COUNT || seen[x->kind])
+			fail("a notice kind twice, or unknown", NULL);
+		seen[x->kind] = true;
+		if (!x->text || !x->action || x->n_targets == 0 || x->line < 1)
+			fail("a notice is incomplete", NULL);
+		if (policy_action_index(pol, x->action) < 0)
+			fail("a notice names an undeclared action", NULL);
+		for (size_t j = 0; j < x->n_targets; j++)
+			if (x->targets[j] >= n->n_targets)
+				fail("a notice names no target", NULL);
+		if (policy_notice_find(pol, x->kind) != x)
+			fail("policy_notice_find does not find a notice", NULL);
+		const struct template *tt[] = { x->subject, x->text };
+		for (size_t j = 0; j < 2; j++) {
+			struct buf b;
+			struct htd_error err;
+			if (!tt[j])
+				continue;
+			if (!fields_of_kind(tt[j], x->kind))
+				fail("a template with a forbidden field", NULL);
+			buf_init(&b, 0);
+			if (template_render(
+			        tt[j], allowed_only,
+			        (void *)policy_notice_fields(x->kind), &b,
+			        &err) != HTD_OK)
+				fail("a template does not render", NULL);
+			buf_free(&b);
+		}
+	}
+}
+
 static void as_policy(const struct protocol *proto, const uint8_t *data,
                       size_t size)
 {
@@ -180,6 +284,7 @@ static void as_policy(const struct protocol *proto, const uint8_t *data,
 	for (size_t i = 0; i < pol.n_action_rules; i++)
 		if (pol.action_rules[i].action >= pol.n_actions)
 			fail("an action rule names no action", NULL);
+	check_notify(&pol);
 
 	/* The policy can be used: decide on an empty call. */
 	struct call c;

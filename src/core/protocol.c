@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/template.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -36,6 +37,70 @@ const char *decision_reason_kind_name(enum decision_reason_kind k)
 {
 	return (unsigned)k < COUNT(reason_kind_names) ? reason_kind_names[k]
 	                                              : "?";
+}
+
+/* ---- notifications ------------------------------------------------------ */
+
+static const char *const transport_names[] = { "webhook", "smtp", "spool" };
+
+const char *policy_transport_name(enum policy_transport t)
+{
+	return (unsigned)t < COUNT(transport_names) ? transport_names[t] : "?";
+}
+
+static const char *const notice_kind_names[POLICY_NOTICE__COUNT] = {
+#define POLICY_NOTICE_NAME(e, n) n,
+	POLICY_NOTICE_KINDS(POLICY_NOTICE_NAME)
+#undef POLICY_NOTICE_NAME
+};
+
+const char *policy_notice_kind_name(enum policy_notice_kind k)
+{
+	return (unsigned)k < POLICY_NOTICE__COUNT ? notice_kind_names[k] : "";
+}
+
+bool policy_notice_kind_parse(const char *s, enum policy_notice_kind *out)
+{
+	for (size_t k = 0; s && k < POLICY_NOTICE__COUNT; k++) {
+		if (strcmp(s, notice_kind_names[k]) == 0) {
+			*out = (enum policy_notice_kind)k;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* What each notice may say (issue 6). Never the caller's name; the
+ * callback number only in the tip hand-off, which the service fills only
+ * when the caller agreed (NENA-STA-020.1: a warm transfer hands over
+ * location, nature, safety and callback; a tip line is anonymous). */
+static const char *const notice_fields_call[] = {
+	"call_id", "category", "priority", "location", "indicators",
+	"safety",  "units",    "agency",   "time",     NULL,
+};
+static const char *const notice_fields_tip[] = {
+	"call_id",  "location", "nature", "safety", "callback",
+	"tip_line", "agency",   "time",   NULL,
+};
+static const char *const notice_fields_hotline[] = {
+	"call_id",   "hotline_number", "hotline_text", "hotline_tty",
+	"languages", "agency",         "time",         NULL,
+};
+static const char *const notice_fields_radio[] = {
+	"call_id", "script", "agency", "time", NULL,
+};
+
+const char *const *policy_notice_fields(enum policy_notice_kind k)
+{
+	switch (k) {
+	case POLICY_NOTICE_SUPERVISOR_NOTICE:
+	case POLICY_NOTICE_POC_NOTICE: return notice_fields_call;
+	case POLICY_NOTICE_TIP_HANDOFF: return notice_fields_tip;
+	case POLICY_NOTICE_HOTLINE_REFERRAL: return notice_fields_hotline;
+	case POLICY_NOTICE_RADIO_ALERT: return notice_fields_radio;
+	case POLICY_NOTICE__COUNT: break;
+	}
+	return NULL;
 }
 
 /* ---- texts -------------------------------------------------------------- */
@@ -132,6 +197,29 @@ static void contacts_free(struct policy_contact *c, size_t n)
 	free(c);
 }
 
+static void notify_free(struct policy_notify *n)
+{
+	for (size_t i = 0; n->targets && i < n->n_targets; i++) {
+		struct policy_target *t = &n->targets[i];
+		free(t->id);
+		free(t->url);
+		free(t->from);
+		strings_free(t->to, t->n_to);
+		free(t->username);
+		free(t->secret_ref);
+		free(t->spool_dir);
+	}
+	free(n->targets);
+	for (size_t i = 0; n->notices && i < n->n_notices; i++) {
+		struct policy_notice *x = &n->notices[i];
+		free(x->action);
+		template_free(x->subject);
+		template_free(x->text);
+		free(x->targets);
+	}
+	free(n->notices);
+}
+
 void policy_free(struct policy *p)
 {
 	if (!p)
@@ -158,6 +246,7 @@ void policy_free(struct policy *p)
 	rules_free(p->category_rules, p->n_category_rules);
 	rules_free(p->action_rules, p->n_action_rules);
 	rules_free(p->priority_rules, p->n_priority_rules);
+	notify_free(&p->notify);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -177,6 +266,15 @@ long policy_action_index(const struct policy *pol, const char *id)
 		if (strcmp(pol->actions[i].id, id) == 0)
 			return (long)i;
 	return -1;
+}
+
+const struct policy_notice *policy_notice_find(const struct policy *p,
+                                               enum policy_notice_kind kind)
+{
+	for (size_t i = 0; p && i < p->notify.n_notices; i++)
+		if (p->notify.notices[i].kind == kind)
+			return &p->notify.notices[i];
+	return NULL;
 }
 
 /* ---- answers ------------------------------------------------------------ */

@@ -146,6 +146,99 @@ struct policy_contact {
 	char *email;
 };
 
+/* ---- notifications (policy notifications:, docs/protocol.md) ----------- */
+
+struct template; /* core/template.h */
+
+/* How a target is reached (notify/transport.h has the back-ends). */
+enum policy_transport {
+	POLICY_TRANSPORT_WEBHOOK,
+	POLICY_TRANSPORT_SMTP,
+	POLICY_TRANSPORT_SPOOL,
+};
+
+/* Returns "webhook", "smtp" or "spool"; never NULL. */
+const char *policy_transport_name(enum policy_transport t);
+
+/* What is sent, one template each (NENA steps 2 to 6). */
+#define POLICY_NOTICE_KINDS(X)                    \
+	X(SUPERVISOR_NOTICE, "supervisor_notice") \
+	X(POC_NOTICE, "poc_notice")               \
+	X(TIP_HANDOFF, "tip_handoff")             \
+	X(HOTLINE_REFERRAL, "hotline_referral")   \
+	X(RADIO_ALERT, "radio_alert")
+enum policy_notice_kind {
+/* An X-macro expansion is a list: */
+/* clang-format off */
+#define POLICY_NOTICE_ENUM(e, n) POLICY_NOTICE_##e,
+	POLICY_NOTICE_KINDS(POLICY_NOTICE_ENUM)
+#undef POLICY_NOTICE_ENUM
+	POLICY_NOTICE__COUNT
+	/* clang-format on */
+};
+
+/* Returns "supervisor_notice", ...; "" for a value out of range. */
+const char *policy_notice_kind_name(enum policy_notice_kind k);
+
+/* Parses a kind's name; false (and *out untouched) if none. */
+bool policy_notice_kind_parse(const char *s, enum policy_notice_kind *out);
+
+/*
+ * The fields a template of kind `k` may name, NULL-terminated (static;
+ * NULL for a value out of range):
+ *   supervisor_notice, poc_notice: call_id, category, priority, location,
+ *     indicators, safety, units, agency, time
+ *   tip_handoff: call_id, location, nature, safety, callback, tip_line,
+ *     agency, time (callback: "" unless the caller agreed to be called
+ *     back; an anonymous caller stays anonymous)
+ *   hotline_referral: call_id, hotline_number, hotline_text, hotline_tty,
+ *     languages, agency, time
+ *   radio_alert: call_id, script, agency, time
+ * The caller's name is never a field; the callback number only in a
+ * tip_handoff.
+ */
+const char *const *policy_notice_fields(enum policy_notice_kind k);
+
+/* One receiver of notices: policy notifications.targets. */
+struct policy_target {
+	char *id; /* owned; [a-z0-9_]{1,47}, unique */
+	enum policy_transport transport;
+	char *url; /* webhook, smtp; else NULL */
+	bool allow_http, starttls;
+	char *from; /* smtp */
+	char **to;  /* smtp: 1..100 addresses */
+	size_t n_to;
+	char *username;     /* smtp, optional */
+	char *secret_ref;   /* "env:NAME" / "file:/path"; NULL when none */
+	char *spool_dir;    /* spool */
+	int64_t timeout_ms; /* 0: the transport's default */
+	int line;           /* where it is in the policy file */
+};
+
+/* One kind of notice: what is sent, to whom, when. */
+struct policy_notice {
+	enum policy_notice_kind kind;
+	char *action;             /* owned: the action id that triggers it */
+	struct template *subject; /* owned; NULL when none */
+	struct template *text;    /* owned; required */
+	size_t *targets;          /* owned: indexes into notify.targets */
+	size_t n_targets;
+	int line;
+};
+
+/* Policy notifications. Without a notifications: section, no targets and
+ * no notices (the loader still sets the retry defaults; a policy built by
+ * hand and zeroed has attempts 0). */
+struct policy_notify {
+	struct policy_target *targets; /* owned */
+	size_t n_targets;
+	struct policy_notice *notices; /* owned; each kind at most once */
+	size_t n_notices;
+	int attempts;           /* default 8 */
+	int64_t first_delay_ms; /* default 5000 */
+	int64_t max_delay_ms;   /* default 600000 */
+};
+
 struct policy {
 	char *file; /* owned */
 	char *id;
@@ -175,6 +268,9 @@ struct policy {
 	struct policy_rule *priority_rules; /* first match wins */
 	size_t n_priority_rules;
 	int priority_default; /* when no priority rule matches */
+	/* Targets, notice templates and retries; without a notifications:
+	 * section, no targets and no notices: nothing is sent. */
+	struct policy_notify notify;
 	/* The schema policy rules are compiled against: the protocol's
 	 * questions, the flags, and `category`. The struct is the policy's;
 	 * its questions are BORROWED from the protocol the policy was loaded
@@ -189,6 +285,9 @@ void policy_free(struct policy *p);     /* accepts NULL; zeroes */
 long protocol_question_index(const struct protocol *p, const char *id);
 /* Returns the index of action `id` in `pol`, or -1. */
 long policy_action_index(const struct policy *pol, const char *id);
+/* The notice of `kind`, or NULL (none, or `p` NULL). Borrowed from `p`. */
+const struct policy_notice *policy_notice_find(const struct policy *p,
+                                               enum policy_notice_kind kind);
 
 /*
  * Checks an answer to question `q` and writes its canonical form to `out`:

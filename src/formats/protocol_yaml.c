@@ -15,10 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utf8proc.h>
 
+#include "core/template.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -1590,9 +1592,665 @@ static void read_priorities(struct loader *ld, struct fy_node *map,
 		           &pol->n_priority_rules);
 }
 
+/* ---- notifications ----------------------------------------------------- */
+
+/* Target ids: [a-z0-9_]{1,47}. */
+static bool target_id_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > POLICY_TARGET_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* Returns the index of target `id` (`n` bytes) in the policy, or -1. */
+static long target_index(const struct policy *pol, const char *id, size_t n)
+{
+	for (size_t i = 0; i < pol->notify.n_targets; i++)
+		if (strlen(pol->notify.targets[i].id) == n &&
+		    memcmp(pol->notify.targets[i].id, id, n) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * A URL of one of `schemes` ("https://", NULL-terminated): one line, no
+ * blanks, a host, and no user name or password (secrets never live in the
+ * policy). libcurl checks it fully before each attempt; this catches what
+ * a person typed wrong. Returns an owned copy or NULL after reporting.
+ */
+static char *url_value(struct loader *ld, struct fy_node *fyn,
+                       struct protocol_origin at, const char *what,
+                       const char *const *schemes, const char *expect)
+{
+	char *url = text_value(ld, fyn, at, what, POLICY_URL_MAX, false);
+	struct protocol_origin vat = node_pos(fyn, at);
+	size_t scheme = 0;
+
+	if (!url)
+		return NULL;
+	for (size_t i = 0; schemes[i] && !scheme; i++)
+		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+			scheme = strlen(schemes[i]);
+	const char *host = url + scheme;
+	size_t authority = strcspn(host, "/?#");
+	if (!scheme) {
+		report(ld, HTD_ERR_INVALID, vat, "%s must be %s", what, expect);
+	} else if (strpbrk(url, " \t")) {
+		report(ld, HTD_ERR_INVALID, vat, "%s contains a blank", what);
+	} else if (memchr(host, '@', authority)) {
+		report(ld, HTD_ERR_INVALID, vat,
+		       "%s holds a user name or password: secrets never live "
+		       "in the policy file; give secret: env:NAME or "
+		       "file:/path (and username: for e-mail)",
+		       what);
+	} else if (authority == 0 || host[0] == ':') {
+		report(ld, HTD_ERR_INVALID, vat, "%s has no host", what);
+	} else {
+		return url;
+	}
+	free(url);
+	return NULL;
+}
+
+/*
+ * Where a secret is kept: "env:NAME" (NAME a shell variable name) or
+ * "file:/absolute/path". The value is never quoted in a message: a person
+ * who typed the secret itself here must not find it in a log as well.
+ */
+static char *secret_ref_value(struct loader *ld, struct fy_node *fyn,
+                              struct protocol_origin at, const char *what)
+{
+	size_t len;
+	const char *s = scalar(ld, fyn, at, what, &len);
+	struct protocol_origin vat = node_pos(fyn, at);
+	bool ok = false;
+
+	if (!s)
+		return NULL;
+	if (len > 4 && memcmp(s, "env:", 4) == 0 && len - 4 <= 255) {
+		ok = (s[4] >= 'A' && s[4] <= 'Z') ||
+		     (s[4] >= 'a' && s[4] <= 'z') || s[4] == '_';
+		for (size_t i = 5; ok && i < len; i++)
+			ok = (s[i] >= 'A' && s[i] <= 'Z') ||
+			     (s[i] >= 'a' && s[i] <= 'z') ||
+			     (s[i] >= '0' && s[i] <= '9') || s[i] == '_';
+	} else if (len > 5 && memcmp(s, "file:", 5) == 0) {
+		ok = s[5] == '/' && len - 5 <= POLICY_PATH_MAX &&
+		     str_no_controls(s + 5, len - 5, false);
+	}
+	if (!ok) {
+		report(ld, HTD_ERR_INVALID, vat,
+		       "%s must say where the secret is kept, as env:NAME or "
+		       "file:/absolute/path: secrets never live in the policy "
+		       "file",
+		       what);
+		return NULL;
+	}
+	return xstrndup(s, len);
+}
+
+/* A plain e-mail address (local@domain, printable ASCII, no specials), as
+ * notify/smtp.c accepts it. */
+static char *address_value(struct loader *ld, struct fy_node *fyn,
+                           struct protocol_origin at, const char *what)
+{
+	char *a = text_value(ld, fyn, at, what, 254, false);
+	const char *sign = NULL;
+	bool ok = a != NULL;
+
+	for (size_t i = 0; ok && a[i]; i++) {
+		unsigned char c = (unsigned char)a[i];
+		if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c))
+			ok = false;
+		else if (c == '@')
+			ok = !sign && (sign = a + i) != NULL;
+	}
+	if (ok && sign && sign > a && sign[1] && sign - a <= 64)
+		return a;
+	if (a)
+		report(ld, HTD_ERR_INVALID, node_pos(fyn, at),
+		       "%s '%.60s' is not a plain e-mail address "
+		       "(name@example.org)",
+		       what, a);
+	free(a);
+	return NULL;
+}
+
+static void read_retry(struct loader *ld, struct fy_node *map,
+                       struct protocol_origin at)
+{
+	struct field f[] = {
+		{ .name = "attempts" },
+		{ .name = "first_delay_s" },
+		{ .name = "max_delay_s" },
+	};
+	struct policy_notify *n = &ld->pol->notify;
+	int64_t v, first = n->first_delay_ms / 1000;
+	int64_t max = n->max_delay_ms / 1000;
+
+	if (!read_fields(ld, map, at, "notifications.retry", f, COUNT(f)))
+		return;
+	if (f[0].given && int_value(ld, f[0].value, f[0].at, "retry.attempts",
+	                            1, POLICY_RETRY_ATTEMPTS_MAX, &v))
+		n->attempts = (int)v;
+	if (f[1].given &&
+	    int_value(ld, f[1].value, f[1].at, "retry.first_delay_s", 1,
+	              POLICY_RETRY_FIRST_MAX_S, &v))
+		first = v;
+	if (f[2].given &&
+	    int_value(ld, f[2].value, f[2].at, "retry.max_delay_s", 1,
+	              POLICY_RETRY_MAX_MAX_S, &v))
+		max = v;
+	if (first > max) {
+		report(ld, HTD_ERR_INVALID,
+		       f[1].given ? node_pos(f[1].value, f[1].at)
+		                  : node_pos(f[2].value, f[2].at),
+		       "retry.first_delay_s (%lld) is greater than "
+		       "retry.max_delay_s (%lld)",
+		       (long long)first, (long long)max);
+		return;
+	}
+	n->first_delay_ms = first * 1000;
+	n->max_delay_ms = max * 1000;
+}
+
+enum target_key {
+	TK_ID,
+	TK_TRANSPORT,
+	TK_URL,
+	TK_ALLOW_HTTP,
+	TK_STARTTLS,
+	TK_FROM,
+	TK_TO,
+	TK_USERNAME,
+	TK_SECRET,
+	TK_DIR,
+	TK_TIMEOUT,
+	TK__COUNT
+};
+
+#define TK_BIT(k) (1u << (k))
+/* The keys each transport takes (id and transport: all of them), and the
+ * ones it needs; smtp needs secret when it has username. */
+static const unsigned target_keys[] = {
+	[POLICY_TRANSPORT_WEBHOOK] = TK_BIT(TK_URL) | TK_BIT(TK_ALLOW_HTTP) |
+	                             TK_BIT(TK_SECRET) | TK_BIT(TK_TIMEOUT),
+	[POLICY_TRANSPORT_SMTP] = TK_BIT(TK_URL) | TK_BIT(TK_STARTTLS) |
+	                          TK_BIT(TK_FROM) | TK_BIT(TK_TO) |
+	                          TK_BIT(TK_USERNAME) | TK_BIT(TK_SECRET) |
+	                          TK_BIT(TK_TIMEOUT),
+	[POLICY_TRANSPORT_SPOOL] = TK_BIT(TK_DIR),
+};
+static const unsigned target_needs[] = {
+	[POLICY_TRANSPORT_WEBHOOK] = TK_BIT(TK_URL) | TK_BIT(TK_SECRET),
+	[POLICY_TRANSPORT_SMTP] =
+	    TK_BIT(TK_URL) | TK_BIT(TK_FROM) | TK_BIT(TK_TO),
+	[POLICY_TRANSPORT_SPOOL] = TK_BIT(TK_DIR),
+};
+
+/* The e-mail recipients of an smtp target: 1..POLICY_RECIPIENTS_MAX. */
+static void read_recipients(struct loader *ld, struct policy_target *t,
+                            struct fy_node *seq, struct protocol_origin at,
+                            const char *owner)
+{
+	struct fy_node *item;
+	void *it = NULL;
+	char what[96];
+
+	str_format(what, sizeof(what), "%s: to", owner);
+	if (!expect_sequence(ld, seq, at, what) ||
+	    !list_fits(ld, seq, at, what, POLICY_RECIPIENTS_MAX, true))
+		return;
+	t->to = xcalloc(POLICY_RECIPIENTS_MAX, sizeof(*t->to));
+	while ((item = fy_node_sequence_iterate(seq, &it))) {
+		char *a = address_value(ld, item, at, what);
+		if (a)
+			t->to[t->n_to++] = a;
+	}
+}
+
+static void read_target(struct loader *ld, struct fy_node *item,
+                        struct protocol_origin at)
+{
+	struct field f[TK__COUNT] = {
+		[TK_ID] = { .name = "id", .required = true },
+		[TK_TRANSPORT] = { .name = "transport", .required = true },
+		[TK_URL] = { .name = "url" },
+		[TK_ALLOW_HTTP] = { .name = "allow_http" },
+		[TK_STARTTLS] = { .name = "starttls" },
+		[TK_FROM] = { .name = "from" },
+		[TK_TO] = { .name = "to" },
+		[TK_USERNAME] = { .name = "username" },
+		[TK_SECRET] = { .name = "secret" },
+		[TK_DIR] = { .name = "dir" },
+		[TK_TIMEOUT] = { .name = "timeout_s" },
+	};
+	struct policy_notify *n = &ld->pol->notify;
+	struct policy_target *t = NULL;
+	char owner[96];
+	size_t len;
+	const char *s;
+	bool kind_ok = false;
+
+	if (!read_fields(ld, item, at, "a notification target", f, TK__COUNT))
+		return;
+	at = node_pos(item, at);
+	str_copy(owner, sizeof(owner), "a notification target");
+	if (f[TK_ID].given) {
+		s = scalar(ld, f[TK_ID].value, f[TK_ID].at, "target id", &len);
+		struct protocol_origin idat =
+		    node_pos(f[TK_ID].value, f[TK_ID].at);
+		long dup = s ? target_index(ld->pol, s, len) : -1;
+		if (s && !target_id_valid(s, len)) {
+			report(ld, HTD_ERR_INVALID, idat,
+			       "target id '%.*s' is not valid: use lower-case "
+			       "letters, digits and _ (at most %d)",
+			       (int)(len > 60 ? 60 : len), s,
+			       POLICY_TARGET_ID_MAX);
+		} else if (s && dup >= 0) {
+			report(ld, HTD_ERR_INVALID, idat,
+			       "duplicate target id '%.*s' (first at line %d)",
+			       (int)len, s, n->targets[dup].line);
+		} else if (s) {
+			t = &n->targets[n->n_targets++];
+			t->id = xstrndup(s, len);
+			t->line = at.line;
+			str_format(owner, sizeof(owner), "target %s", t->id);
+		}
+	}
+	/* Checked even when the id is bad, so that one pass shows all. */
+	struct policy_target scratch;
+	memset(&scratch, 0, sizeof(scratch));
+	if (!t)
+		t = &scratch;
+	if (f[TK_TRANSPORT].given) {
+		s = scalar(ld, f[TK_TRANSPORT].value, f[TK_TRANSPORT].at,
+		           "transport", &len);
+		for (size_t k = 0; s && k < COUNT(target_keys); k++) {
+			const char *name =
+			    policy_transport_name((enum policy_transport)k);
+			if (strlen(name) == len && !memcmp(name, s, len)) {
+				t->transport = (enum policy_transport)k;
+				kind_ok = true;
+			}
+		}
+		if (s && !kind_ok)
+			report(
+			    ld, HTD_ERR_INVALID,
+			    node_pos(f[TK_TRANSPORT].value, f[TK_TRANSPORT].at),
+			    "%s: unknown transport '%.*s'; use webhook, smtp "
+			    "or spool",
+			    owner, (int)(len > 40 ? 40 : len), s);
+	}
+	if (!kind_ok)
+		goto out;
+	const char *tname = policy_transport_name(t->transport);
+	unsigned takes = target_keys[t->transport];
+	unsigned needs = target_needs[t->transport];
+	for (int k = TK_URL; k < TK__COUNT; k++) {
+		if (f[k].given && !(takes & TK_BIT(k)))
+			report(ld, HTD_ERR_INVALID, f[k].at,
+			       "%s: %s does not apply to a %s target", owner,
+			       f[k].name, tname);
+		else if (!f[k].given && (needs & TK_BIT(k)))
+			report(ld, HTD_ERR_INVALID, at,
+			       "%s: a %s target needs %s", owner, tname,
+			       f[k].name);
+	}
+	if (f[TK_ALLOW_HTTP].given && (takes & TK_BIT(TK_ALLOW_HTTP)))
+		bool_value(ld, f[TK_ALLOW_HTTP].value, f[TK_ALLOW_HTTP].at,
+		           "allow_http", &t->allow_http);
+	if (f[TK_STARTTLS].given && (takes & TK_BIT(TK_STARTTLS)))
+		bool_value(ld, f[TK_STARTTLS].value, f[TK_STARTTLS].at,
+		           "starttls", &t->starttls);
+	if (f[TK_URL].given && (takes & TK_BIT(TK_URL))) {
+		static const char *const https[] = { "https://", NULL };
+		static const char *const http[] = { "https://", "http://",
+			                            NULL };
+		static const char *const smtp[] = { "smtp://", "smtps://",
+			                            NULL };
+		char what[128];
+		str_format(what, sizeof(what), "%s: url", owner);
+		if (t->transport == POLICY_TRANSPORT_SMTP)
+			t->url = url_value(ld, f[TK_URL].value, f[TK_URL].at,
+			                   what, smtp,
+			                   "smtp://host[:port] or "
+			                   "smtps://host[:port]");
+		else
+			t->url = url_value(
+			    ld, f[TK_URL].value, f[TK_URL].at, what,
+			    t->allow_http ? http : https,
+			    t->allow_http
+			        ? "https:// or http://"
+			        : "https:// (allow_http: true accepts http://, "
+			          "for a receiver on this host)");
+	}
+	if (f[TK_FROM].given && (takes & TK_BIT(TK_FROM))) {
+		char what[128];
+		str_format(what, sizeof(what), "%s: from", owner);
+		t->from =
+		    address_value(ld, f[TK_FROM].value, f[TK_FROM].at, what);
+	}
+	if (f[TK_TO].given && (takes & TK_BIT(TK_TO)))
+		read_recipients(ld, t, f[TK_TO].value, f[TK_TO].at, owner);
+	if (f[TK_USERNAME].given && (takes & TK_BIT(TK_USERNAME))) {
+		t->username =
+		    text_value(ld, f[TK_USERNAME].value, f[TK_USERNAME].at,
+		               "username", 255, false);
+		if (!f[TK_SECRET].given)
+			report(ld, HTD_ERR_INVALID, f[TK_USERNAME].at,
+			       "%s: username needs secret (the SMTP password, "
+			       "as env:NAME or file:/path)",
+			       owner);
+	}
+	if (f[TK_SECRET].given && (takes & TK_BIT(TK_SECRET))) {
+		char what[128];
+		str_format(what, sizeof(what), "%s: secret", owner);
+		t->secret_ref = secret_ref_value(ld, f[TK_SECRET].value,
+		                                 f[TK_SECRET].at, what);
+		if (t->transport == POLICY_TRANSPORT_SMTP &&
+		    !f[TK_USERNAME].given)
+			report(ld, HTD_ERR_INVALID, f[TK_SECRET].at,
+			       "%s: secret is the SMTP password and needs "
+			       "username",
+			       owner);
+	}
+	if (f[TK_DIR].given && (takes & TK_BIT(TK_DIR)))
+		t->spool_dir = text_value(ld, f[TK_DIR].value, f[TK_DIR].at,
+		                          "dir", POLICY_PATH_MAX, false);
+	if (f[TK_TIMEOUT].given && (takes & TK_BIT(TK_TIMEOUT))) {
+		int64_t v;
+		if (int_value(ld, f[TK_TIMEOUT].value, f[TK_TIMEOUT].at,
+		              "timeout_s", 1, POLICY_TIMEOUT_MAX_S, &v))
+			t->timeout_ms = v * 1000;
+	}
+out:
+	if (t == &scratch) {
+		free(scratch.url);
+		free(scratch.from);
+		for (size_t i = 0; i < scratch.n_to; i++)
+			free(scratch.to[i]);
+		free(scratch.to);
+		free(scratch.username);
+		free(scratch.secret_ref);
+		free(scratch.spool_dir);
+	}
+}
+
+static void read_targets(struct loader *ld, struct fy_node *seq,
+                         struct protocol_origin at)
+{
+	struct fy_node *item;
+	void *it = NULL;
+
+	if (!expect_sequence(ld, seq, at, "notifications.targets") ||
+	    !list_fits(ld, seq, at, "notifications.targets", POLICY_TARGETS_MAX,
+	               true))
+		return;
+	ld->pol->notify.targets =
+	    xcalloc(POLICY_TARGETS_MAX, sizeof(*ld->pol->notify.targets));
+	while ((item = fy_node_sequence_iterate(seq, &it)))
+		read_target(ld, item, node_pos(item, at));
+}
+
+/*
+ * Compiles template `fyn` of a notice of `kind` (`what`: "notice
+ * poc_notice: text"). Leading blanks are kept so that the compiler's
+ * columns line up with the file; trailing ones (a block's last line break)
+ * go. A subject is one line. Returns the template or NULL after reporting.
+ */
+static struct template *template_value(struct loader *ld, struct fy_node *fyn,
+                                       struct protocol_origin at,
+                                       const char *what,
+                                       enum policy_notice_kind kind,
+                                       bool one_line)
+{
+	size_t len;
+	const char *s;
+	struct template *t = NULL;
+	struct htd_error err;
+
+	if (fyn && fy_node_is_mapping(fyn)) {
+		report(ld, HTD_ERR_INVALID, node_pos(fyn, at),
+		       "%s must be text, not a mapping: put a template that "
+		       "starts with { in quotes (\"{call_id} ...\") or in a "
+		       "block (|)",
+		       what);
+		return NULL;
+	}
+	s = scalar(ld, fyn, at, what, &len);
+	if (!s)
+		return NULL;
+	/* A block scalar's token starts at its indentation: point at its
+	 * first character instead. */
+	enum fy_node_style style = fy_node_get_style(fyn);
+	struct protocol_origin vat =
+	    style == FYNS_LITERAL || style == FYNS_FOLDED
+	        ? scalar_offset_pos(ld, fyn, 0)
+	        : node_pos(fyn, at);
+	while (len > 0 && strchr(" \t\r\n", s[len - 1]))
+		len--;
+	if (len == 0) {
+		report(ld, HTD_ERR_INVALID, vat, "%s is empty", what);
+		return NULL;
+	}
+	if (len > TEMPLATE_SOURCE_MAX) {
+		report(ld, HTD_ERR_INVALID, vat, "%s is longer than %d bytes",
+		       what, TEMPLATE_SOURCE_MAX);
+		return NULL;
+	}
+	if (!str_no_controls(s, len, !one_line)) {
+		report(ld, HTD_ERR_INVALID, vat,
+		       one_line ? "%s must be one line of text"
+		                : "%s contains a control character",
+		       what);
+		return NULL;
+	}
+	char *copy = xstrndup(s, len);
+	if (template_compile(copy, policy_notice_fields(kind), &t, &err) !=
+	    HTD_OK) {
+		struct protocol_origin eat = scalar_offset_pos(
+		    ld, fyn, err.column > 0 ? (size_t)err.column - 1 : 0);
+		if (str_eq(err.field, "caller_name"))
+			report(ld, HTD_ERR_INVALID, eat,
+			       "%s: {caller_name} is not a field of any "
+			       "notice: the caller's name is never sent",
+			       what);
+		else if (str_eq(err.field, "callback"))
+			report(ld, HTD_ERR_INVALID, eat,
+			       "%s: {callback} is not a field of a %s: the "
+			       "callback number goes only in a tip_handoff, "
+			       "and only when the caller agreed",
+			       what, policy_notice_kind_name(kind));
+		else
+			report(ld, HTD_ERR_INVALID, eat, "%s: %s", what,
+			       err.message);
+	}
+	free(copy);
+	return t;
+}
+
+enum notice_key { NK_KIND, NK_ACTION, NK_TARGETS, NK_SUBJECT, NK_TEXT };
+
+static void read_notice_targets(struct loader *ld, struct policy_notice *x,
+                                struct fy_node *seq, struct protocol_origin at,
+                                const char *owner)
+{
+	struct fy_node *item;
+	void *it = NULL;
+	char what[96];
+
+	str_format(what, sizeof(what), "%s: targets", owner);
+	if (!expect_sequence(ld, seq, at, what) ||
+	    !list_fits(ld, seq, at, what, POLICY_TARGETS_MAX, true))
+		return;
+	x->targets = xcalloc(POLICY_TARGETS_MAX, sizeof(*x->targets));
+	while ((item = fy_node_sequence_iterate(seq, &it))) {
+		size_t len;
+		const char *s = scalar(ld, item, at, "target", &len);
+		struct protocol_origin iat = node_pos(item, at);
+		if (!s)
+			continue;
+		long k = target_index(ld->pol, s, len);
+		if (k < 0) {
+			report(ld, HTD_ERR_INVALID, iat,
+			       "%s: target '%.*s' is not declared under "
+			       "notifications.targets",
+			       owner, (int)(len > 60 ? 60 : len), s);
+			continue;
+		}
+		size_t j;
+		for (j = 0; j < x->n_targets; j++)
+			if (x->targets[j] == (size_t)k)
+				break;
+		if (j < x->n_targets) {
+			report(ld, HTD_ERR_INVALID, iat,
+			       "%s: target '%.*s' is listed twice", owner,
+			       (int)len, s);
+			continue;
+		}
+		x->targets[x->n_targets++] = (size_t)k;
+	}
+}
+
+static void read_notice(struct loader *ld, struct fy_node *item,
+                        struct protocol_origin at,
+                        struct protocol_origin *first_of_kind)
+{
+	struct field f[] = {
+		[NK_KIND] = { .name = "kind", .required = true },
+		[NK_ACTION] = { .name = "action", .required = true },
+		[NK_TARGETS] = { .name = "targets", .required = true },
+		[NK_SUBJECT] = { .name = "subject" },
+		[NK_TEXT] = { .name = "text", .required = true },
+	};
+	struct policy_notify *n = &ld->pol->notify;
+	struct policy_notice *x;
+	char owner[96];
+	size_t len;
+	const char *s;
+	bool kind_ok = false;
+
+	if (!read_fields(ld, item, at, "a notice", f, COUNT(f)))
+		return;
+	x = &n->notices[n->n_notices++];
+	x->line = node_pos(item, at).line;
+	str_copy(owner, sizeof(owner), "a notice");
+	if (f[NK_KIND].given) {
+		s = scalar(ld, f[NK_KIND].value, f[NK_KIND].at, "kind", &len);
+		char buf[32];
+		struct protocol_origin kat =
+		    node_pos(f[NK_KIND].value, f[NK_KIND].at);
+		if (s && len < sizeof(buf)) {
+			memcpy(buf, s, len);
+			buf[len] = '\0';
+			kind_ok = policy_notice_kind_parse(buf, &x->kind);
+		}
+		if (s && !kind_ok) {
+			report(ld, HTD_ERR_INVALID, kat,
+			       "unknown notice kind '%.*s'; use "
+			       "supervisor_notice, poc_notice, tip_handoff, "
+			       "hotline_referral or radio_alert",
+			       (int)(len > 40 ? 40 : len), s);
+		} else if (kind_ok && first_of_kind[x->kind].line > 0) {
+			report(ld, HTD_ERR_INVALID, kat,
+			       "notice %s is given twice (first at line %d)",
+			       buf, first_of_kind[x->kind].line);
+			kind_ok = false;
+		} else if (kind_ok) {
+			first_of_kind[x->kind] = kat;
+			str_format(owner, sizeof(owner), "notice %s", buf);
+		}
+	}
+	if (f[NK_ACTION].given) {
+		s = scalar(ld, f[NK_ACTION].value, f[NK_ACTION].at, "action",
+		           &len);
+		if (s) {
+			x->action = xstrndup(s, len);
+			if (ld->actions_read &&
+			    policy_action_index(ld->pol, x->action) < 0)
+				report(ld, HTD_ERR_INVALID,
+				       node_pos(f[NK_ACTION].value,
+				                f[NK_ACTION].at),
+				       "%s: action '%.60s' is not declared "
+				       "under actions:",
+				       owner, x->action);
+		}
+	}
+	if (f[NK_TARGETS].given)
+		read_notice_targets(ld, x, f[NK_TARGETS].value,
+		                    f[NK_TARGETS].at, owner);
+	/* Which fields a template may use depends on the kind. */
+	if (!kind_ok)
+		return;
+	if (f[NK_SUBJECT].given) {
+		char what[128];
+		str_format(what, sizeof(what), "%s: subject", owner);
+		x->subject =
+		    template_value(ld, f[NK_SUBJECT].value, f[NK_SUBJECT].at,
+		                   what, x->kind, true);
+	}
+	if (f[NK_TEXT].given) {
+		char what[128];
+		str_format(what, sizeof(what), "%s: text", owner);
+		x->text = template_value(ld, f[NK_TEXT].value, f[NK_TEXT].at,
+		                         what, x->kind, false);
+	}
+}
+
+static void read_notices(struct loader *ld, struct fy_node *seq,
+                         struct protocol_origin at)
+{
+	struct protocol_origin first_of_kind[POLICY_NOTICE__COUNT];
+	struct fy_node *item;
+	void *it = NULL;
+
+	memset(first_of_kind, 0, sizeof(first_of_kind));
+	if (!expect_sequence(ld, seq, at, "notifications.notices") ||
+	    !list_fits(ld, seq, at, "notifications.notices", POLICY_NOTICES_MAX,
+	               true))
+		return;
+	ld->pol->notify.notices =
+	    xcalloc(POLICY_NOTICES_MAX, sizeof(*ld->pol->notify.notices));
+	while ((item = fy_node_sequence_iterate(seq, &it)))
+		read_notice(ld, item, node_pos(item, at), first_of_kind);
+}
+
+/* notifications: {retry, targets, notices}. Targets first, whatever the
+ * order in the file: notices name them. */
+static void read_notifications(struct loader *ld, struct fy_node *map,
+                               struct protocol_origin at)
+{
+	struct field f[] = {
+		{ .name = "retry" },
+		{ .name = "targets", .required = true },
+		{ .name = "notices", .required = true },
+	};
+	if (!read_fields(ld, map, at, "notifications", f, COUNT(f)))
+		return;
+	if (f[0].given)
+		read_retry(ld, f[0].value, f[0].at);
+	if (f[1].given)
+		read_targets(ld, f[1].value, f[1].at);
+	if (f[2].given)
+		read_notices(ld, f[2].value, f[2].at);
+}
+
 static void read_policy(struct loader *ld, struct fy_node *root)
 {
-	enum { P_POLICY, P_AGENCY, P_ACTIONS, P_CATEGORIES, P_RULES, P_PRIO };
+	enum {
+		P_POLICY,
+		P_AGENCY,
+		P_ACTIONS,
+		P_CATEGORIES,
+		P_RULES,
+		P_PRIO,
+		P_NOTIFY
+	};
 	struct field f[] = {
 		[P_POLICY] = { .name = "policy", .required = true },
 		[P_AGENCY] = { .name = "agency", .required = true },
@@ -1600,6 +2258,7 @@ static void read_policy(struct loader *ld, struct fy_node *root)
 		[P_CATEGORIES] = { .name = "categories", .required = true },
 		[P_RULES] = { .name = "action_rules", .required = true },
 		[P_PRIO] = { .name = "priorities" },
+		[P_NOTIFY] = { .name = "notifications" },
 	};
 	struct policy *pol = ld->pol;
 	const struct protocol *proto = ld->using;
@@ -1612,6 +2271,9 @@ static void read_policy(struct loader *ld, struct fy_node *root)
 	pol->tip_line_name = xstrdup(TIP_LINE_NAME_DEFAULT);
 	pol->tip_line_number = xstrdup("");
 	pol->priority_default = PRIORITY_DEFAULT;
+	pol->notify.attempts = POLICY_RETRY_ATTEMPTS_DEFAULT;
+	pol->notify.first_delay_ms = POLICY_RETRY_FIRST_DEFAULT_MS;
+	pol->notify.max_delay_ms = POLICY_RETRY_MAX_DEFAULT_MS;
 	pol->schema = (struct rule_schema){
 		.questions = proto->rule_questions,
 		.n_questions = proto->schema.n_questions,
@@ -1650,6 +2312,9 @@ static void read_policy(struct loader *ld, struct fy_node *root)
 	if (f[P_PRIO].given)
 		read_priorities(ld, f[P_PRIO].value, f[P_PRIO].at,
 		                &pol->schema);
+	/* After actions: a notice names the action that sends it. */
+	if (f[P_NOTIFY].given)
+		read_notifications(ld, f[P_NOTIFY].value, f[P_NOTIFY].at);
 }
 
 /* ---- bytes to document ------------------------------------------------- */

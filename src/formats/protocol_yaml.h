@@ -40,6 +40,20 @@
 #define PROTOCOL_ID_MAX 32                      /* protocol and policy ids */
 #define PROTOCOL_VERSION_MAX 24 /* protocol and policy versions */
 #define PROTOCOL_TEXT_MAX 2000  /* one text in one language */
+/* Notifications (policy notifications:). */
+#define POLICY_TARGETS_MAX 64        /* targets */
+#define POLICY_TARGET_ID_MAX 47      /* [a-z0-9_] */
+#define POLICY_NOTICES_MAX 16        /* notices (each kind once) */
+#define POLICY_RECIPIENTS_MAX 100    /* e-mail recipients per target */
+#define POLICY_URL_MAX 2048          /* a target's URL */
+#define POLICY_PATH_MAX 4096         /* a spool directory, a secret file */
+#define POLICY_TIMEOUT_MAX_S 120     /* a target's timeout_s */
+#define POLICY_RETRY_ATTEMPTS_MAX 50 /* retry.attempts */
+#define POLICY_RETRY_ATTEMPTS_DEFAULT 8
+#define POLICY_RETRY_FIRST_DEFAULT_MS ((int64_t)5000)
+#define POLICY_RETRY_MAX_DEFAULT_MS ((int64_t)600000)
+#define POLICY_RETRY_FIRST_MAX_S 3600 /* retry.first_delay_s */
+#define POLICY_RETRY_MAX_MAX_S 86400  /* retry.max_delay_s */
 
 /* Called once per error, in the order of the file (line, then column). The
  * error is borrowed for the duration of the call. */
@@ -85,6 +99,14 @@ enum htd_err protocol_yaml_parse(const char *file, const char *data, size_t len,
  * Absent settings take their defaults: hotline 1-888-373-7888, text
  * 233733, TTY 711; tip line "Crime Stoppers", disabled, no number;
  * priority 3. Errors and return values as protocol_yaml_load().
+ *
+ * notifications: (optional) fills out->notify: the targets in file order,
+ * the notices in file order with their templates compiled against
+ * policy_notice_fields() of their kind (a field not allowed there is an
+ * error at its line and column), retry settings (defaults 8 attempts, 5 s,
+ * 600 s). Secrets are only named (secret_ref: env:NAME or file:/path),
+ * never read here. Without the section out->notify is empty apart from the
+ * retry defaults: nothing is sent, and that is not an error.
  */
 enum htd_err policy_yaml_load(const char *path, const struct protocol *proto,
                               const struct protocol_yaml_options *opts,

@@ -2,8 +2,9 @@
 # protocol.sh - `htdispatch check` on the protocol and policy files as agency
 # staff use it after an edit: the shipped files pass; broken copies (typos,
 # unknown names in rules, a missing stable action, a missing translation, a
-# shadowed rule) fail with exit 1 and every error at file:line:column; a
-# policy is checked against the protocol it is given.
+# shadowed rule, a template field a notice may not use) fail with exit 1 and
+# every error at file:line:column; a policy is checked against the protocol
+# it is given.
 . "$(dirname "$0")/lib.sh"
 
 PROTO="$HTD_SOURCE_ROOT/data/protocol/nena-ht.yaml"
@@ -116,5 +117,14 @@ cat >>lint/policy.yaml <<'EOF'
 EOF
 run check --protocol "$PROTO" lint/policy.yaml; rc_is 1 "a shadowed rule fails the check"
 has "$OUT" "$(at lint/policy.yaml "'category == \"victim_call\"'"): priority rule priority.never is shadowed by priority.victim" "the lint places it in the policy, at its condition"
+
+# ---- notifications: templates name only the fields of their notice ---------------
+mkdir -p notify
+sed -e 's/Units sent: {units}$/Units sent: {unit}/' \
+	-e 's/text: "{script} Incident {call_id}."/text: "{script} Callback {callback}."/' \
+	"$POLICY" >notify/policy.yaml
+run check --protocol "$PROTO" notify/policy.yaml; rc_is 1 "an unknown template field fails the check"
+has "$OUT" "$(at notify/policy.yaml '{unit}' 1): notice supervisor_notice: text: unknown field 'unit'" "at its line and column, in a block"
+has "$OUT" "$(at notify/policy.yaml '{callback}.' 1): notice radio_alert: text: {callback} is not a field of a radio_alert" "the callback number is refused in a radio alert"
 
 done_testing
