@@ -426,6 +426,21 @@ void http_events_close(struct http_events *ev)
 	pthread_mutex_unlock(&ev->lock);
 }
 
+size_t http_events_suspended(struct http_events *ev)
+{
+	size_t n = 0;
+	if (!ev)
+		return 0;
+	pthread_mutex_lock(&ev->lock);
+	for (struct client *c = ev->clients; c; c = c->next) {
+		pthread_mutex_lock(&c->lock);
+		n += c->suspended && !atomic_load(&c->gone);
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&ev->lock);
+	return n;
+}
+
 size_t http_events_open(struct http_events *ev)
 {
 	size_t n = 0;

@@ -80,7 +80,8 @@ struct http_server {
 	pthread_mutex_t lock; /* workers list, config history, reload */
 	struct http_worker *workers;
 	atomic_bool stopping;
-	atomic_long in_flight; /* requests started, not yet answered */
+	atomic_long in_flight;       /* requests started, not yet answered */
+	atomic_long audit_suspended; /* requests waiting for their audit */
 	struct http_events *events;
 	/* Group commit of the entries of reads and refusals. */
 	struct audit_writer *audit;
@@ -247,6 +248,10 @@ void http_events_close(struct http_events *ev);
 
 /* Returns the number of streams MHD still holds. */
 size_t http_events_open(struct http_events *ev);
+
+/* How many streams are suspended (waiting for events); a stop waits for
+ * none to be, since libmicrohttpd cannot stop with one suspended. */
+size_t http_events_suspended(struct http_events *ev);
 
 /* Joins the poller and frees everything; after the daemon stopped. */
 void http_events_free(struct http_events *ev);

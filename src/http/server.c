@@ -27,6 +27,9 @@
 #include "util/mem.h"
 #include "util/str.h"
 
+/* How long a stop waits, after the drain, for suspended connections. */
+#define HTTP_STOP_SUSPENDED_MS 30000
+
 int64_t http_now_ns(void)
 {
 	struct timespec ts;
@@ -619,6 +622,7 @@ static enum MHD_Result answer(struct http_request *r)
 		pthread_mutex_lock(&r->audit_lock);
 		if (r->audit_durable < r->audit.submitted) {
 			r->audit_waiting = true;
+			atomic_fetch_add(&r->server->audit_suspended, 1);
 			MHD_suspend_connection(r->conn);
 			pthread_mutex_unlock(&r->audit_lock);
 			return MHD_YES;
@@ -688,6 +692,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (r->audit_waiting) { /* resumed: the audit is durable */
 		r->audit_waiting = false;
+		atomic_fetch_sub(&s->audit_suspended, 1);
 		return answer(r);
 	}
 	if (r->status || r->stream) /* answered early */
@@ -1043,6 +1048,25 @@ void http_server_stop(struct http_server *s, int drain_ms)
 	       http_now_ns() < deadline) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
+	}
+	/* libmicrohttpd must not be stopped with a connection suspended (it
+	 * aborts): past the deadline, keep waking the streams and let the
+	 * audit's group commit finish the reads it holds, for a while more. */
+	deadline = http_now_ns() + (int64_t)HTTP_STOP_SUSPENDED_MS * 1000000;
+	while ((atomic_load(&s->audit_suspended) > 0 ||
+	        http_events_suspended(s->events) > 0) &&
+	       http_now_ns() < deadline) {
+		http_events_close(s->events);
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	long suspended = atomic_load(&s->audit_suspended) +
+	                 (long)http_events_suspended(s->events);
+	if (suspended > 0) {
+		char n[24];
+		str_format(n, sizeof(n), "%ld", suspended);
+		log_event(LOG_ERROR, "stop_with_suspended", "connections", n,
+		          NULL);
 	}
 	long left = atomic_load(&s->in_flight);
 	MHD_stop_daemon(s->daemon);

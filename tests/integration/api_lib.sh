@@ -71,6 +71,12 @@ serve_stop() {
 	wait "$SERVER_PID"
 	SERVER_RC=$?
 	SERVER_PID=""
+	# A server that did not exit cleanly: show the end of its log (and a
+	# sanitizer's or libmicrohttpd's last words) in the test's output.
+	if [ "$SERVER_RC" -ne 0 ] && [ "$SERVER_RC" -ne 99 ]; then
+		echo "# htdispatch serve exited $SERVER_RC; the end of its log:"
+		grep -v 'event=http_request' "$T/serve.err" | tail -n 25 | sed 's/^/#   /'
+	fi
 	if [ -n "${HTD_WRAPPER:-}" ]; then
 		if [ "$SERVER_RC" -eq 99 ]; then
 			fail "memcheck clean: htdispatch serve" "valgrind reported errors" \
