@@ -110,6 +110,7 @@ static void check_name(const char *text)
 		    strncmp(k.key[i], MATCH_KEY_BIRTH, 4) &&
 		    strncmp(k.key[i], MATCH_KEY_SURNAME_YEAR, 4) &&
 		    strncmp(k.key[i], MATCH_KEY_SURNAME, 3) &&
+		    strncmp(k.key[i], MATCH_KEY_SURNAME_PHONETIC, 4) &&
 		    strncmp(k.key[i], MATCH_KEY_GIVEN_INITIAL, 3))
 			fail("a key without a known prefix", k.key[i]);
 		for (size_t j = 0; j < i; j++)
