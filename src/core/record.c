@@ -113,8 +113,7 @@ static bool coordinate(const char *s, size_t len, double limit)
 	text[len] = '\0';
 	char *end = NULL;
 	double v = strtod(text, &end);
-	return end && *end == '\0' && isfinite(v) && v >= -limit &&
-	       v <= limit;
+	return end && *end == '\0' && isfinite(v) && v >= -limit && v <= limit;
 }
 
 enum htd_err record_set(struct record *r, enum record_field f,
@@ -132,11 +131,10 @@ enum htd_err record_set(struct record *r, enum record_field f,
 	const char *s = value ? str_trim(value, &len) : "";
 	bool notes = f == RECORD_F_NOTES;
 	if (len > (notes ? RECORD_NOTES_MAX : RECORD_VALUE_MAX))
-		return htd_error_field(err, HTD_ERR_TOO_LARGE, name,
-		                       "%s is %zu bytes, over the limit of %d",
-		                       name, len,
-		                       notes ? RECORD_NOTES_MAX
-		                             : RECORD_VALUE_MAX);
+		return htd_error_field(
+		    err, HTD_ERR_TOO_LARGE, name,
+		    "%s is %zu bytes, over the limit of %d", name, len,
+		    notes ? RECORD_NOTES_MAX : RECORD_VALUE_MAX);
 	if (!str_utf8_valid(s, len))
 		return htd_error_field(err, HTD_ERR_INVALID, name,
 		                       "%s is not valid UTF-8", name);
@@ -196,10 +194,10 @@ enum htd_err record_set_source(struct record *r, const char *source,
 	for (size_t i = 0; i < m; i++) {
 		unsigned char c = (unsigned char)source_id[i];
 		if (c <= ' ' || c >= 0x7f)
-			return htd_error_field(err, HTD_ERR_INVALID,
-			                       "source_id",
-			                       "source_id may hold only "
-			                       "printable ASCII without spaces");
+			return htd_error_field(
+			    err, HTD_ERR_INVALID, "source_id",
+			    "source_id may hold only "
+			    "printable ASCII without spaces");
 	}
 	memcpy(r->source, source, n + 1);
 	memcpy(r->source_id, source_id, m + 1);

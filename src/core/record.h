@@ -20,11 +20,11 @@
 #include "util/error.h"
 
 /* X(ENUM, stable name) */
-#define RECORD_KINDS(X)            \
-	X(PERSON, "person")        \
-	X(LOCATION, "location")    \
-	X(PHONE, "phone")          \
-	X(VEHICLE, "vehicle")      \
+#define RECORD_KINDS(X)         \
+	X(PERSON, "person")     \
+	X(LOCATION, "location") \
+	X(PHONE, "phone")       \
+	X(VEHICLE, "vehicle")   \
 	X(BUSINESS, "business")
 
 enum record_kind {
@@ -66,29 +66,29 @@ enum record_kind {
 #define RECORD_B (1u << RECORD_BUSINESS)
 #define RECORD_ALL (RECORD_P | RECORD_L | RECORD_H | RECORD_V | RECORD_B)
 
-#define RECORD_FIELDS(X)                                           \
-	X(GIVEN_NAME, "given_name", RECORD_P)                      \
-	X(FAMILY_NAME, "family_name", RECORD_P)                    \
-	X(NAME, "name", RECORD_P | RECORD_B | RECORD_H)            \
-	X(ALIASES, "aliases", RECORD_P | RECORD_B)                 \
-	X(BIRTH_DATE, "birth_date", RECORD_P)                      \
-	X(SEX, "sex", RECORD_P)                                    \
-	X(ID_NUMBER, "id_number", RECORD_P | RECORD_B)             \
-	X(PHONE, "phone", RECORD_P | RECORD_H | RECORD_B)          \
-	X(ADDRESS, "address", RECORD_P | RECORD_L | RECORD_B)      \
-	X(CITY, "city", RECORD_P | RECORD_L | RECORD_B)            \
-	X(STATE, "state", RECORD_P | RECORD_L | RECORD_B)          \
-	X(POSTCODE, "postcode", RECORD_P | RECORD_L | RECORD_B)    \
-	X(COUNTRY, "country", RECORD_P | RECORD_L | RECORD_B)      \
-	X(LATITUDE, "latitude", RECORD_L)                          \
-	X(LONGITUDE, "longitude", RECORD_L)                        \
-	X(PLATE, "plate", RECORD_V)                                \
-	X(PLATE_STATE, "plate_state", RECORD_V)                    \
-	X(MAKE, "make", RECORD_V)                                  \
-	X(MODEL, "model", RECORD_V)                                \
-	X(COLOR, "color", RECORD_V)                                \
-	X(VIN, "vin", RECORD_V)                                    \
-	X(BUSINESS_TYPE, "business_type", RECORD_B)                \
+#define RECORD_FIELDS(X)                                        \
+	X(GIVEN_NAME, "given_name", RECORD_P)                   \
+	X(FAMILY_NAME, "family_name", RECORD_P)                 \
+	X(NAME, "name", RECORD_P | RECORD_B | RECORD_H)         \
+	X(ALIASES, "aliases", RECORD_P | RECORD_B)              \
+	X(BIRTH_DATE, "birth_date", RECORD_P)                   \
+	X(SEX, "sex", RECORD_P)                                 \
+	X(ID_NUMBER, "id_number", RECORD_P | RECORD_B)          \
+	X(PHONE, "phone", RECORD_P | RECORD_H | RECORD_B)       \
+	X(ADDRESS, "address", RECORD_P | RECORD_L | RECORD_B)   \
+	X(CITY, "city", RECORD_P | RECORD_L | RECORD_B)         \
+	X(STATE, "state", RECORD_P | RECORD_L | RECORD_B)       \
+	X(POSTCODE, "postcode", RECORD_P | RECORD_L | RECORD_B) \
+	X(COUNTRY, "country", RECORD_P | RECORD_L | RECORD_B)   \
+	X(LATITUDE, "latitude", RECORD_L)                       \
+	X(LONGITUDE, "longitude", RECORD_L)                     \
+	X(PLATE, "plate", RECORD_V)                             \
+	X(PLATE_STATE, "plate_state", RECORD_V)                 \
+	X(MAKE, "make", RECORD_V)                               \
+	X(MODEL, "model", RECORD_V)                             \
+	X(COLOR, "color", RECORD_V)                             \
+	X(VIN, "vin", RECORD_V)                                 \
+	X(BUSINESS_TYPE, "business_type", RECORD_B)             \
 	X(NOTES, "notes", RECORD_ALL)
 
 enum record_field {

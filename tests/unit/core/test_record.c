@@ -56,9 +56,9 @@ Test(record, values_are_trimmed_and_checked)
 	struct record r;
 	struct htd_error err;
 	record_init(&r, RECORD_PERSON);
-	cr_assert_eq(record_set(&r, RECORD_F_FAMILY_NAME,
-	                        "  Hernández López \t", &err),
-	             HTD_OK);
+	cr_assert_eq(
+	    record_set(&r, RECORD_F_FAMILY_NAME, "  Hernández López \t", &err),
+	    HTD_OK);
 	cr_assert_str_eq(r.field[RECORD_F_FAMILY_NAME], "Hernández López");
 	/* An empty value clears the field. */
 	cr_assert_eq(record_set(&r, RECORD_F_FAMILY_NAME, "   ", &err), HTD_OK);
@@ -68,8 +68,7 @@ Test(record, values_are_trimmed_and_checked)
 	cr_assert_eq(record_set(&r, RECORD_F_GIVEN_NAME, "Lu\xc3", &err),
 	             HTD_ERR_INVALID);
 	cr_assert(strstr(err.message, "UTF-8"));
-	cr_assert_eq(record_set(&r, RECORD_F_NOTES, "line one\nline two",
-	                        &err),
+	cr_assert_eq(record_set(&r, RECORD_F_NOTES, "line one\nline two", &err),
 	             HTD_OK);
 	cr_assert_eq(record_set(&r, RECORD_F_ADDRESS, "1 Main\nSt", &err),
 	             HTD_ERR_INVALID);
