@@ -12,6 +12,9 @@
  * transaction, and audit entries, like events, are never updated or deleted.
  * Units (migration 4) keep their own append-only events; a dispatch writes
  * the call's events and the units it sends in one transaction.
+ * Records (migration 6; 5 is the notification outbox) are the agency's
+ * records with their blocking keys: an import is one transaction, put in
+ * batches, and an identical record is not rewritten.
  */
 #include "store/sqlite.h"
 
@@ -25,6 +28,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -195,6 +199,51 @@ static const struct migration migrations[] = {
 	  "BEGIN SELECT RAISE(ABORT, 'unit events are append-only'); END;\n"
 	  "CREATE TRIGGER unit_events_no_delete BEFORE DELETE ON unit_events\n"
 	  "BEGIN SELECT RAISE(ABORT, 'unit events are append-only'); END;\n" },
+	/* `fields` is the record's fields as one JSON object, read whole,
+	 * never searched: records are found through record_keys, the
+	 * blocking index. `keys` repeats a record's keys ('\n' between
+	 * them) so that a change can delete exactly the old ones through
+	 * the primary key, without a second index on record_keys. Links
+	 * join a record to another record or to a call. */
+	{ 6, "records, their blocking keys, links",
+	  "CREATE TABLE records (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  kind TEXT NOT NULL CHECK (kind IN ('person', 'location', "
+	  "'phone',\n"
+	  "    'vehicle', 'business')),\n"
+	  "  source TEXT NOT NULL,\n"
+	  "  source_id TEXT NOT NULL,\n"
+	  "  fields TEXT NOT NULL,\n"
+	  "  keys TEXT NOT NULL DEFAULT '',\n"
+	  "  sealed INTEGER NOT NULL DEFAULT 0 CHECK (sealed IN (0, 1)),\n"
+	  "  created_at_ms INTEGER NOT NULL,\n"
+	  "  updated_at_ms INTEGER NOT NULL,\n"
+	  "  version INTEGER NOT NULL DEFAULT 1 CHECK (version > 0),\n"
+	  "  UNIQUE (kind, source, source_id)\n"
+	  ");\n"
+	  "CREATE TABLE record_keys (\n"
+	  "  key TEXT NOT NULL,\n"
+	  "  record_id INTEGER NOT NULL REFERENCES records (id),\n"
+	  "  PRIMARY KEY (key, record_id)\n"
+	  ") WITHOUT ROWID;\n"
+	  "CREATE TABLE record_links (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  record_id INTEGER NOT NULL REFERENCES records (id),\n"
+	  "  other_record_id INTEGER REFERENCES records (id),\n"
+	  "  call_id INTEGER REFERENCES calls (id),\n"
+	  "  type TEXT NOT NULL,\n"
+	  "  created_at_ms INTEGER NOT NULL,\n"
+	  "  actor TEXT NOT NULL,\n"
+	  "  CHECK ((other_record_id IS NULL) <> (call_id IS NULL))\n"
+	  ");\n"
+	  "CREATE UNIQUE INDEX record_links_unique ON record_links\n"
+	  "  (record_id, type, ifnull(other_record_id, 0), ifnull(call_id, "
+	  "0));\n"
+	  "CREATE INDEX record_links_by_other ON record_links "
+	  "(other_record_id)\n"
+	  "  WHERE other_record_id IS NOT NULL;\n"
+	  "CREATE INDEX record_links_by_call ON record_links (call_id)\n"
+	  "  WHERE call_id IS NOT NULL;\n" },
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -250,6 +299,15 @@ enum stmt_id {
 	STMT_UNIT_LIST,
 	STMT_UNIT_EVENT_INSERT,
 	STMT_UNIT_EVENTS,
+	STMT_RECORD_FIND,
+	STMT_RECORD_INSERT,
+	STMT_RECORD_UPDATE,
+	STMT_RECORD_KEY_INSERT,
+	STMT_RECORD_KEY_DELETE,
+	STMT_RECORD_GET,
+	STMT_RECORD_GET_SOURCE,
+	STMT_RECORD_POSTINGS,
+	STMT_RECORD_COUNT,
 	STMT__COUNT
 };
 
@@ -269,6 +327,10 @@ enum stmt_id {
 	"call_sign, agency, status, has_position, lat, lon, position_at_ms, " \
 	"languages, ht_trained, call_ref, created_at_ms, updated_at_ms, "     \
 	"version"
+
+#define RECORD_COLUMNS                                                 \
+	"id, kind, source, source_id, fields, sealed, created_at_ms, " \
+	"updated_at_ms, version"
 
 static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -385,6 +447,29 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STMT_UNIT_EVENTS] = "SELECT id, at_ms, actor, type, payload FROM "
 	                     "unit_events WHERE unit_id = ?1 ORDER BY id",
+	[STMT_RECORD_FIND] = "SELECT id, fields, keys, sealed FROM records "
+	                     "WHERE kind = ?1 AND source = ?2 AND "
+	                     "source_id = ?3",
+	[STMT_RECORD_INSERT] =
+	    "INSERT INTO records (kind, source, source_id, fields, keys, "
+	    "sealed, created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?7) RETURNING id",
+	[STMT_RECORD_UPDATE] =
+	    "UPDATE records SET fields = ?2, keys = ?3, sealed = ?4, "
+	    "updated_at_ms = ?5, version = version + 1 WHERE id = ?1",
+	[STMT_RECORD_KEY_INSERT] = "INSERT OR IGNORE INTO record_keys (key, "
+	                           "record_id) VALUES (?1, ?2)",
+	[STMT_RECORD_KEY_DELETE] =
+	    "DELETE FROM record_keys WHERE key = ?1 AND record_id = ?2",
+	[STMT_RECORD_GET] =
+	    "SELECT " RECORD_COLUMNS " FROM records WHERE id = ?1",
+	[STMT_RECORD_GET_SOURCE] =
+	    "SELECT " RECORD_COLUMNS " FROM records WHERE kind = ?1 AND "
+	    "source = ?2 AND source_id = ?3",
+	[STMT_RECORD_POSTINGS] = "SELECT record_id FROM record_keys WHERE "
+	                         "key = ?1 ORDER BY record_id LIMIT ?2",
+	[STMT_RECORD_COUNT] =
+	    "SELECT kind, count(*) FROM records GROUP BY kind",
 };
 
 struct sqlite_store {
@@ -392,6 +477,9 @@ struct sqlite_store {
 	sqlite3 *db;
 	int busy_timeout_ms;
 	sqlite3_stmt *stmt[STMT__COUNT];
+	bool in_import;    /* between records_begin and its commit/rollback */
+	struct buf fields; /* a record's fields as JSON, reused */
+	struct buf keys;   /* its keys, reused */
 };
 
 /* ---- errors ----------------------------------------------------------- */
@@ -2168,6 +2256,481 @@ static enum htd_err sq_dispatch(struct store *base,
 	return tx_commit(s, err);
 }
 
+/* ---- records ---------------------------------------------------------- */
+
+/* Appends `v` as a JSON string. Values are UTF-8 already (record_set()
+ * checked); only quotes, backslashes and control characters (a line break
+ * in notes) need escaping. */
+static void json_string_append(struct buf *b, const char *v)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = v;
+	(void)buf_append(b, "\"", 1);
+	for (const char *p = v; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		(void)buf_append(b, run, (size_t)(p - run));
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			(void)buf_append(b, esc, 2);
+		} else {
+			(void)buf_append(b, esc, 6);
+		}
+		run = p + 1;
+	}
+	(void)buf_append(b, run, strlen(run));
+	(void)buf_append(b, "\"", 1);
+}
+
+/* A record's fields as one JSON object, in field order: the same record
+ * always gives the same text, so an unchanged one is found by comparing. */
+static void fields_encode(struct buf *b, const struct record *r)
+{
+	buf_reset(b);
+	(void)buf_append(b, "{", 1);
+	bool first = true;
+	for (int f = 0; f < RECORD_FIELD__COUNT; f++) {
+		if (!r->field[f])
+			continue;
+		if (!first)
+			(void)buf_append(b, ",", 1);
+		first = false;
+		json_string_append(b, record_field_name((enum record_field)f));
+		(void)buf_append(b, ":", 1);
+		json_string_append(b, r->field[f]);
+	}
+	(void)buf_append(b, "}", 1);
+}
+
+/* The keys, sorted and without repeats, '\n' between them. */
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void keys_encode(struct buf *b, const struct match_keys *k)
+{
+	const char *sorted[MATCH_KEYS_MAX];
+	size_t n = 0;
+	buf_reset(b);
+	for (size_t i = 0; k && i < k->n && i < MATCH_KEYS_MAX; i++)
+		if (k->key[i][0] && !strchr(k->key[i], '\n'))
+			sorted[n++] = k->key[i];
+	qsort(sorted, n, sizeof(sorted[0]), key_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		if (b->len)
+			(void)buf_append(b, "\n", 1);
+		(void)buf_append(b, sorted[i], strlen(sorted[i]));
+	}
+	(void)buf_append(b, "", 0); /* a NUL even when empty */
+}
+
+/* Inserts (insert true) or deletes the keys of `text` for record `id`. */
+static int keys_write(struct sqlite_store *s, int64_t id, const char *text,
+                      bool insert)
+{
+	const char *p = text;
+	while (*p) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		sqlite3_stmt *st = stmt_get(s, insert ? STMT_RECORD_KEY_INSERT
+		                                      : STMT_RECORD_KEY_DELETE);
+		sqlite3_bind_text(st, 1, p, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		int rc = stmt_done(st);
+		if (rc != SQLITE_OK)
+			return rc;
+		p += len + (end ? 1 : 0);
+	}
+	return SQLITE_OK;
+}
+
+static enum htd_err sq_records_begin(struct store *base, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (s->in_import || !sqlite3_get_autocommit(s->db))
+		return htd_error_set(err, HTD_ERR_CONFLICT,
+		                     "%s: an import is under way on this "
+		                     "connection",
+		                     base->path);
+	enum htd_err e = tx_begin(s, err);
+	if (e == HTD_OK)
+		s->in_import = true;
+	return e;
+}
+
+/* Puts one record; `what` says which count to add to. */
+static int record_put(struct sqlite_store *s, const struct store_record_put *p,
+                      int64_t at_ms, uint64_t **what,
+                      struct store_record_counts *c)
+{
+	const struct record *r = p->record;
+	const char *kind = record_kind_name(r->kind);
+	fields_encode(&s->fields, r);
+	keys_encode(&s->keys, p->keys);
+
+	sqlite3_stmt *st = stmt_get(s, STMT_RECORD_FIND);
+	bind_text(st, 1, kind);
+	bind_text(st, 2, r->source);
+	bind_text(st, 3, r->source_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		st = stmt_get(s, STMT_RECORD_INSERT);
+		bind_text(st, 1, kind);
+		bind_text(st, 2, r->source);
+		bind_text(st, 3, r->source_id);
+		sqlite3_bind_text(st, 4, s->fields.data, (int)s->fields.len,
+		                  SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, buf_str(&s->keys), (int)s->keys.len,
+		                  SQLITE_STATIC);
+		sqlite3_bind_int(st, 6, r->sealed ? 1 : 0);
+		sqlite3_bind_int64(st, 7, at_ms);
+		rc = sqlite3_step(st);
+		int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return rc;
+		*what = &c->inserted;
+		return keys_write(s, id, buf_str(&s->keys), true);
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc;
+	}
+	int64_t id = sqlite3_column_int64(st, 0);
+	const char *old_fields = (const char *)sqlite3_column_text(st, 1);
+	const char *old_keys = (const char *)sqlite3_column_text(st, 2);
+	bool old_sealed = sqlite3_column_int(st, 3) != 0;
+	if (old_sealed == r->sealed &&
+	    str_eq(old_fields, buf_str(&s->fields)) &&
+	    str_eq(old_keys, buf_str(&s->keys))) {
+		sqlite3_reset(st);
+		*what = &c->unchanged;
+		return SQLITE_OK;
+	}
+	char *stale = xstrdup(old_keys ? old_keys : "");
+	sqlite3_reset(st);
+	rc = keys_write(s, id, stale, false);
+	free(stale);
+	if (rc != SQLITE_OK)
+		return rc;
+	st = stmt_get(s, STMT_RECORD_UPDATE);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, s->fields.data, (int)s->fields.len,
+	                  SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, buf_str(&s->keys), (int)s->keys.len,
+	                  SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, r->sealed ? 1 : 0);
+	sqlite3_bind_int64(st, 5, at_ms);
+	rc = stmt_done(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	*what = &c->updated;
+	return keys_write(s, id, buf_str(&s->keys), true);
+}
+
+static enum htd_err sq_records_put(struct store *base,
+                                   const struct store_record_put *items,
+                                   size_t n, int64_t at_ms,
+                                   struct store_record_counts *counts,
+                                   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (!s->in_import)
+		return htd_error_set(err, HTD_ERR_INTERNAL,
+		                     "records put outside an import");
+	/* Counted only once all of the batch is written: on error the
+	 * caller rolls back, and the counts stay as they were. */
+	struct store_record_counts c = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *what = NULL;
+		int rc = record_put(s, &items[i], at_ms, &what, &c);
+		if (rc != SQLITE_OK) {
+			const struct record *r = items[i].record;
+			char doing[160];
+			str_format(
+			    doing, sizeof(doing), "writing %s record %s:%s",
+			    record_kind_name(r->kind), r->source, r->source_id);
+			return sq_error(s, rc, doing, err);
+		}
+		(*what)++;
+	}
+	if (counts) {
+		counts->inserted += c.inserted;
+		counts->updated += c.updated;
+		counts->unchanged += c.unchanged;
+	}
+	return HTD_OK;
+}
+
+static enum htd_err sq_records_commit(struct store *base,
+                                      const struct store_audit *audit,
+                                      struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (!s->in_import)
+		return htd_error_set(err, HTD_ERR_INTERNAL,
+		                     "records commit outside an import");
+	s->in_import = false;
+	if (audit) {
+		int rc = insert_audit(s, audit, NULL);
+		if (rc != SQLITE_OK) {
+			enum htd_err e =
+			    sq_error(s, rc, "auditing an import", err);
+			tx_rollback(s);
+			return e;
+		}
+	}
+	return tx_commit(s, err);
+}
+
+static void sq_records_rollback(struct store *base)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (!s->in_import)
+		return;
+	s->in_import = false;
+	tx_rollback(s);
+}
+
+/* Reads a row of RECORD_COLUMNS; strict, as the state column is. */
+static enum htd_err read_record_row(struct sqlite_store *s, sqlite3_stmt *st,
+                                    struct store_record *out,
+                                    struct htd_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	enum record_kind kind;
+	if (!record_kind_parse((const char *)sqlite3_column_text(st, 1), &kind))
+		return htd_error_set(err, HTD_ERR_CORRUPT,
+		                     "%s: record %lld has an unknown kind",
+		                     s->base.path, (long long)out->id);
+	record_init(&out->record, kind);
+	struct htd_error why;
+	htd_error_clear(&why);
+	enum htd_err e = record_set_source(
+	    &out->record, (const char *)sqlite3_column_text(st, 2),
+	    (const char *)sqlite3_column_text(st, 3), &why);
+	out->record.sealed = sqlite3_column_int(st, 5) != 0;
+	out->created_at_ms = sqlite3_column_int64(st, 6);
+	out->updated_at_ms = sqlite3_column_int64(st, 7);
+	out->version = sqlite3_column_int64(st, 8);
+	json_error_t jerr;
+	json_t *o = NULL;
+	if (e == HTD_OK) {
+		o = json_loads((const char *)sqlite3_column_text(st, 4), 0,
+		               &jerr);
+		if (!json_is_object(o))
+			e = htd_error_set(&why, HTD_ERR_CORRUPT,
+			                  "fields are not a JSON object");
+	}
+	const char *key;
+	json_t *v;
+	if (e == HTD_OK) {
+		json_object_foreach(o, key, v)
+		{
+			enum record_field f;
+			if (!record_field_parse(key, &f) ||
+			    !json_is_string(v)) {
+				e = htd_error_set(&why, HTD_ERR_CORRUPT,
+				                  "field %s is unknown or not "
+				                  "text",
+				                  key);
+				break;
+			}
+			e = record_set(&out->record, f, json_string_value(v),
+			               &why);
+			if (e != HTD_OK)
+				break;
+		}
+	}
+	json_decref(o);
+	if (e != HTD_OK) {
+		record_free(&out->record);
+		return htd_error_set(err, HTD_ERR_CORRUPT,
+		                     "%s: record %lld was changed outside "
+		                     "htdispatch: %s",
+		                     s->base.path, (long long)out->id,
+		                     why.message);
+	}
+	return HTD_OK;
+}
+
+/* Steps `st` (bound) for one record row into `out`. */
+static enum htd_err record_read_one(struct sqlite_store *s, sqlite3_stmt *st,
+                                    const char *what, struct store_record *out,
+                                    struct htd_error *err)
+{
+	int rc = sqlite3_step(st);
+	enum htd_err e;
+	if (rc == SQLITE_ROW)
+		e = read_record_row(s, st, out, err);
+	else if (rc == SQLITE_DONE)
+		e = htd_error_set(err, HTD_ERR_NOT_FOUND, "no record %s", what);
+	else
+		e = sq_error(s, rc, "reading a record", err);
+	sqlite3_reset(st);
+	return e;
+}
+
+static enum htd_err sq_record_get(struct store *base, int64_t id,
+                                  struct store_record *out,
+                                  struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_RECORD_GET);
+	sqlite3_bind_int64(st, 1, id);
+	char what[32];
+	str_format(what, sizeof(what), "%lld", (long long)id);
+	return record_read_one(s, st, what, out, err);
+}
+
+static enum htd_err sq_record_find(struct store *base, enum record_kind kind,
+                                   const char *source, const char *source_id,
+                                   struct store_record *out,
+                                   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_RECORD_GET_SOURCE);
+	bind_text(st, 1, record_kind_name(kind));
+	bind_text(st, 2, source);
+	bind_text(st, 3, source_id);
+	char what[RECORD_SOURCE_MAX + RECORD_SOURCE_ID_MAX + 32];
+	str_format(what, sizeof(what), "%s %s:%s", record_kind_name(kind),
+	           source ? source : "", source_id ? source_id : "");
+	return record_read_one(s, st, what, out, err);
+}
+
+static int int64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int candidate_cmp(const void *a, const void *b)
+{
+	const struct store_candidate *x = a, *y = b;
+	if (x->shared != y->shared)
+		return x->shared < y->shared ? 1 : -1;
+	return (x->record_id > y->record_id) - (x->record_id < y->record_id);
+}
+
+/*
+ * Every posting of every key, sorted, so that a record's count is the
+ * length of its run: bounded by MATCH_KEYS_MAX * STORE_KEY_POSTINGS_MAX
+ * ids, with no hash table to size.
+ */
+static enum htd_err sq_records_candidates(struct store *base,
+                                          const struct match_keys *keys,
+                                          size_t limit,
+                                          struct store_candidate *out,
+                                          size_t *n_out, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	size_t n_keys = keys ? keys->n : 0;
+	if (n_keys > MATCH_KEYS_MAX)
+		n_keys = MATCH_KEYS_MAX;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	enum htd_err e = HTD_OK;
+	for (size_t k = 0; k < n_keys && e == HTD_OK; k++) {
+		/* A key asked for twice counts once. */
+		bool seen = false;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = strcmp(keys->key[j], keys->key[k]) == 0;
+		if (seen || !keys->key[k][0])
+			continue;
+		sqlite3_stmt *st = stmt_get(s, STMT_RECORD_POSTINGS);
+		bind_text(st, 1, keys->key[k]);
+		sqlite3_bind_int(st, 2, STORE_KEY_POSTINGS_MAX);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				ids = xrealloc(ids, cap * sizeof(*ids));
+			}
+			ids[n++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			e = sq_error(s, rc, "finding candidate records", err);
+	}
+	if (e == HTD_OK && n > 0) {
+		qsort(ids, n, sizeof(*ids), int64_cmp);
+		struct store_candidate *all = xmalloc(n * sizeof(*all));
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (m && all[m - 1].record_id == ids[i]) {
+				all[m - 1].shared++;
+				continue;
+			}
+			all[m].record_id = ids[i];
+			all[m].shared = 1;
+			m++;
+		}
+		qsort(all, m, sizeof(*all), candidate_cmp);
+		if (m > limit)
+			m = limit;
+		memcpy(out, all, m * sizeof(*all));
+		*n_out = m;
+		free(all);
+	}
+	free(ids);
+	return e;
+}
+
+static enum htd_err sq_records_get_many(struct store *base, const int64_t *ids,
+                                        size_t n, struct store_record_list *out,
+                                        struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	out->records = n ? xcalloc(n, sizeof(*out->records)) : NULL;
+	out->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = stmt_get(s, STMT_RECORD_GET);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		struct htd_error why;
+		enum htd_err e =
+		    record_read_one(s, st, "", &out->records[out->n], &why);
+		if (e == HTD_ERR_NOT_FOUND)
+			continue;
+		if (e != HTD_OK) {
+			if (err)
+				*err = why;
+			store_record_list_free(out);
+			return e;
+		}
+		out->n++;
+	}
+	return HTD_OK;
+}
+
+static enum htd_err sq_records_count(struct store *base,
+                                     uint64_t counts[RECORD_KIND__COUNT],
+                                     struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	for (int k = 0; k < RECORD_KIND__COUNT; k++)
+		counts[k] = 0;
+	sqlite3_stmt *st = stmt_get(s, STMT_RECORD_COUNT);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		enum record_kind k;
+		if (record_kind_parse((const char *)sqlite3_column_text(st, 0),
+		                      &k))
+			counts[k] = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_error(s, rc, "counting records", err);
+	return HTD_OK;
+}
+
 static void sq_close(struct store *base)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
@@ -2175,6 +2738,8 @@ static void sq_close(struct store *base)
 		sqlite3_finalize(s->stmt[i]);
 	if (s->db)
 		sqlite3_close(s->db);
+	buf_free(&s->fields);
+	buf_free(&s->keys);
 	free(s);
 }
 
@@ -2209,6 +2774,15 @@ static const struct store_ops sqlite_ops = {
 	.unit_list = sq_unit_list,
 	.unit_events_each = sq_unit_events_each,
 	.dispatch = sq_dispatch,
+	.records_begin = sq_records_begin,
+	.records_put = sq_records_put,
+	.records_commit = sq_records_commit,
+	.records_rollback = sq_records_rollback,
+	.record_get = sq_record_get,
+	.record_find = sq_record_find,
+	.records_candidates = sq_records_candidates,
+	.records_get_many = sq_records_get_many,
+	.records_count = sq_records_count,
 };
 
 /* ---- opening ---------------------------------------------------------- */
@@ -2342,6 +2916,8 @@ enum htd_err sqlite_store_open(const struct store_options *opts,
 	struct stat sb;
 
 	s->base.ops = &sqlite_ops;
+	buf_init(&s->fields, 0);
+	buf_init(&s->keys, 0);
 	if (!str_copy(s->base.path, sizeof(s->base.path), opts->path)) {
 		e = htd_error_field(err, HTD_ERR_INVALID, "db",
 		                    "database path is too long");

@@ -266,3 +266,122 @@ enum htd_err store_dispatch(struct store *s, const struct store_append *items,
 		                       STORE_DISPATCH_UNITS_MAX, n_units);
 	return s->ops->dispatch(s, items, n, units, n_units, err);
 }
+
+/* ---- records ---------------------------------------------------------- */
+
+enum htd_err store_records_begin(struct store *s, struct htd_error *err)
+{
+	return s->ops->records_begin(s, err);
+}
+
+enum htd_err store_records_put(struct store *s,
+                               const struct store_record_put *items, size_t n,
+                               int64_t at_ms,
+                               struct store_record_counts *counts,
+                               struct htd_error *err)
+{
+	if (n > STORE_RECORDS_PUT_MAX)
+		return htd_error_set(err, HTD_ERR_INVALID,
+		                     "%zu records at once (at most %d)", n,
+		                     STORE_RECORDS_PUT_MAX);
+	for (size_t i = 0; i < n; i++) {
+		enum htd_err e = record_validate(items[i].record, err);
+		if (e != HTD_OK)
+			return e;
+	}
+	return s->ops->records_put(s, items, n, at_ms, counts, err);
+}
+
+enum htd_err store_records_commit(struct store *s,
+                                  const struct store_audit *audit,
+                                  struct htd_error *err)
+{
+	return s->ops->records_commit(s, audit, err);
+}
+
+void store_records_rollback(struct store *s)
+{
+	s->ops->records_rollback(s);
+}
+
+enum htd_err
+store_records_upsert(struct store *s, const struct store_record_put *items,
+                     size_t n, int64_t at_ms, const struct store_audit *audit,
+                     struct store_record_counts *counts, struct htd_error *err)
+{
+	enum htd_err e = store_records_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	e = store_records_put(s, items, n, at_ms, counts, err);
+	if (e != HTD_OK) {
+		store_records_rollback(s);
+		return e;
+	}
+	return store_records_commit(s, audit, err);
+}
+
+enum htd_err store_record_get(struct store *s, int64_t id,
+                              struct store_record *out, struct htd_error *err)
+{
+	return s->ops->record_get(s, id, out, err);
+}
+
+enum htd_err store_record_find(struct store *s, enum record_kind kind,
+                               const char *source, const char *source_id,
+                               struct store_record *out, struct htd_error *err)
+{
+	return s->ops->record_find(s, kind, source, source_id, out, err);
+}
+
+enum htd_err store_records_candidates(struct store *s,
+                                      const struct match_keys *keys,
+                                      size_t limit, struct store_candidate *out,
+                                      size_t *n_out, struct htd_error *err)
+{
+	*n_out = 0;
+	if (limit < 1 || limit > STORE_CANDIDATES_MAX)
+		return htd_error_field(err, HTD_ERR_INVALID, "limit",
+		                       "limit must be 1 to %d, not %zu",
+		                       STORE_CANDIDATES_MAX, limit);
+	return s->ops->records_candidates(s, keys, limit, out, n_out, err);
+}
+
+enum htd_err store_records_get_many(struct store *s, const int64_t *ids,
+                                    size_t n, struct store_record_list *out,
+                                    struct htd_error *err)
+{
+	out->records = NULL;
+	out->n = 0;
+	if (n > STORE_RECORDS_GET_MAX)
+		return htd_error_set(err, HTD_ERR_INVALID,
+		                     "%zu records at once (at most %d)", n,
+		                     STORE_RECORDS_GET_MAX);
+	return s->ops->records_get_many(s, ids, n, out, err);
+}
+
+enum htd_err store_records_count(struct store *s,
+                                 uint64_t counts[RECORD_KIND__COUNT],
+                                 struct htd_error *err)
+{
+	return s->ops->records_count(s, counts, err);
+}
+
+void store_record_free(struct store_record *r)
+{
+	if (!r)
+		return;
+	record_free(&r->record);
+	r->id = 0;
+	r->created_at_ms = r->updated_at_ms = r->version = 0;
+}
+
+void store_record_list_free(struct store_record_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		store_record_free(&l->records[i]);
+	free(l->records);
+	l->records = NULL;
+	l->n = 0;
+}

@@ -24,6 +24,8 @@
 #include <stdint.h>
 
 #include "core/call.h"
+#include "core/match.h"
+#include "core/record.h"
 #include "core/units.h"
 #include "util/error.h"
 
@@ -187,6 +189,58 @@ struct store_unit_change {
 
 #define STORE_DISPATCH_UNITS_MAX 8
 
+/*
+ * Records (NENA step 7: the agency's records, searched for what is related
+ * to a call). A record is kept once per (kind, source, source_id): putting
+ * it again replaces its fields, its sealed flag and its blocking keys, and
+ * leaves an identical one untouched. Records are never deleted by an
+ * import. The blocking keys (core/score.h: score_keys) are what candidates
+ * are found by.
+ */
+struct store_record_put {
+	const struct record *record;   /* complete (record_validate()) */
+	const struct match_keys *keys; /* its blocking keys */
+};
+
+/* What a put did; store_records_put() adds to these. */
+struct store_record_counts {
+	uint64_t inserted;
+	uint64_t updated;
+	uint64_t unchanged;
+};
+
+/* A record as stored. `record` owns its values: free with
+ * store_record_free(). */
+struct store_record {
+	int64_t id;
+	struct record record;
+	int64_t created_at_ms;
+	int64_t updated_at_ms;
+	int64_t version; /* 1, then one more for every change */
+};
+
+struct store_record_list {
+	struct store_record *records; /* owned */
+	size_t n;
+};
+
+/* A record found by its keys: how many of the keys asked for it has. */
+struct store_candidate {
+	int64_t record_id;
+	unsigned shared;
+};
+
+/* Most records put in one store_records_put() call. */
+#define STORE_RECORDS_PUT_MAX 65536
+/* Most records read by one store_records_get_many(), and most candidates. */
+#define STORE_RECORDS_GET_MAX 1000
+#define STORE_CANDIDATES_MAX 1000
+/* A key held by more records than this is too common to block on: only
+ * the first this-many records (lowest ids) holding it are counted. */
+#define STORE_KEY_POSTINGS_MAX 5000
+/* Longest blocking key stored, in bytes. */
+#define STORE_RECORD_KEY_MAX (MATCH_KEY_SIZE - 1)
+
 struct store_options {
 	const char *path;    /* database file */
 	int busy_timeout_ms; /* wait this long for a lock (0: 5000) */
@@ -290,6 +344,33 @@ struct store_ops {
 	                         const struct store_append *items, size_t n,
 	                         const struct store_unit_change *units,
 	                         size_t n_units, struct htd_error *err);
+	enum htd_err (*records_begin)(struct store *s, struct htd_error *err);
+	enum htd_err (*records_put)(struct store *s,
+	                            const struct store_record_put *items,
+	                            size_t n, int64_t at_ms,
+	                            struct store_record_counts *counts,
+	                            struct htd_error *err);
+	enum htd_err (*records_commit)(struct store *s,
+	                               const struct store_audit *audit,
+	                               struct htd_error *err);
+	void (*records_rollback)(struct store *s);
+	enum htd_err (*record_get)(struct store *s, int64_t id,
+	                           struct store_record *out,
+	                           struct htd_error *err);
+	enum htd_err (*record_find)(struct store *s, enum record_kind kind,
+	                            const char *source, const char *source_id,
+	                            struct store_record *out,
+	                            struct htd_error *err);
+	enum htd_err (*records_candidates)(
+	    struct store *s, const struct match_keys *keys, size_t limit,
+	    struct store_candidate *out, size_t *n_out, struct htd_error *err);
+	enum htd_err (*records_get_many)(struct store *s, const int64_t *ids,
+	                                 size_t n,
+	                                 struct store_record_list *out,
+	                                 struct htd_error *err);
+	enum htd_err (*records_count)(struct store *s,
+	                              uint64_t counts[RECORD_KIND__COUNT],
+	                              struct htd_error *err);
 };
 
 /* The common head of every back-end's store object. */
@@ -520,5 +601,88 @@ enum htd_err store_unit_events_each(struct store *s, const char *call_sign,
 enum htd_err store_dispatch(struct store *s, const struct store_append *items,
                             size_t n, const struct store_unit_change *units,
                             size_t n_units, struct htd_error *err);
+
+/* ---- records ---------------------------------------------------------- */
+
+/*
+ * An import is one transaction: store_records_begin(), any number of
+ * store_records_put(), then store_records_commit() (durable when it
+ * returns HTD_OK, with `audit`, optional, in the same transaction) or
+ * store_records_rollback() (nothing written). Between begin and the end
+ * no other write may be made through `s`. HTD_ERR_CONFLICT from begin when
+ * a transaction is open already.
+ */
+enum htd_err store_records_begin(struct store *s, struct htd_error *err);
+
+/*
+ * Inside an import's transaction, puts `n` (0..STORE_RECORDS_PUT_MAX)
+ * records, each with its keys, at time `at_ms`: a new (kind, source,
+ * source_id) is inserted (version 1); a known one whose fields, sealed
+ * flag or keys differ is updated (version + 1, keys replaced); an
+ * identical one is not written. Adds what it did to `counts`. Two items
+ * of one call naming the same record: the later wins. On error the
+ * transaction is still open; roll it back.
+ */
+enum htd_err store_records_put(struct store *s,
+                               const struct store_record_put *items, size_t n,
+                               int64_t at_ms,
+                               struct store_record_counts *counts,
+                               struct htd_error *err);
+
+/* Commits the import's transaction with `audit` (optional). On error
+ * nothing was written. */
+enum htd_err store_records_commit(struct store *s,
+                                  const struct store_audit *audit,
+                                  struct htd_error *err);
+
+/* Abandons the import's transaction: nothing of it is written. Does
+ * nothing outside one. */
+void store_records_rollback(struct store *s);
+
+/* begin + put + commit: `n` records in one transaction, all or none. */
+enum htd_err
+store_records_upsert(struct store *s, const struct store_record_put *items,
+                     size_t n, int64_t at_ms, const struct store_audit *audit,
+                     struct store_record_counts *counts, struct htd_error *err);
+
+/* Reads record `id` into `out` (overwritten; free with
+ * store_record_free()); HTD_ERR_NOT_FOUND. */
+enum htd_err store_record_get(struct store *s, int64_t id,
+                              struct store_record *out, struct htd_error *err);
+
+/* Reads the record of (kind, source, source_id); HTD_ERR_NOT_FOUND. */
+enum htd_err store_record_find(struct store *s, enum record_kind kind,
+                               const char *source, const char *source_id,
+                               struct store_record *out, struct htd_error *err);
+
+/*
+ * The records that hold any of `keys`, with how many of the keys each
+ * holds, most shared first, then lowest id; at most `limit`
+ * (1..STORE_CANDIDATES_MAX) written to `out` (room for `limit`), their
+ * number to *n_out. Each key counts at most STORE_KEY_POSTINGS_MAX
+ * records. HTD_ERR_INVALID for a limit out of range.
+ */
+enum htd_err store_records_candidates(struct store *s,
+                                      const struct match_keys *keys,
+                                      size_t limit, struct store_candidate *out,
+                                      size_t *n_out, struct htd_error *err);
+
+/* Reads the records of `ids` (0..STORE_RECORDS_GET_MAX) into `out`, in
+ * the order of `ids`, skipping ids that name no record. Free with
+ * store_record_list_free(). */
+enum htd_err store_records_get_many(struct store *s, const int64_t *ids,
+                                    size_t n, struct store_record_list *out,
+                                    struct htd_error *err);
+
+/* Writes how many records of each kind there are. */
+enum htd_err store_records_count(struct store *s,
+                                 uint64_t counts[RECORD_KIND__COUNT],
+                                 struct htd_error *err);
+
+/* Frees a record's values and zeroes it; accepts NULL. */
+void store_record_free(struct store_record *r);
+
+/* Frees a list and empties it; accepts NULL. */
+void store_record_list_free(struct store_record_list *l);
 
 #endif

@@ -1,0 +1,228 @@
+/*
+ * test_records.c - the records of the SQLite store: an import is one
+ * transaction; putting the same record again updates it (keys replaced)
+ * or leaves it untouched, never duplicates it; candidates come by shared
+ * keys, most shared first; a rolled-back import leaves nothing.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "testutil.h"
+#include "util/str.h"
+
+static char dir[512];
+static char db[600];
+static struct store *store;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
+	tu_path(db, sizeof(db), dir, "t.db");
+	struct store_options o = { .path = db, .create = true };
+	struct htd_error err;
+	cr_assert_eq(store_open(&o, &store, &err), HTD_OK, "%s", err.message);
+}
+
+static void teardown(void)
+{
+	store_close(store);
+	tu_rmtree(dir);
+}
+
+TestSuite(store_records, .init = setup, .fini = teardown);
+
+static void person(struct record *r, const char *id, const char *family,
+                   const char *given)
+{
+	struct htd_error err;
+	record_init(r, RECORD_PERSON);
+	cr_assert_eq(record_set_source(r, "rms", id, &err), HTD_OK);
+	cr_assert_eq(record_set(r, RECORD_F_FAMILY_NAME, family, &err), HTD_OK);
+	if (given)
+		cr_assert_eq(record_set(r, RECORD_F_GIVEN_NAME, given, &err),
+		             HTD_OK);
+}
+
+static void keys_of(struct match_keys *k, const char *a, const char *b,
+                    const char *c)
+{
+	memset(k, 0, sizeof(*k));
+	const char *v[] = { a, b, c };
+	for (int i = 0; i < 3; i++)
+		if (v[i])
+			str_copy(k->key[k->n++], MATCH_KEY_SIZE, v[i]);
+}
+
+static struct store_record_counts put(struct record *r, struct match_keys *k,
+                                      size_t n)
+{
+	struct store_record_put items[8];
+	for (size_t i = 0; i < n; i++)
+		items[i] = (struct store_record_put){ &r[i], &k[i] };
+	struct store_record_counts c = { 0 };
+	struct htd_error err;
+	cr_assert_eq(
+	    store_records_upsert(store, items, n, 1000, NULL, &c, &err), HTD_OK,
+	    "%s", err.message);
+	return c;
+}
+
+static void free_all(struct record *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		record_free(&r[i]);
+}
+
+Test(store_records, upsert_is_idempotent)
+{
+	struct record r[2];
+	struct match_keys k[2];
+	person(&r[0], "p1", "Hernández", "Lupe");
+	person(&r[1], "p2", "Smith \"Jr\"\\", NULL);
+	keys_of(&k[0], "sn:hern", "gi:guadalupe:h", NULL);
+	keys_of(&k[1], "sn:smit", NULL, NULL);
+	struct store_record_counts c = put(r, k, 2);
+	cr_assert_eq(c.inserted, 2);
+	c = put(r, k, 2);
+	cr_assert_eq(c.inserted, 0);
+	cr_assert_eq(c.updated, 0);
+	cr_assert_eq(c.unchanged, 2);
+
+	uint64_t counts[RECORD_KIND__COUNT];
+	struct htd_error err;
+	cr_assert_eq(store_records_count(store, counts, &err), HTD_OK);
+	cr_assert_eq(counts[RECORD_PERSON], 2);
+	cr_assert_eq(counts[RECORD_VEHICLE], 0);
+
+	struct store_record got;
+	cr_assert_eq(
+	    store_record_find(store, RECORD_PERSON, "rms", "p2", &got, &err),
+	    HTD_OK, "%s", err.message);
+	cr_assert_str_eq(got.record.field[RECORD_F_FAMILY_NAME],
+	                 "Smith \"Jr\"\\");
+	cr_assert_eq(got.version, 1);
+	int64_t id = got.id;
+	store_record_free(&got);
+	cr_assert_eq(store_record_get(store, id, &got, &err), HTD_OK);
+	cr_assert_str_eq(got.record.source_id, "p2");
+	store_record_free(&got);
+	cr_assert_eq(store_record_get(store, id + 100, &got, &err),
+	             HTD_ERR_NOT_FOUND);
+	free_all(r, 2);
+}
+
+Test(store_records, update_replaces_keys)
+{
+	struct record r;
+	struct match_keys k;
+	person(&r, "p1", "Hernández", "Lupe");
+	keys_of(&k, "sn:hern", "gi:guadalupe:h", NULL);
+	put(&r, &k, 1);
+	record_free(&r);
+	person(&r, "p1", "Hernandes", "Lupe");
+	keys_of(&k, "sn:hern", "snp:HRNN", NULL);
+	struct store_record_counts c = put(&r, &k, 1);
+	cr_assert_eq(c.updated, 1);
+
+	struct store_candidate cand[4];
+	size_t n = 9;
+	struct match_keys q;
+	struct htd_error err;
+	keys_of(&q, "gi:guadalupe:h", NULL, NULL);
+	cr_assert_eq(store_records_candidates(store, &q, 4, cand, &n, &err),
+	             HTD_OK);
+	cr_assert_eq(n, 0, "the old key is gone");
+	keys_of(&q, "snp:HRNN", NULL, NULL);
+	cr_assert_eq(store_records_candidates(store, &q, 4, cand, &n, &err),
+	             HTD_OK);
+	cr_assert_eq(n, 1);
+
+	struct store_record got;
+	cr_assert_eq(
+	    store_record_find(store, RECORD_PERSON, "rms", "p1", &got, &err),
+	    HTD_OK);
+	cr_assert_eq(got.version, 2);
+	cr_assert_str_eq(got.record.field[RECORD_F_FAMILY_NAME], "Hernandes");
+	store_record_free(&got);
+
+	/* The sealed flag alone is a change. */
+	r.sealed = true;
+	c = put(&r, &k, 1);
+	cr_assert_eq(c.updated, 1);
+	record_free(&r);
+}
+
+Test(store_records, candidates_most_shared_first)
+{
+	struct record r[3];
+	struct match_keys k[3];
+	person(&r[0], "a", "Lopez", NULL);
+	person(&r[1], "b", "Lopez", NULL);
+	person(&r[2], "c", "Lopez", NULL);
+	keys_of(&k[0], "sn:lope", NULL, NULL);
+	keys_of(&k[1], "sn:lope", "dob:1985-03-07", "ph:+15125550142");
+	keys_of(&k[2], "sn:lope", "dob:1985-03-07", NULL);
+	put(r, k, 3);
+	struct match_keys q;
+	keys_of(&q, "ph:+15125550142", "dob:1985-03-07", "sn:lope");
+	struct store_candidate cand[3];
+	size_t n = 0;
+	struct htd_error err;
+	cr_assert_eq(store_records_candidates(store, &q, 3, cand, &n, &err),
+	             HTD_OK);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(cand[0].shared, 3);
+	cr_assert_eq(cand[1].shared, 2);
+	cr_assert_eq(cand[2].shared, 1);
+
+	int64_t ids[4] = { cand[0].record_id, 999999, cand[2].record_id,
+		           cand[1].record_id };
+	struct store_record_list l;
+	cr_assert_eq(store_records_get_many(store, ids, 4, &l, &err), HTD_OK);
+	cr_assert_eq(l.n, 3, "an id of no record is skipped");
+	cr_assert_str_eq(l.records[0].record.source_id, "b");
+	cr_assert_str_eq(l.records[1].record.source_id, "a");
+	cr_assert_str_eq(l.records[2].record.source_id, "c");
+	store_record_list_free(&l);
+
+	cr_assert_eq(store_records_candidates(store, &q, 1, cand, &n, &err),
+	             HTD_OK);
+	cr_assert_eq(n, 1, "bounded by the limit");
+	cr_assert_eq(store_records_candidates(store, &q, 0, cand, &n, &err),
+	             HTD_ERR_INVALID);
+	free_all(r, 3);
+}
+
+Test(store_records, rollback_leaves_nothing)
+{
+	struct record r;
+	struct match_keys k;
+	person(&r, "p1", "Nguyen", NULL);
+	keys_of(&k, "sn:nguy", NULL, NULL);
+	struct store_record_put item = { &r, &k };
+	struct htd_error err;
+	struct store_record_counts c = { 0 };
+	cr_assert_eq(store_records_begin(store, &err), HTD_OK);
+	cr_assert_eq(store_records_begin(store, &err), HTD_ERR_CONFLICT);
+	cr_assert_eq(store_records_put(store, &item, 1, 5, &c, &err), HTD_OK);
+	cr_assert_eq(c.inserted, 1);
+	store_records_rollback(store);
+	uint64_t counts[RECORD_KIND__COUNT];
+	cr_assert_eq(store_records_count(store, counts, &err), HTD_OK);
+	cr_assert_eq(counts[RECORD_PERSON], 0);
+	record_free(&r);
+}
+
+Test(store_records, incomplete_record_refused)
+{
+	struct record r;
+	record_init(&r, RECORD_VEHICLE);
+	struct htd_error err;
+	cr_assert_eq(record_set_source(&r, "rms", "v1", &err), HTD_OK);
+	struct store_record_put item = { &r, NULL };
+	cr_assert_eq(store_records_upsert(store, &item, 1, 5, NULL, NULL, &err),
+	             HTD_ERR_INVALID);
+	cr_assert_str_eq(err.field, "plate");
+}
