@@ -1,0 +1,240 @@
+/*
+ * search.c - records search (search.h): keys, candidates, scores, the best
+ * k with their explanations; and the audited use case around it.
+ */
+#include "service/search.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "records/query.h"
+#include "service/audit.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+void search_result_free(struct search_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		store_record_free(&r->hits[i].record);
+	free(r->hits);
+	memset(r, 0, sizeof(*r));
+}
+
+enum htd_err search_run(struct store *store, const struct match_nicknames *nn,
+                        const struct record *query, size_t limit,
+                        size_t candidates, bool sealed_visible,
+                        struct search_result *out, struct htd_error *err)
+{
+	struct score_record q;
+	struct match_keys keys;
+	struct store_candidate *cand = NULL;
+	int64_t *ids = NULL;
+	struct store_record_list list = { 0 };
+	struct score_hit *slots = NULL;
+	enum htd_err rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&q, 0, sizeof(q));
+	out->threshold = score_weights_default()->threshold;
+	if (limit < 1 || limit > SEARCH_LIMIT_MAX)
+		return htd_error_field(err, HTD_ERR_INVALID, "limit",
+		                       "limit must be 1 to %d",
+		                       SEARCH_LIMIT_MAX);
+	if (candidates == 0)
+		candidates = SEARCH_CANDIDATES_DEFAULT;
+	if (candidates > STORE_CANDIDATES_MAX)
+		candidates = STORE_CANDIDATES_MAX;
+	rc = score_prepare(query, nn, &q, err);
+	if (rc != HTD_OK)
+		goto out;
+	score_keys(&q, nn, &keys);
+	if (keys.n == 0)
+		goto out; /* nothing to block on: nothing can be found */
+	cand = xcalloc(candidates, sizeof(*cand));
+	size_t nc = 0;
+	rc = store_records_candidates(store, &keys, candidates, cand, &nc, err);
+	if (rc != HTD_OK || nc == 0)
+		goto out;
+	ids = xcalloc(nc, sizeof(*ids));
+	for (size_t i = 0; i < nc; i++)
+		ids[i] = cand[i].record_id;
+	rc = store_records_get_many(store, ids, nc, &list, err);
+	if (rc != HTD_OK)
+		goto out;
+
+	struct score_topk top;
+	slots = xcalloc(limit, sizeof(*slots));
+	score_topk_init(&top, slots, limit);
+	for (size_t i = 0; i < list.n; i++) {
+		const struct record *r = &list.records[i].record;
+		/* Sealed records are left out before they are counted. */
+		if (r->kind != query->kind || (r->sealed && !sealed_visible))
+			continue;
+		struct score_record p;
+		if (score_prepare(r, nn, &p, NULL) != HTD_OK) {
+			score_record_free(&p);
+			continue;
+		}
+		out->candidates++;
+		score_topk_offer(&top, score_compare(&q, &p, NULL, NULL), i);
+		score_record_free(&p);
+	}
+	size_t n = score_topk_sorted(&top);
+	out->hits = xcalloc(n ? n : 1, sizeof(*out->hits));
+	for (size_t k = 0; k < n; k++) {
+		struct store_record *src = &list.records[slots[k].id];
+		struct search_hit *h = &out->hits[out->n++];
+		struct score_record p;
+		/* The explanation, for the k kept only. */
+		if (score_prepare(&src->record, nn, &p, NULL) == HTD_OK)
+			h->weight = score_compare(&q, &p, NULL, &h->explain);
+		else
+			h->weight = slots[k].weight;
+		score_record_free(&p);
+		h->match = h->weight >= out->threshold;
+		/* The hit takes the record; the list keeps an empty one. */
+		h->record = *src;
+		memset(&src->record, 0, sizeof(src->record));
+	}
+out:
+	score_record_free(&q);
+	store_record_list_free(&list);
+	free(slots);
+	free(ids);
+	free(cand);
+	if (rc != HTD_OK)
+		search_result_free(out);
+	return rc;
+}
+
+/* The first 16 hex digits of the query's SHA-256: enough to check a claim
+ * of what was asked, without keeping the words. */
+static void query_digest(const char *text, char out[17])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	out[0] = '\0';
+	if (EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL) != 1 ||
+	    len < 8)
+		return;
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* "name,birth_date": the fields a query asked, never their values. */
+static void fields_asked(const struct record *q, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int f = 0; f < RECORD_FIELD__COUNT; f++) {
+		if (!q->field[f])
+			continue;
+		int w = snprintf(out + o, size - o, "%s%s", o ? "," : "",
+		                 record_field_name((enum record_field)f));
+		if (w < 0 || (size_t)w >= size - o)
+			break;
+		o += (size_t)w;
+	}
+}
+
+/* Checks the purpose: trimmed, SEARCH_PURPOSE_MIN..MAX bytes, one line. */
+static enum htd_err purpose_check(const char *purpose, char *out, size_t size,
+                                  struct htd_error *err)
+{
+	size_t len = 0;
+	const char *p = purpose ? str_trim(purpose, &len) : "";
+	if (len < SEARCH_PURPOSE_MIN)
+		return htd_error_field(err, HTD_ERR_INVALID, "purpose",
+		                       "every search needs its purpose (why "
+		                       "you search: a call id, a case), at "
+		                       "least %d characters",
+		                       SEARCH_PURPOSE_MIN);
+	if (len > SEARCH_PURPOSE_MAX || len >= size)
+		return htd_error_field(err, HTD_ERR_INVALID, "purpose",
+		                       "the purpose is at most %d bytes",
+		                       SEARCH_PURPOSE_MAX);
+	if (!str_utf8_valid(p, len) || !str_no_controls(p, len, false))
+		return htd_error_field(err, HTD_ERR_INVALID, "purpose",
+		                       "the purpose must be one line of "
+		                       "UTF-8 text");
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return HTD_OK;
+}
+
+enum htd_err search_records(struct service *svc, const char *actor,
+                            const struct match_nicknames *nn,
+                            const struct search_request *req,
+                            struct search_result *out, struct htd_error *err)
+{
+	char purpose[SEARCH_PURPOSE_MAX + 1] = "";
+	char asked[256] = "";
+	char digest[17] = "";
+	char detail[AUDIT_TEXT_MAX + 1];
+	enum record_kind kind = RECORD_PERSON;
+	struct record q;
+	enum htd_err rc;
+
+	memset(out, 0, sizeof(*out));
+	record_init(&q, RECORD_PERSON);
+	rc = purpose_check(req->purpose, purpose, sizeof(purpose), err);
+	if (rc == HTD_OK && req->kind && !record_kind_parse(req->kind, &kind))
+		rc = htd_error_field(err, HTD_ERR_INVALID, "kind",
+		                     "no record kind \"%.40s\": persons, "
+		                     "locations, phones, vehicles or "
+		                     "businesses",
+		                     req->kind);
+	size_t limit = req->limit ? req->limit : SEARCH_LIMIT_DEFAULT;
+	if (rc == HTD_OK && limit > SEARCH_LIMIT_MAX)
+		rc = htd_error_field(err, HTD_ERR_INVALID, "limit",
+		                     "limit must be 1 to %d", SEARCH_LIMIT_MAX);
+	if (rc == HTD_OK) {
+		rc = records_query_parse(req->query, kind, &q, err);
+		if (rc == HTD_OK) {
+			fields_asked(&q, asked, sizeof(asked));
+			query_digest(req->query, digest);
+		}
+	}
+	if (rc == HTD_OK)
+		rc = search_run(svc->store, nn, &q, limit, 0,
+		                req->sealed_visible, out, err);
+	record_free(&q);
+
+	if (svc->address) {
+		if (rc == HTD_OK)
+			snprintf(detail, sizeof(detail),
+			         "kind=%s fields=%s hits=%zu q=%s purpose=%s",
+			         record_kind_name(kind), asked, out->n, digest,
+			         purpose);
+		else
+			/* The reason by its name and field only: a message
+			 * may quote the query. */
+			snprintf(detail, sizeof(detail),
+			         "kind=%s refused=%s field=%s purpose=%s",
+			         record_kind_name(kind), htd_err_name(rc),
+			         err && err->field[0] ? err->field : "-",
+			         purpose[0] ? purpose : "(none)");
+		struct audit_entry ae = {
+			.actor = actor,
+			.action = "records.search",
+			.object = "records",
+			.address = svc->address,
+			.outcome = audit_outcome_of(rc),
+			.detail = detail,
+		};
+		struct htd_error aerr;
+		enum htd_err arc = audit_record(svc, &ae, &aerr);
+		if (arc != HTD_OK && rc == HTD_OK) {
+			/* No answer without its audit entry. */
+			search_result_free(out);
+			if (err)
+				*err = aerr;
+			rc = arc;
+		}
+	}
+	return rc;
+}
