@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "formats/nicknames_csv.h"
 #include "util/log.h"
 #include "util/str.h"
 #include "version.h"
@@ -52,6 +53,8 @@ static const struct cli_command commands[] = {
 	  cli_cmd_serve },
 	{ "units", "add units; set their status and position; recommend",
 	  cli_usage_units, cli_cmd_units },
+	{ "search", "search the agency's records (a purpose is required)",
+	  cli_usage_search, cli_cmd_search },
 	{ "version", "show versions", usage_version, cmd_version },
 	{ "help", "show help", usage_help, cmd_help },
 };
@@ -182,6 +185,18 @@ void cli_engine_init(struct cli_engine *e)
 	                     "etc/policy.yaml");
 	default_near_program(&e->opts.lexicon_dir, e->lexicon,
 	                     sizeof(e->lexicon), "data/lexicon");
+}
+
+enum htd_err cli_nicknames_load(const char *dir, struct match_nicknames **out,
+                                struct htd_error *err)
+{
+	char near[1024];
+	if (!dir || !dir[0]) {
+		const char *env = getenv("HTDISPATCH_NICKNAMES");
+		dir = env && env[0] ? env : NULL;
+	}
+	default_near_program(&dir, near, sizeof(near), NICKNAMES_DIR_DEFAULT);
+	return nicknames_csv_load_dir(dir, out, err);
 }
 
 int cli_engine_option(struct cli *cli, struct cli_engine *e, int c,

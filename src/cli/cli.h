@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "core/match.h"
 #include "service/calls.h"
 #include "service/engine.h"
 #include "store/store.h"
@@ -133,6 +134,16 @@ int cli_open_engine(struct cli *cli, struct cli_engine *e, struct engine **out);
 /* Returns who is acting, for the record: "cli:<login name>". Static. */
 const char *cli_actor(void);
 
+/*
+ * Loads the nickname tables (every nicknames*.csv of `dir`; NULL or "":
+ * env HTDISPATCH_NICKNAMES, else data/linkage, found next to the program
+ * when not in the current directory) into *out (free with
+ * match_nicknames_free()). Import and search must use the same tables:
+ * the blocking keys of names depend on them.
+ */
+enum htd_err cli_nicknames_load(const char *dir, struct match_nicknames **out,
+                                struct htd_error *err);
+
 /* The subcommands, defined in their own files. */
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_calls(struct cli *cli, int argc, char **argv);
@@ -145,6 +156,7 @@ int cli_cmd_user(struct cli *cli, int argc, char **argv);
 int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_serve(struct cli *cli, int argc, char **argv);
 int cli_cmd_units(struct cli *cli, int argc, char **argv);
+int cli_cmd_search(struct cli *cli, int argc, char **argv);
 extern const char cli_usage_init[];
 extern const char cli_usage_calls[];
 extern const char cli_usage_db[];
@@ -156,5 +168,6 @@ extern const char cli_usage_user[];
 extern const char cli_usage_audit[];
 extern const char cli_usage_serve[];
 extern const char cli_usage_units[];
+extern const char cli_usage_search[];
 
 #endif
