@@ -185,6 +185,11 @@ void cli_engine_init(struct cli_engine *e)
 	                     "etc/policy.yaml");
 	default_near_program(&e->opts.lexicon_dir, e->lexicon,
 	                     sizeof(e->lexicon), "data/lexicon");
+	p = getenv("HTDISPATCH_NICKNAMES");
+	if (p && p[0])
+		e->opts.nicknames_dir = p;
+	default_near_program(&e->opts.nicknames_dir, e->nicknames,
+	                     sizeof(e->nicknames), NICKNAMES_DIR_DEFAULT);
 }
 
 enum htd_err cli_nicknames_load(const char *dir, struct match_nicknames **out,

@@ -109,6 +109,7 @@ struct cli_engine {
 	char protocol[1024];
 	char policy[1024];
 	char lexicon[1024];
+	char nicknames[1024];
 };
 
 /*

@@ -92,3 +92,10 @@ bool access_route_reads_call(enum access_route r)
 	default: return false;
 	}
 }
+
+bool access_sealed_visible(enum access_role role)
+{
+	if ((unsigned)role >= ACCESS_ROLE__COUNT)
+		return false;
+	return (ACCESS_R_SEALED_READ & (1u << role)) != 0;
+}

@@ -66,6 +66,14 @@ bool access_role_parse(const char *s, enum access_role *out);
 	(ACCESS_R(CALLTAKER) | ACCESS_R(DISPATCHER) | ACCESS_R(SUPERVISOR) | \
 	 ACCESS_R(INVESTIGATOR))
 #define ACCESS_R_UNITS_MANAGE (ACCESS_R(DISPATCHER) | ACCESS_R(SUPERVISOR))
+/* Records search (NENA step 7): those who take, decide on or follow
+ * calls, and the records staff. Sealed records only to the investigators
+ * and the records staff, who work under the order that sealed them; never
+ * to the admin, who manages configuration, not data. */
+#define ACCESS_R_RECORDS_SEARCH                                              \
+	(ACCESS_R(CALLTAKER) | ACCESS_R(DISPATCHER) | ACCESS_R(SUPERVISOR) | \
+	 ACCESS_R(INVESTIGATOR) | ACCESS_R(RECORDS))
+#define ACCESS_R_SEALED_READ (ACCESS_R(INVESTIGATOR) | ACCESS_R(RECORDS))
 
 #define ACCESS_ROUTES(X)                                                     \
 	X(HEALTHZ, "GET", "/healthz", ACCESS_R_ALL)                          \
@@ -100,6 +108,7 @@ bool access_role_parse(const char *s, enum access_role *out);
 	X(USERS_UPDATE, "PATCH", "/api/v1/users/{username}", ACCESS_R_USERS) \
 	X(AUDIT_LIST, "GET", "/api/v1/audit", ACCESS_R_AUDIT)                \
 	X(EVENTS, "GET", "/api/v1/events", ACCESS_R_CALLS_READ)              \
+	X(SEARCH, "POST", "/api/v1/search", ACCESS_R_RECORDS_SEARCH)         \
 	X(UNITS_LIST, "GET", "/api/v1/units", ACCESS_R_UNITS_READ)           \
 	X(UNITS_ADD, "POST", "/api/v1/units", ACCESS_R_UNITS_MANAGE)         \
 	X(UNITS_GET, "GET", "/api/v1/units/{callsign}", ACCESS_R_UNITS_READ) \
@@ -133,6 +142,9 @@ bool access_route_public(enum access_route r);
 
 /* True when `role` may use route `r`. */
 bool access_allowed(enum access_role role, enum access_route r);
+
+/* True when `role` may see sealed records (ACCESS_R_SEALED_READ). */
+bool access_sealed_visible(enum access_role role);
 
 /* True for the routes that read a call (every one is audited). */
 bool access_route_reads_call(enum access_route r);

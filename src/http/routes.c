@@ -11,6 +11,7 @@
 #include "formats/event_json.h"
 #include "http/internal.h"
 #include "service/assess.h"
+#include "service/search.h"
 #include "service/units.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -872,6 +873,80 @@ static void route_units_get(struct http_request *r)
 		http_json(r, 200, unit_json(&u));
 }
 
+/* ---- records search (NENA step 7) ------------------------------------- */
+
+static json_t *search_hit_json(const struct search_hit *h)
+{
+	const struct record *rec = &h->record.record;
+	json_t *fields = json_object();
+	for (int f = 0; f < RECORD_FIELD__COUNT; f++)
+		if (rec->field[f])
+			json_object_set_new(
+			    fields, record_field_name((enum record_field)f),
+			    json_string(rec->field[f]));
+	json_t *why = json_array();
+	for (size_t i = 0; i < h->explain.n; i++) {
+		const struct score_explain_item *it = &h->explain.item[i];
+		json_array_append_new(
+		    why, json_pack("{s:s,s:s,s:f,s:f}", "field",
+		                   score_field_name(it->field), "agreement",
+		                   score_level_name(it->level), "similarity",
+		                   it->similarity, "weight", it->weight));
+	}
+	return json_pack("{s:I,s:s,s:s,s:s,s:b,s:f,s:b,s:o,s:o}", "id",
+	                 (json_int_t)h->record.id, "kind",
+	                 record_kind_name(rec->kind), "source", rec->source,
+	                 "source_id", rec->source_id, "sealed", rec->sealed,
+	                 "weight", h->weight, "match", h->match, "fields",
+	                 fields, "why", why);
+}
+
+static void route_search(struct http_request *r)
+{
+	struct search_request req = { 0 };
+	const char *limit = NULL;
+	const struct http_member m[] = {
+		{ "kind", HTTP_STRING, false, &req.kind },
+		{ "query", HTTP_STRING, true, &req.query },
+		{ "purpose", HTTP_STRING, true, &req.purpose },
+		{ "limit", HTTP_STRING, false, &limit },
+	};
+	struct search_result res;
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (http_body(r, m, 4, NULL, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	if (limit) {
+		int64_t v;
+		if (!str_to_i64(limit, 1, SEARCH_LIMIT_MAX, &v)) {
+			htd_error_field(&err, HTD_ERR_INVALID, "limit",
+			                "limit must be 1 to %d",
+			                SEARCH_LIMIT_MAX);
+			fail(r, &err);
+			return;
+		}
+		req.limit = (size_t)v;
+	}
+	if (!with_engine(r))
+		return;
+	req.sealed_visible = access_sealed_visible(r->session.user.role);
+	if (search_records(&r->svc, r->actor, r->svc.engine->nicknames, &req,
+	                   &res, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	json_t *hits = json_array();
+	for (size_t i = 0; i < res.n; i++)
+		json_array_append_new(hits, search_hit_json(&res.hits[i]));
+	http_json(r, 200,
+	          json_pack("{s:o,s:I,s:f}", "hits", hits, "candidates",
+	                    (json_int_t)res.candidates, "threshold",
+	                    res.threshold));
+	search_result_free(&res);
+}
+
 static void route_units_add(struct http_request *r)
 {
 	struct units_add_request req = { 0 };
@@ -1120,6 +1195,7 @@ void http_route(struct http_request *r)
 	case ACCESS_ROUTE_USERS_UPDATE: route_users_update(r); break;
 	case ACCESS_ROUTE_AUDIT_LIST: route_audit_list(r); break;
 	case ACCESS_ROUTE_EVENTS: route_events(r); break;
+	case ACCESS_ROUTE_SEARCH: route_search(r); break;
 	case ACCESS_ROUTE_UNITS_LIST: route_units_list(r); break;
 	case ACCESS_ROUTE_UNITS_ADD: route_units_add(r); break;
 	case ACCESS_ROUTE_UNITS_GET: route_units_get(r); break;
@@ -1191,6 +1267,9 @@ const char *http_route_action(const struct http_request *r, char *obj,
 		           audit_user(router_param(&r->match, "username")));
 		return "user.update";
 	case ACCESS_ROUTE_AUDIT_LIST: return "audit.read";
+	case ACCESS_ROUTE_SEARCH:
+		str_copy(obj, size, "records");
+		return "records.search";
 	case ACCESS_ROUTE_CALLS_RECOMMEND: return "call.read";
 	case ACCESS_ROUTE_CALLS_DISPATCH: return "call.dispatch";
 	case ACCESS_ROUTE_UNITS_LIST: return "unit.list";

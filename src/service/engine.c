@@ -6,7 +6,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "formats/nicknames_csv.h"
 #include "formats/protocol_yaml.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -61,6 +63,22 @@ enum htd_err engine_open(const struct engine_options *opts, struct engine **out,
 	rc = policy_yaml_load(lf, &e->protocol, &po, &e->policy, err);
 	if (rc != HTD_OK)
 		goto out;
+	struct htd_error nerr;
+	htd_error_clear(&nerr);
+	if (opts->nicknames_dir) {
+		rc = nicknames_csv_load_dir(opts->nicknames_dir, &e->nicknames,
+		                            &nerr);
+	} else if (access(NICKNAMES_DIR_DEFAULT, F_OK) == 0) {
+		rc = nicknames_csv_load_dir(NULL, &e->nicknames, &nerr);
+		if (rc == HTD_ERR_NOT_FOUND)
+			rc = HTD_OK;
+	}
+	if (rc != HTD_OK) {
+		relay_error(&relay, &nerr);
+		if (err)
+			*err = nerr;
+		goto out;
+	}
 	size_t before = relay.n;
 	if (protocol_lint(&e->protocol, &e->policy, relay_error, &relay) > 0) {
 		if (err) {
@@ -91,6 +109,7 @@ struct engine *engine_clone(struct engine *e)
 	/* Shallow copies: the clone reads them and never frees them. */
 	c->protocol = o->protocol;
 	c->policy = o->policy;
+	c->nicknames = o->nicknames;
 	c->origin = o;
 	atomic_fetch_add(&o->refs, 1);
 	return c;
@@ -107,6 +126,7 @@ void engine_close(struct engine *e)
 		free(e);
 	if (atomic_fetch_sub(&o->refs, 1) != 1)
 		return;
+	match_nicknames_free(o->nicknames);
 	policy_free(&o->policy);
 	protocol_free(&o->protocol);
 	free(o);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "core/call.h"
+#include "core/match.h"
 #include "core/protocol.h"
 #include "service/screen.h"
 #include "util/error.h"
@@ -25,6 +26,10 @@ struct engine_options {
 	const char *policy_file;   /* NULL: POLICY_FILE_DEFAULT */
 	const char *lexicon_dir;   /* NULL: LEXICON_DIR_DEFAULT */
 	const char *cache_dir; /* NULL: SCREEN_CACHE_DIR_DEFAULT; "": none */
+	/* The nickname tables of records search (every nicknames*.csv of
+	 * the directory): given, they must load; NULL: NICKNAMES_DIR_DEFAULT
+	 * when it exists, else none (names then meet only as written). */
+	const char *nicknames_dir;
 	/* Every error of every file, as `check` prints them; may be NULL. */
 	void (*on_error)(void *ctx, const struct htd_error *e);
 	void *ctx;
@@ -34,6 +39,9 @@ struct engine {
 	struct protocol protocol;
 	struct policy policy;
 	struct screen *screen;
+	/* Records search: the nickname tables, shared by clones like the
+	 * protocol; NULL when none were found. */
+	struct match_nicknames *nicknames;
 	/* Clones share the protocol and policy of their origin (read-only)
 	 * and its matcher; the origin counts its users, itself included. */
 	struct engine *origin; /* NULL in an origin */

@@ -47,6 +47,7 @@ static const struct {
   { "USERS_UPDATE",   "PATCH",  "/api/v1/users/{username}",            0, 0, { 0, 0, 0, 0, 0, 0, 1 } },
   { "AUDIT_LIST",     "GET",    "/api/v1/audit",                       0, 0, { 0, 0, 0, 0, 0, 1, 1 } },
   { "EVENTS",         "GET",    "/api/v1/events",                      0, 1, { 1, 1, 1, 1, 1, 1, 0 } },
+  { "SEARCH",         "POST",   "/api/v1/search",                      0, 0, { 1, 1, 1, 1, 1, 0, 0 } },
   { "UNITS_LIST",     "GET",    "/api/v1/units",                       0, 0, { 1, 1, 1, 1, 0, 0, 0 } },
   { "UNITS_ADD",      "POST",   "/api/v1/units",                       0, 0, { 0, 1, 1, 0, 0, 0, 0 } },
   { "UNITS_GET",      "GET",    "/api/v1/units/{callsign}",            0, 0, { 1, 1, 1, 1, 0, 0, 0 } },
@@ -103,6 +104,16 @@ Test(core_access, public_and_call_reading_routes)
 		cr_assert_eq(access_route_reads_call(r),
 		             grid[i].reads_call != 0, "%s", grid[i].name);
 	}
+}
+
+Test(core_access, sealed_records_only_to_investigators_and_records_staff)
+{
+	static const int want[ACCESS_ROLE__COUNT] = { 0, 0, 0, 1, 1, 0, 0 };
+	for (int role = 0; role < ACCESS_ROLE__COUNT; role++)
+		cr_assert_eq(access_sealed_visible((enum access_role)role),
+		             want[role] != 0, "%s",
+		             access_role_name((enum access_role)role));
+	cr_assert(!access_sealed_visible(ACCESS_ROLE__COUNT));
 }
 
 Test(core_access, role_names_round_trip)
