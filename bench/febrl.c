@@ -411,12 +411,12 @@ static size_t *entity_counts(const struct dataset *d, size_t *n_entities)
 /*
  * Searches every record of `a` among the records of `b` (indexed). When
  * `a` == `b` it is deduplication: a record is not its own candidate and
- * each pair counts once. A pair is predicted a match when its weight
- * reaches `threshold`.
+ * each pair counts once. A pair is predicted a match by score_is_match()
+ * under `weights`.
  */
 static void evaluate(const char *name, const struct dataset *a,
                      const struct dataset *b, const struct match_nicknames *nn,
-                     double threshold, struct result *r)
+                     const struct score_weights *weights, struct result *r)
 {
 	bool dedup = a == b;
 	struct index ix;
@@ -461,15 +461,16 @@ static void evaluate(const char *name, const struct dataset *a,
 			uint32_t j = cand[c];
 			bool same = b->entity[j] == e;
 			bool counted = !dedup || j > i;
-			double w =
-			    score_compare(&a->prep[i], &b->prep[j], NULL, NULL);
+			struct score_explain ex;
+			double w = score_compare(&a->prep[i], &b->prep[j],
+			                         weights, &ex);
 			score_topk_offer(&top, w, j);
 			if (!counted)
 				continue;
 			r->pairs_compared++;
 			if (same)
 				r->true_pairs_blocked++;
-			if (w >= threshold) {
+			if (score_is_match(&ex, weights)) {
 				r->predicted++;
 				if (same)
 					r->true_positives++;
@@ -525,34 +526,39 @@ static void count_pair(struct counts *c, const struct score_record *x,
 		c->non_matches++;
 }
 
-/* m over every true pair of `d`; u over the blocked pairs that are not. */
-static void count_dataset(struct counts *c, const struct dataset *d,
-                          const struct match_nicknames *nn)
+/* Random pairs drawn for u, a data set: deterministic (a fixed seed). */
+#define TRAIN_RANDOM_PAIRS 1000000
+
+static uint64_t xorshift(uint64_t *s)
 {
-	struct index ix;
-	size_t postings;
-	uint32_t *stamp = xcalloc(d->n + 1, sizeof(*stamp));
-	uint32_t *cand = xmalloc((d->n + 1) * sizeof(*cand));
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+/*
+ * m over every true pair of `d`; u over TRAIN_RANDOM_PAIRS random pairs
+ * that are not true pairs (as Splink estimates u): pairs met through the
+ * blocking keys would make u depend on the keys, so that agreeing on a
+ * surname, which most blocked pairs do, would count for nothing.
+ */
+static void count_dataset(struct counts *c, const struct dataset *d)
+{
+	uint64_t seed = 0x9E3779B97F4A7C15ULL;
 
 	for (size_t i = 0; i < d->n; i++)
 		for (size_t j = i + 1; j < d->n; j++)
 			if (d->entity[i] == d->entity[j])
 				count_pair(c, &d->prep[i], &d->prep[j], true);
-	index_build(&ix, d, nn, &postings);
-	for (size_t i = 0; i < d->n; i++) {
-		size_t n;
-		stamp[i] = (uint32_t)(i + 1);
-		n = candidates(&ix, &d->prep[i], nn, stamp, (uint32_t)(i + 1),
-		               cand);
-		for (size_t k = 0; k < n; k++) {
-			uint32_t j = cand[k];
-			if (j > i && d->entity[i] != d->entity[j])
-				count_pair(c, &d->prep[i], &d->prep[j], false);
-		}
+	for (size_t k = 0; k < TRAIN_RANDOM_PAIRS && d->n > 1; k++) {
+		size_t i = (size_t)(xorshift(&seed) % d->n);
+		size_t j = (size_t)(xorshift(&seed) % d->n);
+		if (i == j || d->entity[i] == d->entity[j])
+			continue;
+		count_pair(c, &d->prep[i], &d->prep[j], false);
 	}
-	index_free(&ix);
-	free(stamp);
-	free(cand);
 }
 
 /* The fields FEBRL has (the others keep their assumed weights). */
@@ -573,50 +579,168 @@ static bool febrl_has(enum score_field f)
 	}
 }
 
+static const char *const field_enum[SCORE_FIELD__COUNT] = {
+#define FIELD_ENUM_NAME(e, n, l) #e,
+	SCORE_FIELDS(FIELD_ENUM_NAME)
+#undef FIELD_ENUM_NAME
+};
+
+/* log2(m / u) of counts m of `mt` pairs and u of `ut`, smoothed by half a
+ * pair. */
+static double weight_of(double m, double mt, double u, double ut)
+{
+	return log2(((m + 0.5) / (mt + 1.0)) / ((u + 0.5) / (ut + 1.0)));
+}
+
+/*
+ * The weights of one field's levels (exact, close, fair, different),
+ * made monotone by pooling adjacent levels (pool-adjacent-violators): a
+ * level of more agreement never weighs less than one of less, and a level
+ * no pair reached takes the weight of the better level next to it.
+ */
+static void field_weights(const double *m, const double *u, double mt,
+                          double ut, double *w)
+{
+	size_t first[SCORE_LEVEL__COUNT], nb = 0;
+	double bm[SCORE_LEVEL__COUNT], bu[SCORE_LEVEL__COUNT];
+
+	for (size_t l = SCORE_L_EXACT; l < SCORE_LEVEL__COUNT; l++) {
+		if (nb > 0 && m[l] + u[l] == 0)
+			continue; /* empty: pooled with the level before */
+		first[nb] = l;
+		bm[nb] = m[l];
+		bu[nb] = u[l];
+		nb++;
+		/* Pool while the new block outweighs the one before. */
+		while (nb > 1 &&
+		       weight_of(bm[nb - 1], mt, bu[nb - 1], ut) >
+		           weight_of(bm[nb - 2], mt, bu[nb - 2], ut)) {
+			bm[nb - 2] += bm[nb - 1];
+			bu[nb - 2] += bu[nb - 1];
+			nb--;
+		}
+	}
+	for (size_t b = 0; b < nb; b++) {
+		size_t end = b + 1 < nb ? first[b + 1] : SCORE_LEVEL__COUNT;
+		for (size_t l = first[b]; l < end; l++)
+			w[l] = weight_of(bm[b], mt, bu[b], ut);
+	}
+}
+
+/* The threshold of the best F1 over the pairs the blocking keys bring
+ * together in `d` under weights `w`, written into *best_f1. */
+struct scored {
+	double w;
+	bool match;
+};
+
+static int scored_order(const void *x, const void *y)
+{
+	const struct scored *a = x, *b = y;
+	return (a->w < b->w) - (a->w > b->w); /* highest first */
+}
+
+static void collect_scores(const struct dataset *d,
+                           const struct match_nicknames *nn,
+                           const struct score_weights *w, struct scored **v,
+                           size_t *n, size_t *cap, size_t *true_pairs)
+{
+	struct index ix;
+	size_t postings, n_entities, *count = entity_counts(d, &n_entities);
+	uint32_t *stamp = xcalloc(d->n + 1, sizeof(*stamp));
+	uint32_t *cand = xmalloc((d->n + 1) * sizeof(*cand));
+
+	for (size_t e = 0; e < n_entities; e++)
+		*true_pairs += count[e] * (count[e] - 1) / 2;
+	index_build(&ix, d, nn, &postings);
+	for (size_t i = 0; i < d->n; i++) {
+		size_t nc;
+		stamp[i] = (uint32_t)(i + 1);
+		nc = candidates(&ix, &d->prep[i], nn, stamp, (uint32_t)(i + 1),
+		                cand);
+		for (size_t k = 0; k < nc; k++) {
+			uint32_t j = cand[k];
+			if (j <= i)
+				continue;
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 4096;
+				*v = xrealloc(*v, *cap * sizeof(**v));
+			}
+			(*v)[*n].w =
+			    score_compare(&d->prep[i], &d->prep[j], w, NULL);
+			(*v)[*n].match = d->entity[i] == d->entity[j];
+			(*n)++;
+		}
+	}
+	index_free(&ix);
+	free(stamp);
+	free(cand);
+	free(count);
+}
+
 static int train(const char *dir, const struct match_nicknames *nn)
 {
 	static const char *const files[] = { "dataset1.csv", "dataset2.csv" };
+	struct dataset d[2];
 	struct counts c;
 	struct score_weights w = *score_weights_default();
+	struct scored *v = NULL;
+	size_t n = 0, cap = 0, true_pairs = 0, tp = 0;
+	double best_f1 = -1, best_t = 0;
 
 	memset(&c, 0, sizeof(c));
 	for (size_t k = 0; k < 2; k++) {
 		char path[PATH_MAX_BENCH];
-		struct dataset d;
 		if (!str_format(path, sizeof(path), "%s/%s", dir, files[k]))
 			die("path too long");
-		dataset_load(&d, path, nn);
-		count_dataset(&c, &d, nn);
-		dataset_free(&d);
+		dataset_load(&d[k], path, nn);
+		count_dataset(&c, &d[k]);
 	}
-	printf("/* Counted by bench_febrl --train on FEBRL datasets 1 and 2: "
-	       "%zu true pairs,\n * %zu blocked non-matches. */\n",
+	printf("\t\t/* Counted by bench_febrl --train on FEBRL datasets 1 "
+	       "and 2: %zu true\n\t\t * pairs (m), %zu random other pairs "
+	       "(u). */\n",
 	       c.matches, c.non_matches);
 	for (size_t f = 0; f < SCORE_FIELD__COUNT; f++) {
-		double m_known = 0, u_known = 0;
+		double mt = 0, ut = 0;
 		if (!febrl_has((enum score_field)f))
 			continue;
 		for (size_t l = SCORE_L_EXACT; l < SCORE_LEVEL__COUNT; l++) {
-			m_known += c.m[f][l];
-			u_known += c.u[f][l];
+			mt += c.m[f][l];
+			ut += c.u[f][l];
 		}
-		printf("[SCORE_F_%s] = { 0", score_field_name(f));
-		for (size_t l = SCORE_L_EXACT; l < SCORE_LEVEL__COUNT; l++) {
-			/* Shares among the pairs where both sides are
-			 * known, smoothed by half a pair a level. */
-			double m = (c.m[f][l] + 0.5) / (m_known + 2.0);
-			double u = (c.u[f][l] + 0.5) / (u_known + 2.0);
-			w.w[f][l] = log2(m / u);
+		field_weights(c.m[f], c.u[f], mt, ut, w.w[f]);
+		printf("\t\t[SCORE_F_%s] = { 0", field_enum[f]);
+		for (size_t l = SCORE_L_EXACT; l < SCORE_LEVEL__COUNT; l++)
 			printf(", %.2f", w.w[f][l]);
-		}
-		printf(" },   /* m");
+		printf(" },\n\t\t/* m");
 		for (size_t l = SCORE_L_EXACT; l < SCORE_LEVEL__COUNT; l++)
 			printf(" %.0f", c.m[f][l]);
-		printf(" u");
+		printf(", u");
 		for (size_t l = SCORE_L_EXACT; l < SCORE_LEVEL__COUNT; l++)
 			printf(" %.0f", c.u[f][l]);
 		printf(" */\n");
 	}
+	for (size_t k = 0; k < 2; k++)
+		collect_scores(&d[k], nn, &w, &v, &n, &cap, &true_pairs);
+	qsort(v, n, sizeof(*v), scored_order);
+	for (size_t i = 0; i < n; i++) {
+		tp += v[i].match;
+		if (i + 1 < n && v[i + 1].w == v[i].w)
+			continue;
+		double p = (double)tp / (double)(i + 1);
+		double r = (double)tp / (double)true_pairs;
+		double f1 = p + r > 0 ? 2 * p * r / (p + r) : 0;
+		if (f1 > best_f1) {
+			best_f1 = f1;
+			best_t = v[i].w;
+		}
+	}
+	printf("\t.threshold = %.2f, /* the best F1 (%.4f) on the blocked "
+	       "pairs of datasets 1 and 2 */\n",
+	       best_t, best_f1);
+	free(v);
+	dataset_free(&d[0]);
+	dataset_free(&d[1]);
 	return 0;
 }
 
@@ -761,6 +885,7 @@ int main(int argc, char **argv)
 	struct htd_error err;
 	struct dataset a, b, three;
 	struct result link, dedup;
+	struct score_weights weights;
 	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -828,8 +953,10 @@ int main(int argc, char **argv)
 	dataset_load(&three, path_a, nn);
 	double t_load = now_seconds() - t0;
 
-	evaluate("link dataset4a -> dataset4b", &a, &b, nn, threshold, &link);
-	evaluate("dedup dataset3", &three, &three, nn, threshold, &dedup);
+	weights = *score_weights_default();
+	weights.threshold = threshold;
+	evaluate("link dataset4a -> dataset4b", &a, &b, nn, &weights, &link);
+	evaluate("dedup dataset3", &three, &three, nn, &weights, &dedup);
 
 	bool met = link.precision >= TARGET_PRECISION &&
 	           link.recall >= TARGET_RECALL &&
