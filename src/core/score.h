@@ -249,12 +249,19 @@ enum score_level {
 /*
  * Fellegi-Sunter weights: w[f][l] = log2(m / u), m the share of true
  * matches whose field f agrees at level l, u the share of non-matches.
- * w[f][SCORE_L_MISSING] is 0. A pair's weight is the sum over its fields;
- * it is a match when the sum reaches `threshold`.
+ * w[f][SCORE_L_MISSING] is 0. A pair's weight is the sum over its fields.
+ *
+ * It is a match (score_is_match()) when the sum reaches `threshold`, or,
+ * for a pair compared on few fields (a partial query: a name only), when
+ * it reaches `partial` times the most those fields could give (the sum of
+ * their exact weights), whichever is lower: a name-only query cannot
+ * reach a threshold set for whole records, yet "Lupe Hernandes" does
+ * match "Ma. Guadalupe Hernández" as far as a name can.
  */
 struct score_weights {
 	double w[SCORE_FIELD__COUNT][SCORE_LEVEL__COUNT];
 	double threshold;
+	double partial; /* in (0, 1] */
 };
 
 /*
@@ -278,6 +285,7 @@ struct score_explain {
 	struct score_explain_item item[SCORE_FIELD__COUNT];
 	size_t n;
 	double total;
+	double attainable; /* the sum of w[field][EXACT] of those fields */
 };
 
 /*
@@ -291,6 +299,15 @@ struct score_explain {
  */
 double score_compare(const struct score_record *a, const struct score_record *b,
                      const struct score_weights *w, struct score_explain *ex);
+
+/*
+ * True when the pair `ex` explains is a match under weights `w` (NULL: the
+ * defaults): its total reaches the lower of w->threshold and w->partial x
+ * ex->attainable (see struct score_weights). A pair with no field compared
+ * is never a match. NULL `ex` gives false.
+ */
+bool score_is_match(const struct score_explain *ex,
+                    const struct score_weights *w);
 
 /* Returns "given_name", ...; "unknown" when out of range. */
 const char *score_field_name(enum score_field f);
