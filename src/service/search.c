@@ -90,12 +90,13 @@ enum htd_err search_run(struct store *store, const struct match_nicknames *nn,
 		struct search_hit *h = &out->hits[out->n++];
 		struct score_record p;
 		/* The explanation, for the k kept only. */
-		if (score_prepare(&src->record, nn, &p, NULL) == HTD_OK)
+		if (score_prepare(&src->record, nn, &p, NULL) == HTD_OK) {
 			h->weight = score_compare(&q, &p, NULL, &h->explain);
-		else
+			h->match = score_is_match(&h->explain, NULL);
+		} else {
 			h->weight = slots[k].weight;
+		}
 		score_record_free(&p);
-		h->match = h->weight >= out->threshold;
 		/* The hit takes the record; the list keeps an empty one. */
 		h->record = *src;
 		memset(&src->record, 0, sizeof(src->record));

@@ -39,7 +39,8 @@
 struct search_hit {
 	struct store_record record; /* owned */
 	double weight;              /* the Fellegi-Sunter match weight */
-	bool match;                 /* weight >= the threshold */
+	bool match; /* score_is_match(): the threshold, or for a partial
+	             * query as far as its fields can */
 	struct score_explain explain;
 };
 
@@ -47,7 +48,7 @@ struct search_result {
 	struct search_hit *hits; /* owned, best first */
 	size_t n;
 	size_t candidates; /* visible records of the kind that were scored */
-	double threshold;  /* the weight from which a hit is a match */
+	double threshold;  /* the weight from which a whole record matches */
 };
 
 /* Frees the hits and zeroes `r`; accepts NULL. */
