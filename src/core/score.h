@@ -1,0 +1,343 @@
+/*
+ * score.h - record linkage for NENA step 7 (search agency records): a
+ * record (core/record.h) is brought once to a prepared, comparable form;
+ * that form gives the blocking keys the index stores and looks up, and two
+ * prepared records are compared field by field into a Fellegi-Sunter match
+ * weight with an explanation an investigator can read. Issue 7: "Ma.
+ * Guadalupe Hernández" must meet "Lupe Hernandes".
+ *
+ * Pure: no I/O, no clock, no mutable global state. The nickname table
+ * (core/match.h) is the caller's and only read.
+ *
+ * Ownership: a struct score_record owns what score_prepare() allocates
+ * (the parsed names); free it with score_record_free(). Everything else is
+ * written into caller-owned structs of fixed size. Input is bounded by
+ * record.h's caps (RECORD_VALUE_MAX per field) and by core/match.h's (names
+ * and addresses are cut, not refused), so every function here runs in
+ * bounded time whatever the record holds: a one-letter query or a 10 KB one
+ * costs at most the same as a full record.
+ */
+#ifndef HTD_CORE_SCORE_H
+#define HTD_CORE_SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/match.h"
+#include "core/record.h"
+#include "util/error.h"
+
+/* ---- the prepared record ----------------------------------------------- */
+
+/* Name forms kept: the name (given_name + family_name, or name) and then
+ * the aliases, in order; later aliases are dropped (`truncated` set). */
+#define SCORE_NAMES_MAX 8
+/* Identifiers ("type:value", record.h id_number) kept; later dropped. */
+#define SCORE_IDS_MAX 4
+#define SCORE_ID_SIZE 80
+/* Phone numbers (record.h phone, separated by ";") kept. */
+#define SCORE_PHONES_MAX 4
+/* Folded short texts: city, state, country, make, model, color, types. */
+#define SCORE_TEXT_SIZE 64
+/* Postcodes: letters and digits, upper case ("78701", "SW1A1AA"). */
+#define SCORE_POSTCODE_SIZE 16
+/* A VIN: 17 characters, upper case, I/O/Q never valid (ISO 3779). */
+#define SCORE_VIN_SIZE 18
+
+/* Formal names kept per record (the first found; later dropped). */
+#define SCORE_FORMAL_MAX 32
+
+/* A formal name of given name names[name].given[given]. */
+struct score_formal {
+	unsigned char name;
+	unsigned char given;
+	char text[MATCH_NAME_WORD_MAX + 1];
+};
+
+/*
+ * One record as the matcher compares it. Absent parts are "", 0 or false;
+ * score_compare() counts a part absent on either side as no evidence.
+ * Every string is NUL-terminated.
+ */
+struct score_record {
+	enum record_kind kind;
+
+	/* Persons (and a phone's subscriber): the name then the aliases,
+	 * parsed by match_name_parse(). Owned array of n_names entries (NULL
+	 * when none). Businesses keep their names in `business` instead. */
+	struct match_name *names;
+	size_t n_names;
+	/* The formal names of the given names that are nicknames in the
+	 * table given to score_prepare() ("lupe" -> "guadalupe"), so that
+	 * score_compare() needs no table. Owned array (NULL when none). */
+	struct score_formal *formal;
+	size_t n_formal;
+
+	/* Businesses: the name then the aliases, folded as names are (lower
+	 * case, no accents, single spaces), legal forms kept ("llc"). */
+	char business[SCORE_NAMES_MAX][MATCH_NAME_MAX + 1];
+	size_t n_business;
+	char business_type[SCORE_TEXT_SIZE];
+
+	struct match_date birth; /* all zero when unknown */
+	char sex;                /* 'f', 'm', 'x'; 0 unknown ("U" too) */
+
+	/* Identifiers, "type:value" with the type folded to lower case and
+	 * the value to upper-case letters and digits ("ssn:123456789",
+	 * "dl:TX:12345"); a value without a type is kept as ":VALUE". */
+	char ids[SCORE_IDS_MAX][SCORE_ID_SIZE];
+	size_t n_ids;
+
+	/* E.164 ("+15125550142"); numbers that do not normalise are dropped
+	 * (`bad_phones` counts them). */
+	char phones[SCORE_PHONES_MAX][MATCH_PHONE_E164_SIZE];
+	size_t n_phones;
+	size_t bad_phones;
+
+	struct match_address address; /* USPS form; has_address when found */
+	bool has_address;
+	char city[SCORE_TEXT_SIZE];  /* folded, upper case as addresses */
+	char state[SCORE_TEXT_SIZE]; /* folded, upper case */
+	char postcode[SCORE_POSTCODE_SIZE];
+	char country[SCORE_TEXT_SIZE]; /* folded, upper case */
+	double latitude, longitude;
+	bool has_coordinates;
+
+	/* Vehicles. */
+	struct match_plate plate; /* "" when none */
+	char plate_state[SCORE_TEXT_SIZE];
+	char make[SCORE_TEXT_SIZE];
+	char model[SCORE_TEXT_SIZE];
+	char color[SCORE_TEXT_SIZE];
+	char vin[SCORE_VIN_SIZE];
+
+	/* Some input was cut or dropped (a name over its caps, more aliases,
+	 * identifiers or phones than kept): the record is compared on what
+	 * was kept. */
+	bool truncated;
+};
+
+/*
+ * Prepares `r` (borrowed) into `out` (which it first zeroes; free it with
+ * score_record_free() after success or failure). `nn` (may be NULL) helps
+ * tell given names from surnames in names of three words or more. Notes
+ * are never read.
+ *
+ * A record with nothing to compare is valid (a query may be partial: a
+ * name only, or a phone only); values that do not normalise (a phone with
+ * too few digits, a plate of punctuation, a date out of range) are
+ * dropped, as a record would be compared without them. Returns HTD_OK;
+ * HTD_ERR_INVALID (err->field the field, may be NULL) only when `r` is
+ * NULL or its kind is out of range.
+ */
+enum htd_err score_prepare(const struct record *r,
+                           const struct match_nicknames *nn,
+                           struct score_record *out, struct htd_error *err);
+
+/* Frees what `p` owns and zeroes it; accepts NULL. */
+void score_record_free(struct score_record *p);
+
+/* ---- blocking keys ----------------------------------------------------- */
+
+/*
+ * Key families beyond core/match.h's person keys (sn:, sny:, snp:, dob:,
+ * gi:, ph:). A family names what the key is made of, not the kind of the
+ * record it came from, so the families never collide and a phone or an
+ * address met on a person, a business and a phone record gives the same
+ * key: that is how a call's phone finds the employer that uses it.
+ */
+#define SCORE_KEY_ID "id:"      /* an identifier, "id:ssn:123456789" */
+#define SCORE_KEY_ADDRESS "ad:" /* number and street: "ad:12|N MAIN ST" */
+#define SCORE_KEY_POSTCODE_GIVEN "pg:"   /* postcode, given name's 4 letters */
+#define SCORE_KEY_POSTCODE_SURNAME "ps:" /* postcode, surname's 4 letters */
+#define SCORE_KEY_PLATE "pl:"            /* folded plate, "pl:A80123" */
+#define SCORE_KEY_VIN "vin:"             /* the whole VIN */
+#define SCORE_KEY_BUSINESS "bn:"         /* a folded word of a business name */
+#define SCORE_KEY_BUSINESS_PHONETIC "bnp:" /* its Double Metaphone */
+#define SCORE_KEY_GEO "geo:"               /* a ~1 km cell of the coordinates */
+
+/*
+ * Writes the blocking keys of `p` into `out` (replacing its contents),
+ * distinct, most selective first, and returns out->n. Cannot fail; over
+ * MATCH_KEYS_MAX keys the rest are dropped and out->truncated set.
+ *
+ * THE SAME FUNCTION MAKES THE KEYS OF A STORED RECORD (at import) AND OF A
+ * QUERY (at search): a query is a record built from what is known (kind
+ * and the fields given), prepared with score_prepare(). Any record then
+ * shares at least one key with a query built from any of its fields that
+ * makes keys, and a stored index stays valid only as long as this function
+ * gives the same keys: changing it means re-indexing.
+ *
+ *   persons   match_person_keys() of each name form with the date of
+ *             birth (sn:, sny:, snp:, dob:, gi:), then id: for each
+ *             identifier, pg: and ps: (postcode with the first letters
+ *             of the first given name / of each surname form)
+ *   all kinds ph: for each phone, ad: for the address, geo: for the
+ *             coordinates
+ *   vehicles  pl: the folded plate (O/0, I/1, B/8 confusions meet), vin:
+ *   business  bn: each word of each name of 3 letters or more that is not
+ *             a legal form or a filler ("llc", "inc", "the", "and"), and
+ *             bnp: its Double Metaphone; id: for identifiers (a tax id)
+ *
+ * `nn` (may be NULL) adds the formal names of nicknames to gi: keys
+ * ("lupe" -> gi:guadalupe:h); it must be the same table at import and at
+ * search.
+ */
+size_t score_keys(const struct score_record *p,
+                  const struct match_nicknames *nn, struct match_keys *out);
+
+/* ---- comparison -------------------------------------------------------- */
+
+/*
+ * The fields compared: X(ENUM, stable name, label for a person to read).
+ */
+#define SCORE_FIELDS(X)                                      \
+	X(GIVEN, "given_name", "given name")                 \
+	X(SURNAME, "surname", "surname")                     \
+	X(BIRTH, "birth_date", "date of birth")              \
+	X(SEX, "sex", "sex")                                 \
+	X(ID, "id_number", "identifier")                     \
+	X(PHONE, "phone", "phone")                           \
+	X(HOUSE_NUMBER, "house_number", "house number")      \
+	X(STREET, "street", "street")                        \
+	X(ADDRESS_REST, "address_rest", "unit and locality") \
+	X(CITY, "city", "city")                              \
+	X(POSTCODE, "postcode", "postcode")                  \
+	X(STATE, "state", "state")                           \
+	X(COORDINATES, "coordinates", "coordinates")         \
+	X(PLATE, "plate", "plate")                           \
+	X(VIN, "vin", "VIN")                                 \
+	X(MAKE, "make", "make")                              \
+	X(MODEL, "model", "model")                           \
+	X(COLOR, "color", "color")                           \
+	X(BUSINESS_NAME, "business_name", "business name")   \
+	X(BUSINESS_TYPE, "business_type", "business type")
+
+enum score_field {
+/* clang-format off */
+#define SCORE_FIELD_ENUM(e, n, l) SCORE_F_##e,
+	SCORE_FIELDS(SCORE_FIELD_ENUM)
+#undef SCORE_FIELD_ENUM
+	SCORE_FIELD__COUNT
+	/* clang-format on */
+};
+
+/*
+ * How far two values agree: X(ENUM, stable name, label). Each field's
+ * comparator (score.c, documented per field there and in the weights
+ * below) maps its similarity onto these ordered levels. MISSING (absent on
+ * either side) always weighs 0: a partial query is neither helped nor hurt
+ * by what it does not say.
+ */
+#define SCORE_LEVELS(X)                                  \
+	X(MISSING, "missing", "not known on both sides") \
+	X(EXACT, "exact", "the same")                    \
+	X(CLOSE, "close", "nearly the same")             \
+	X(FAIR, "fair", "somewhat alike")                \
+	X(DIFFERENT, "different", "different")
+
+enum score_level {
+/* clang-format off */
+#define SCORE_LEVEL_ENUM(e, n, l) SCORE_L_##e,
+	SCORE_LEVELS(SCORE_LEVEL_ENUM)
+#undef SCORE_LEVEL_ENUM
+	SCORE_LEVEL__COUNT
+	/* clang-format on */
+};
+
+/*
+ * Fellegi-Sunter weights: w[f][l] = log2(m / u), m the share of true
+ * matches whose field f agrees at level l, u the share of non-matches.
+ * w[f][SCORE_L_MISSING] is 0. A pair's weight is the sum over its fields;
+ * it is a match when the sum reaches `threshold`.
+ */
+struct score_weights {
+	double w[SCORE_FIELD__COUNT][SCORE_LEVEL__COUNT];
+	double threshold;
+};
+
+/*
+ * The default weights and threshold (see score.c for the table and how it
+ * was derived: counted on FEBRL datasets 1 and 2, never on datasets 3, 4a
+ * and 4b that bench/febrl.c reports). Returns a static table; never NULL.
+ */
+const struct score_weights *score_weights_default(void);
+
+/* One field's part of a pair's weight. */
+struct score_explain_item {
+	enum score_field field;
+	enum score_level level;
+	double similarity; /* the comparator's similarity in [0, 1] */
+	double weight;     /* w[field][level] */
+};
+
+/* Why a pair weighs what it does: every field compared, in field order
+ * (fields missing on both sides are left out). */
+struct score_explain {
+	struct score_explain_item item[SCORE_FIELD__COUNT];
+	size_t n;
+	double total;
+};
+
+/*
+ * Compares prepared records `a` and `b` (borrowed) under weights `w` (NULL:
+ * the defaults) and returns the match weight: the sum over the fields of
+ * w[field][level]. The same both ways: score_compare(a, b) ==
+ * score_compare(b, a). Fills `ex` (may be NULL) with the per-field
+ * explanation. Records of different kinds are compared on the fields
+ * they share (a person's phone and a phone record's). Cannot fail; bounded
+ * time (every part is capped).
+ */
+double score_compare(const struct score_record *a, const struct score_record *b,
+                     const struct score_weights *w, struct score_explain *ex);
+
+/* Returns "given_name", ...; "unknown" when out of range. */
+const char *score_field_name(enum score_field f);
+/* Returns "given name", ... for a person to read; "unknown" out of range. */
+const char *score_field_label(enum score_field f);
+/* Returns "exact", ...; "unknown" when out of range. */
+const char *score_level_name(enum score_level l);
+/* Returns "the same", ...; "unknown" when out of range. */
+const char *score_level_label(enum score_level l);
+
+/*
+ * Writes `ex` as one line a person can read into out[size], cut to fit
+ * (always NUL-terminated when size > 0):
+ * "23.4: surname close (+6.1), given name exact (+5.2), phone different
+ * (-4.0)". Returns false when it was cut.
+ */
+bool score_explain_format(const struct score_explain *ex, char *out,
+                          size_t size);
+
+/* ---- top k ------------------------------------------------------------- */
+
+/* A candidate: its weight and the caller's id for it (a row id, an index). */
+struct score_hit {
+	double weight;
+	uint64_t id;
+};
+
+/*
+ * The best k candidates of a search, in a min-heap over caller-owned
+ * storage: offering a candidate costs O(log k) and never allocates. Better
+ * is a higher weight; of equal weights the lower id (so results do not
+ * depend on the order candidates arrive in).
+ */
+struct score_topk {
+	struct score_hit *slot; /* borrowed, k entries */
+	size_t k;
+	size_t n;
+};
+
+/* Starts an empty top-k over `slot` (borrowed, `k` entries; k may be 0). */
+void score_topk_init(struct score_topk *t, struct score_hit *slot, size_t k);
+
+/* Offers a candidate; returns true when it is among the best k so far. */
+bool score_topk_offer(struct score_topk *t, double weight, uint64_t id);
+
+/* Sorts the kept candidates best first in place (t->slot) and returns how
+ * many there are; the heap is then spent: init again before offering. */
+size_t score_topk_sorted(struct score_topk *t);
+
+#endif
