@@ -53,6 +53,8 @@ static const struct cli_command commands[] = {
 	  cli_cmd_serve },
 	{ "units", "add units; set their status and position; recommend",
 	  cli_usage_units, cli_cmd_units },
+	{ "import", "import the agency's records (persons, vehicles...)",
+	  cli_usage_import, cli_cmd_import },
 	{ "search", "search the agency's records (a purpose is required)",
 	  cli_usage_search, cli_cmd_search },
 	{ "version", "show versions", usage_version, cmd_version },
@@ -162,6 +164,16 @@ static void default_near_program(const char **slot, char *buf, size_t size,
 	if (str_format(buf, size, "%s/../%s", exe, rel) &&
 	    access(buf, F_OK) == 0)
 		*slot = buf;
+}
+
+void cli_default_path(const char **slot, char *buf, size_t size,
+                      const char *rel)
+{
+	if (!*slot && access(rel, F_OK) == 0) {
+		*slot = rel;
+		return;
+	}
+	default_near_program(slot, buf, size, rel);
 }
 
 void cli_engine_init(struct cli_engine *e)

@@ -132,6 +132,13 @@ int cli_engine_option(struct cli *cli, struct cli_engine *e, int c,
  * Returns 0 and an owned engine, or the exit code. */
 int cli_open_engine(struct cli *cli, struct cli_engine *e, struct engine **out);
 
+/* Sets *slot, when it is NULL, to `rel` (a data file or directory of the
+ * source tree, such as "data/linkage") under the current directory when
+ * it is there, else under the source tree the program was built in when
+ * it is there (written into `buf`); leaves *slot alone otherwise. */
+void cli_default_path(const char **slot, char *buf, size_t size,
+                      const char *rel);
+
 /* Returns who is acting, for the record: "cli:<login name>". Static. */
 const char *cli_actor(void);
 
@@ -157,6 +164,7 @@ int cli_cmd_user(struct cli *cli, int argc, char **argv);
 int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_serve(struct cli *cli, int argc, char **argv);
 int cli_cmd_units(struct cli *cli, int argc, char **argv);
+int cli_cmd_import(struct cli *cli, int argc, char **argv);
 int cli_cmd_search(struct cli *cli, int argc, char **argv);
 extern const char cli_usage_init[];
 extern const char cli_usage_calls[];
@@ -169,6 +177,7 @@ extern const char cli_usage_user[];
 extern const char cli_usage_audit[];
 extern const char cli_usage_serve[];
 extern const char cli_usage_units[];
+extern const char cli_usage_import[];
 extern const char cli_usage_search[];
 
 #endif
