@@ -46,7 +46,8 @@ struct anchor_result {
 	size_t found_top10; /* queries whose true record was in the ten */
 };
 
-/* ---- SQLite FTS5, trigram tokenizer --------------------------------------- */
+/* ---- SQLite FTS5, trigram tokenizer ---------------------------------------
+ */
 
 /* `name` as an FTS5 query: each trigram quoted, OR-ed. Writes "" when the
  * name is too short for a trigram. */
@@ -146,14 +147,15 @@ out:
 	return rc;
 }
 
-/* ---- PostgreSQL pg_trgm ---------------------------------------------------- */
+/* ---- PostgreSQL pg_trgm ----------------------------------------------------
+ */
 
 #ifdef HTD_BENCH_LIBPQ
 static inline bool anchor_pg_ok(PGconn *pg, PGresult *res, const char *what)
 {
 	ExecStatusType s = PQresultStatus(res);
-	bool ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ||
-	          s == PGRES_COPY_IN;
+	bool ok =
+	    s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_COPY_IN;
 	if (!ok)
 		fprintf(stderr, "records: pg_trgm anchor: %s: %s", what,
 		        PQerrorMessage(pg));

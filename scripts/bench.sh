@@ -63,8 +63,9 @@ mkdir -p "$results" || exit 1
 
 # Programs the benchmarks use, not benchmarks (bench/meson.build builds them
 # as build/bench/NAME): the screen benchmark's corpus and phrase list, the
-# API benchmark's paced load generator.
-tools=" corpus_gen lexicon_literals api_load "
+# API benchmark's paced load generator, the records benchmark's generator
+# and search timer (run by bench/records.sh).
+tools=" corpus_gen lexicon_literals api_load persons_gen records_search "
 
 ran=0
 failed=0

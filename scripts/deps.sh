@@ -43,6 +43,10 @@ packages=(
 	# wrk, next to nginx-light serving the same bytes as its anchor (curl,
 	# above, sets up its calls)
 	wrk nginx-light
+	# benchmarks: the records search benchmark (bench/records.sh) runs a
+	# throwaway PostgreSQL with pg_trgm (postgresql-contrib) as its anchor,
+	# through libpq (design.md: PostgreSQL 15 is the scale-out store)
+	libpq-dev postgresql postgresql-contrib
 )
 
 missing=()
