@@ -33,7 +33,7 @@
 #define SEARCH_LIMIT_MAX 50
 /* Candidates read and scored per search, at most: the best by the number
  * of blocking keys they share with the query. */
-#define SEARCH_CANDIDATES_DEFAULT 300
+#define SEARCH_CANDIDATES_DEFAULT 50
 
 /* One record found. */
 struct search_hit {

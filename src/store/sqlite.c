@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2606,7 +2607,8 @@ static enum htd_err sq_record_find(struct store *base, enum record_kind kind,
 	return record_read_one(s, st, what, out, err);
 }
 
-static int int64_cmp(const void *a, const void *b)
+/* Postings by record id (struct posting's id is its first member). */
+static int posting_cmp(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return (x > y) - (x < y);
@@ -2615,6 +2617,8 @@ static int int64_cmp(const void *a, const void *b)
 static int candidate_cmp(const void *a, const void *b)
 {
 	const struct store_candidate *x = a, *y = b;
+	if (x->weight != y->weight)
+		return x->weight < y->weight ? 1 : -1;
 	if (x->shared != y->shared)
 		return x->shared < y->shared ? 1 : -1;
 	return (x->record_id > y->record_id) - (x->record_id < y->record_id);
@@ -2635,7 +2639,10 @@ static enum htd_err sq_records_candidates(struct store *base,
 	size_t n_keys = keys ? keys->n : 0;
 	if (n_keys > MATCH_KEYS_MAX)
 		n_keys = MATCH_KEYS_MAX;
-	int64_t *ids = NULL;
+	struct posting {
+		int64_t id;
+		double weight; /* of the key it came from */
+	} *ids = NULL;
 	size_t n = 0, cap = 0;
 	enum htd_err e = HTD_OK;
 	for (size_t k = 0; k < n_keys && e == HTD_OK; k++) {
@@ -2649,28 +2656,39 @@ static enum htd_err sq_records_candidates(struct store *base,
 		bind_text(st, 1, keys->key[k]);
 		sqlite3_bind_int(st, 2, STORE_KEY_POSTINGS_MAX);
 		int rc;
+		size_t first = n;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 256;
 				ids = xrealloc(ids, cap * sizeof(*ids));
 			}
-			ids[n++] = sqlite3_column_int64(st, 0);
+			ids[n++].id = sqlite3_column_int64(st, 0);
 		}
 		sqlite3_reset(st);
+		/* 1 for a key at the cap, up to 13.3 for a key of one
+		 * record. */
+		double w = n > first
+		               ? 1.0 + log2((double)STORE_KEY_POSTINGS_MAX /
+		                            (double)(n - first))
+		               : 0;
+		for (size_t i = first; i < n; i++)
+			ids[i].weight = w;
 		if (rc != SQLITE_DONE)
 			e = sq_error(s, rc, "finding candidate records", err);
 	}
 	if (e == HTD_OK && n > 0) {
-		qsort(ids, n, sizeof(*ids), int64_cmp);
+		qsort(ids, n, sizeof(*ids), posting_cmp);
 		struct store_candidate *all = xmalloc(n * sizeof(*all));
 		size_t m = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (m && all[m - 1].record_id == ids[i]) {
+			if (m && all[m - 1].record_id == ids[i].id) {
 				all[m - 1].shared++;
+				all[m - 1].weight += ids[i].weight;
 				continue;
 			}
-			all[m].record_id = ids[i];
+			all[m].record_id = ids[i].id;
 			all[m].shared = 1;
+			all[m].weight = ids[i].weight;
 			m++;
 		}
 		qsort(all, m, sizeof(*all), candidate_cmp);
@@ -2976,7 +2994,13 @@ enum htd_err sqlite_store_open(const struct store_options *opts,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db,
 		                  "PRAGMA synchronous = FULL; "
-		                  "PRAGMA foreign_keys = ON;",
+		                  "PRAGMA foreign_keys = ON; "
+		                  /* Reads from the mapped file, not a
+		                   * pread per page: a records search touches
+		                   * hundreds of pages. Writes still go
+		                   * through the WAL; only touched pages are
+		                   * resident. */
+		                  "PRAGMA mmap_size = 268435456;",
 		                  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		e = sq_error(s, rc, "setting up the database", err);

@@ -228,6 +228,10 @@ struct store_record_list {
 struct store_candidate {
 	int64_t record_id;
 	unsigned shared;
+	/* The sum over the shared keys of 1 + log2(STORE_KEY_POSTINGS_MAX /
+	 * postings of the key): a key few records hold says more than one
+	 * thousands hold (inverse document frequency). */
+	double weight;
 };
 
 /* Most records put in one store_records_put() call. */
@@ -657,7 +661,8 @@ enum htd_err store_record_find(struct store *s, enum record_kind kind,
 
 /*
  * The records that hold any of `keys`, with how many of the keys each
- * holds, most shared first, then lowest id; at most `limit`
+ * holds and their weight (struct store_candidate), heaviest first, then
+ * most shared, then lowest id; at most `limit`
  * (1..STORE_CANDIDATES_MAX) written to `out` (room for `limit`), their
  * number to *n_out. Each key counts at most STORE_KEY_POSTINGS_MAX
  * records. HTD_ERR_INVALID for a limit out of range.

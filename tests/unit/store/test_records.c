@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -152,6 +153,52 @@ Test(store_records, update_replaces_keys)
 	c = put(&r, &k, 1);
 	cr_assert_eq(c.updated, 1);
 	record_free(&r);
+}
+
+Test(store_records, a_rare_key_outweighs_common_ones)
+{
+	/* 200 John Smiths share two common keys; one record shares only a
+	 * date of birth nobody else has: it comes first. */
+	enum { COMMON = 200 };
+	struct record *r = calloc(COMMON + 1, sizeof(*r));
+	struct match_keys *k = calloc(COMMON + 1, sizeof(*k));
+	struct store_record_put *items = calloc(COMMON + 1, sizeof(*items));
+	for (int i = 0; i <= COMMON; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "p%d", i);
+		person(&r[i], id, "Smith", "John");
+		if (i < COMMON)
+			keys_of(&k[i], "sn:smit", "gi:john:s", NULL);
+		else
+			keys_of(&k[i], "dob:1985-03-07", NULL, NULL);
+		items[i] = (struct store_record_put){ &r[i], &k[i] };
+	}
+	struct store_record_counts c = { 0 };
+	struct htd_error err;
+	cr_assert_eq(store_records_upsert(store, items, COMMON + 1, 1000, NULL,
+	                                  &c, &err),
+	             HTD_OK, "%s", err.message);
+	struct match_keys q;
+	keys_of(&q, "sn:smit", "gi:john:s", "dob:1985-03-07");
+	struct store_candidate cand[5];
+	size_t n = 0;
+	cr_assert_eq(store_records_candidates(store, &q, 5, cand, &n, &err),
+	             HTD_OK);
+	cr_assert_eq(n, 5);
+	struct store_record one;
+	cr_assert_eq(store_record_get(store, cand[0].record_id, &one, &err),
+	             HTD_OK);
+	cr_assert_str_eq(one.record.source_id, "p200");
+	cr_assert_eq(cand[0].shared, 1);
+	cr_assert_eq(cand[1].shared, 2);
+	cr_assert_gt(cand[0].weight, cand[1].weight);
+	/* Equal weights: the lowest id first. */
+	cr_assert_lt(cand[1].record_id, cand[2].record_id);
+	store_record_free(&one);
+	free_all(r, COMMON + 1);
+	free(r);
+	free(k);
+	free(items);
 }
 
 Test(store_records, candidates_most_shared_first)
