@@ -31,7 +31,7 @@
 
 #define RECORDS_SOURCE_DEFAULT "rms"
 /* Records written per store_records_put(). */
-#define RECORDS_IMPORT_BATCH 4096
+#define RECORDS_IMPORT_BATCH 16384
 /* How often the progress callback runs, in records read. */
 #define RECORDS_PROGRESS_EVERY 16384
 
