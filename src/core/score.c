@@ -85,9 +85,11 @@ static size_t fold_text(const char *in, char *dst, size_t size, bool upper)
 		return 0;
 	dst[0] = '\0';
 	memset(&n, 0, sizeof(n));
-	while (len > 0 && len == RECORD_VALUE_MAX &&
-	       ((unsigned char)in[len] & 0xC0) == 0x80)
-		len--;
+	/* A cut at the cap is moved back to a character boundary. */
+	if (len == RECORD_VALUE_MAX) {
+		while (len > 0 && ((unsigned char)in[len] & 0xC0) == 0x80)
+			len--;
+	}
 	/* Under 4 GiB, normalise_text() cannot fail. */
 	(void)normalise_text(in ? in : "", len, &n);
 	for (size_t i = 0; i < n.len; i++) {
@@ -241,11 +243,12 @@ static void add_split_name(struct prepare_ctx *c, const char *given,
 	}
 	if (str_empty(given)) {
 		size_t before = p->n_names;
-		(void)str_format(full, sizeof(full), "%s,", family);
+		/* "Family," alone does not read as the reversed form; a
+		 * stand-in given name does, and is then removed. */
+		(void)str_format(full, sizeof(full), "%s, X", family);
 		add_name(c, full);
 		if (p->n_names > before) {
-			/* A family name alone names no given name, though
-			 * the parser reads a one-word name as both. */
+			/* A family name alone names no given name. */
 			struct match_name *m = &c->names[before];
 			m->n_given = 0;
 			m->one_word = false;
