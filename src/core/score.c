@@ -646,6 +646,11 @@ static void geo_key(const struct score_record *p, struct match_keys *out)
 	key_add(out, key);
 }
 
+/*
+ * pn: the postcode with the first 4 letters of the first given name, and
+ * with those of the surname: one family for both, so a record whose given
+ * name and surname were entered the other way round still meets.
+ */
 static void postcode_keys(const struct score_record *p, struct match_keys *out)
 {
 	char head[4 * 4 + 1];
@@ -657,13 +662,13 @@ static void postcode_keys(const struct score_record *p, struct match_keys *out)
 		const struct match_name *m = &p->names[i];
 		if (m->n_given > 0 && !m->one_word) {
 			first_chars(m->given[0], 4, head, sizeof(head));
-			key_addf(out, SCORE_KEY_POSTCODE_GIVEN, p->postcode,
+			key_addf(out, SCORE_KEY_POSTCODE_NAME, p->postcode,
 			         head);
 		}
 		if (m->surname[0]) {
 			squeeze(m->surname, squeezed, sizeof(squeezed));
 			first_chars(squeezed, 4, head, sizeof(head));
-			key_addf(out, SCORE_KEY_POSTCODE_SURNAME, p->postcode,
+			key_addf(out, SCORE_KEY_POSTCODE_NAME, p->postcode,
 			         head);
 		}
 	}
@@ -1069,8 +1074,8 @@ static struct outcome compare_business(const struct score_record *a,
 static const struct score_weights default_weights = {
 	.w = {
 		/* Counted on FEBRL datasets 1 and 2. */
-		[SCORE_F_GIVEN] = { 0, 7.02, 6.60, 0.86, -2.28 },
-		[SCORE_F_SURNAME] = { 0, 7.59, 7.59, 1.34, -2.59 },
+		[SCORE_F_GIVEN] = { 0, 7.13, 6.84, 1.23, -3.03 },
+		[SCORE_F_SURNAME] = { 0, 7.47, 6.99, -0.10, -3.74 },
 		[SCORE_F_BIRTH] = { 0, 14.80, 3.66, 3.66, -3.96 },
 		[SCORE_F_ID] = { 0, 21.74, 14.63, 14.63, -4.24 },
 		[SCORE_F_HOUSE_NUMBER] = { 0, 5.95, -1.48, -1.48, -2.85 },
@@ -1102,7 +1107,7 @@ static const struct score_weights default_weights = {
 		/* m 0.8, u 0.2; alike 0.1, 0.05. */
 		[SCORE_F_BUSINESS_TYPE] = { 0, 2.0, 1.0, 1.0, -2.91 },
 	},
-	.threshold = 21.51,
+	.threshold = 21.39,
 	.partial = 0.75,
 };
 
@@ -1113,22 +1118,57 @@ const struct score_weights *score_weights_default(void)
 
 /* ---- compare ----------------------------------------------------------- */
 
+/* The better of two outcomes: the lower level, then the higher
+ * similarity. */
+static bool better(struct outcome x, struct outcome y)
+{
+	return x.level < y.level ||
+	       (x.level == y.level && x.similarity > y.similarity);
+}
+
+/*
+ * Given names of a[i] against the surname forms of b[j], by Jaro-Winkler
+ * as compare_surname() bands them: for names entered the other way round
+ * ("Fitzpatrick Lucy" for "Lucy Fitzpatrick").
+ */
+static struct outcome compare_cross(const struct match_name *x,
+                                    const struct match_name *y)
+{
+	char forms[MATCH_NAME_ALTS_MAX + 1][MATCH_NAME_MAX + 1];
+	size_t n = surname_forms(y, forms);
+	struct outcome best = outcome(SCORE_L_MISSING, 0);
+
+	for (size_t g = 0; g < x->n_given; g++)
+		for (size_t k = 0; k < n; k++)
+			keep_best(&best, compare_text(x->given[g], forms[k],
+			                              0.90, 0.75));
+	return best;
+}
+
 /*
  * Names: the pair of name forms (name and aliases on each side) whose
  * given name and surname weigh the most together, so an alias that agrees
- * is used and the others do not count against the pair.
+ * is used and the others do not count against the pair. Each pair is
+ * also compared crosswise (a's given names with b's surname, a's surname
+ * with b's given names), for names entered the other way round; when that
+ * weighs more it is used, the better of the two cross outcomes counted as
+ * the surname and the other as the given name (the same both ways), and
+ * *swapped is set.
  */
 static void compare_names(const struct score_record *a,
                           const struct score_record *b,
                           const struct score_weights *w, struct outcome *given,
-                          struct outcome *surname)
+                          struct outcome *surname, bool *swapped)
 {
 	double best = -1e300;
 
 	*given = outcome(SCORE_L_MISSING, 0);
 	*surname = outcome(SCORE_L_MISSING, 0);
+	*swapped = false;
 	for (size_t i = 0; i < a->n_names; i++) {
 		for (size_t j = 0; j < b->n_names; j++) {
+			const struct match_name *x = &a->names[i];
+			const struct match_name *y = &b->names[j];
 			struct outcome g = compare_given(a, i, b, j);
 			struct outcome s = compare_surname(a, i, b, j);
 			double sum = w->w[SCORE_F_GIVEN][g.level] +
@@ -1137,6 +1177,25 @@ static void compare_names(const struct score_record *a,
 				best = sum;
 				*given = g;
 				*surname = s;
+				*swapped = false;
+			}
+			if (x->n_given == 0 || y->n_given == 0 ||
+			    !x->surname[0] || !y->surname[0])
+				continue;
+			struct outcome c1 = compare_cross(x, y);
+			struct outcome c2 = compare_cross(y, x);
+			if (better(c2, c1)) {
+				struct outcome t = c1;
+				c1 = c2;
+				c2 = t;
+			}
+			sum = w->w[SCORE_F_GIVEN][c2.level] +
+			      w->w[SCORE_F_SURNAME][c1.level];
+			if (sum > best) {
+				best = sum;
+				*given = c2;
+				*surname = c1;
+				*swapped = true;
 			}
 		}
 	}
@@ -1147,6 +1206,7 @@ double score_compare(const struct score_record *a, const struct score_record *b,
 {
 	struct outcome o[SCORE_FIELD__COUNT];
 	double total = 0;
+	bool swapped;
 
 	if (!w)
 		w = &default_weights;
@@ -1154,12 +1214,14 @@ double score_compare(const struct score_record *a, const struct score_record *b,
 		ex->n = 0;
 		ex->total = 0;
 		ex->attainable = 0;
+		ex->names_swapped = false;
 	}
 	if (!a || !b)
 		return 0;
 	/* Each comparator is symmetric and the fields are summed in one
 	 * order, so the weight is the same bit for bit both ways. */
-	compare_names(a, b, w, &o[SCORE_F_GIVEN], &o[SCORE_F_SURNAME]);
+	compare_names(a, b, w, &o[SCORE_F_GIVEN], &o[SCORE_F_SURNAME],
+	              &swapped);
 	o[SCORE_F_BIRTH] = compare_birth(a, b);
 	o[SCORE_F_SEX] = !a->sex || !b->sex ? outcome(SCORE_L_MISSING, 0)
 	                 : a->sex == b->sex ? outcome(SCORE_L_EXACT, 1)
@@ -1203,8 +1265,10 @@ double score_compare(const struct score_record *a, const struct score_record *b,
 			ex->attainable += w->w[f][SCORE_L_EXACT];
 		}
 	}
-	if (ex)
+	if (ex) {
 		ex->total = total;
+		ex->names_swapped = swapped;
+	}
 	return total;
 }
 
@@ -1231,7 +1295,8 @@ bool score_explain_format(const struct score_explain *ex, char *out,
 
 	if (size == 0)
 		return false;
-	fit = str_format(out, size, "%.1f:", ex ? ex->total : 0.0);
+	fit = str_format(out, size, "%.1f%s:", ex ? ex->total : 0.0,
+	                 ex && ex->names_swapped ? " (names swapped)" : "");
 	if (!ex || !fit)
 		return fit;
 	for (size_t i = 0; i < ex->n; i++) {

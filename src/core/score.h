@@ -147,13 +147,12 @@ void score_record_free(struct score_record *p);
  * address met on a person, a business and a phone record gives the same
  * key: that is how a call's phone finds the employer that uses it.
  */
-#define SCORE_KEY_ID "id:"      /* an identifier, "id:ssn:123456789" */
-#define SCORE_KEY_ADDRESS "ad:" /* number and street: "ad:12|N MAIN ST" */
-#define SCORE_KEY_POSTCODE_GIVEN "pg:"   /* postcode, given name's 4 letters */
-#define SCORE_KEY_POSTCODE_SURNAME "ps:" /* postcode, surname's 4 letters */
-#define SCORE_KEY_PLATE "pl:"            /* folded plate, "pl:A80123" */
-#define SCORE_KEY_VIN "vin:"             /* the whole VIN */
-#define SCORE_KEY_BUSINESS "bn:"         /* a folded word of a business name */
+#define SCORE_KEY_ID "id:"            /* an identifier, "id:ssn:123456789" */
+#define SCORE_KEY_ADDRESS "ad:"       /* number and street: "ad:12|N MAIN ST" */
+#define SCORE_KEY_POSTCODE_NAME "pn:" /* postcode, a name's first 4 letters */
+#define SCORE_KEY_PLATE "pl:"         /* folded plate, "pl:A80123" */
+#define SCORE_KEY_VIN "vin:"          /* the whole VIN */
+#define SCORE_KEY_BUSINESS "bn:"      /* a folded word of a business name */
 #define SCORE_KEY_BUSINESS_PHONETIC "bnp:" /* its Double Metaphone */
 #define SCORE_KEY_GEO "geo:"               /* a ~1 km cell of the coordinates */
 
@@ -164,15 +163,19 @@ void score_record_free(struct score_record *p);
  *
  * THE SAME FUNCTION MAKES THE KEYS OF A STORED RECORD (at import) AND OF A
  * QUERY (at search): a query is a record built from what is known (kind
- * and the fields given), prepared with score_prepare(). Any record then
- * shares at least one key with a query built from any of its fields that
- * makes keys, and a stored index stays valid only as long as this function
- * gives the same keys: changing it means re-indexing.
+ * and the fields given), prepared with score_prepare(). A query built from
+ * a record's fields gets that record's keys, and a stored index stays
+ * valid only as long as this function gives the same keys: changing it
+ * means re-indexing. A given name alone makes no key (every "Maria" would
+ * be a candidate): it is searched with a surname, a date of birth, a
+ * phone or a postcode.
  *
  *   persons   match_person_keys() of each name form with the date of
  *             birth (sn:, sny:, snp:, dob:, gi:), then id: for each
- *             identifier, pg: and ps: (postcode with the first letters
- *             of the first given name / of each surname form)
+ *             identifier, pn: (the postcode with the first 4 letters of
+ *             the first given name, and with those of the surname: one
+ *             family, so given name and surname entered the other way
+ *             round still meet)
  *   all kinds ph: for each phone, ad: for the address, geo: for the
  *             coordinates
  *   vehicles  pl: the folded plate (O/0, I/1, B/8 confusions meet), vin:
@@ -286,6 +289,9 @@ struct score_explain {
 	size_t n;
 	double total;
 	double attainable; /* the sum of w[field][EXACT] of those fields */
+	/* The names agreed best crosswise: one side's given name was the
+	 * other's surname ("Fitzpatrick Lucy" for "Lucy Fitzpatrick"). */
+	bool names_swapped;
 };
 
 /*
@@ -321,8 +327,9 @@ const char *score_level_label(enum score_level l);
 /*
  * Writes `ex` as one line a person can read into out[size], cut to fit
  * (always NUL-terminated when size > 0):
- * "23.4: surname close (+6.1), given name exact (+5.2), phone different
- * (-4.0)". Returns false when it was cut.
+ * "23.4: given name exact (+7.0), surname close (+7.6), phone different
+ * (-3.8)", with " (names swapped)" after the total when they were.
+ * Returns false when it was cut.
  */
 bool score_explain_format(const struct score_explain *ex, char *out,
                           size_t size);

@@ -521,7 +521,7 @@ Test(score, explanation_adds_up_and_reads)
 	cr_assert_eq(level_of(&ex, SCORE_F_PHONE), SCORE_L_DIFFERENT);
 	cr_assert(ex.item[3].weight < 0);
 	cr_assert(score_explain_format(&ex, line, sizeof(line)));
-	cr_assert(strstr(line, "given name exact (+7.0)"), "%s", line);
+	cr_assert(strstr(line, "given name exact (+7.1)"), "%s", line);
 	cr_assert(strstr(line, "surname close"), "%s", line);
 	cr_assert(strstr(line, "date of birth close"), "%s", line);
 	cr_assert(strstr(line, "phone different (-3.8)"), "%s", line);
@@ -622,6 +622,42 @@ Test(score, symmetric)
 	}
 	for (size_t i = 0; i < 6; i++)
 		score_record_free(&r[i]);
+}
+
+Test(score, names_entered_the_other_way_round)
+{
+	struct score_record a, b;
+	struct score_explain x, y;
+	struct match_keys ka, kb;
+	char line[256];
+	bool shared = false;
+
+	PREP(&a, RECORD_PERSON, "given_name", "Lucy", "family_name",
+	     "Fitzpatrick", "postcode", "3500");
+	PREP(&b, RECORD_PERSON, "given_name", "Fitzpatrick", "family_name",
+	     "Lucey", "postcode", "3500");
+	score_compare(&a, &b, NULL, &x);
+	score_compare(&b, &a, NULL, &y);
+	cr_assert(x.names_swapped);
+	cr_assert(y.names_swapped);
+	cr_assert_eq(x.total, y.total);
+	cr_assert_eq(level_of(&x, SCORE_F_SURNAME), SCORE_L_EXACT);
+	cr_assert_eq(level_of(&x, SCORE_F_GIVEN), SCORE_L_CLOSE);
+	cr_assert_eq(level_of(&y, SCORE_F_GIVEN), SCORE_L_CLOSE);
+	cr_assert(score_is_match(&x, NULL));
+	score_explain_format(&x, line, sizeof(line));
+	cr_assert(strstr(line, "(names swapped):"), "%s", line);
+	/* They meet through the postcode and name keys. */
+	score_keys(&a, nick, &ka);
+	score_keys(&b, nick, &kb);
+	for (size_t i = 0; i < ka.n; i++)
+		shared = shared || has_key(&kb, ka.key[i]);
+	cr_assert(shared);
+	cr_assert(has_key(&kb, "pn:3500:fitz"));
+	/* In the right order, nothing is swapped. */
+	score_compare(&a, &a, NULL, &x);
+	cr_assert_not(x.names_swapped);
+	free2(&a, &b);
 }
 
 /* ---- top k ------------------------------------------------------------- */
@@ -731,8 +767,8 @@ Test(score, keys_person)
 	cr_assert(has_key(&k, "snp:HRNN"));
 	cr_assert(has_key(&k, "gi:lupe:h"));
 	cr_assert(has_key(&k, "gi:guadalupe:h")); /* nickname's formal */
-	cr_assert(has_key(&k, "pg:78701:lupe"));
-	cr_assert(has_key(&k, "ps:78701:hern"));
+	cr_assert(has_key(&k, "pn:78701:lupe"));
+	cr_assert(has_key(&k, "pn:78701:hern"));
 	cr_assert_not(k.truncated);
 	/* The most selective first: the phone. */
 	cr_assert_str_eq(k.key[0], "ph:+15125550142");
