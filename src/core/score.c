@@ -245,7 +245,8 @@ static void add_split_name(struct prepare_ctx *c, const char *given,
 		size_t before = p->n_names;
 		/* "Family," alone does not read as the reversed form; a
 		 * stand-in given name does, and is then removed. */
-		(void)str_format(full, sizeof(full), "%s, X", family);
+		(void)str_format(full, sizeof(full), "%.*s, X",
+		                 RECORD_VALUE_MAX, family);
 		add_name(c, full);
 		if (p->n_names > before) {
 			/* A family name alone names no given name. */
@@ -255,7 +256,9 @@ static void add_split_name(struct prepare_ctx *c, const char *given,
 		}
 		return;
 	}
-	(void)str_format(full, sizeof(full), "%s, %s", family, given);
+	/* Only the capped part of each is read. */
+	(void)str_format(full, sizeof(full), "%.*s, %.*s", RECORD_VALUE_MAX,
+	                 family, RECORD_VALUE_MAX, given);
 	add_name(c, full);
 }
 
