@@ -441,6 +441,24 @@ static void prepare_postcode(const char *s, struct score_record *p)
 	squeeze(f, p->postcode, sizeof(p->postcode));
 }
 
+/* Every surname form of `m` (surname, then surname_alt) without spaces,
+ * with its Double Metaphone codes, into `out`. */
+static void surname_forms(const struct match_name *m,
+                          struct score_surnames *out)
+{
+	out->n = 0;
+	if (!m->surname[0])
+		return;
+	for (size_t k = 0; k <= m->n_surname_alt; k++) {
+		struct score_surname *f = &out->form[out->n++];
+		squeeze(k == 0 ? m->surname : m->surname_alt[k - 1], f->text,
+		        sizeof(f->text));
+		if (!phonetic_double_metaphone(
+		        f->text, f->primary, f->alternate, sizeof(f->primary)))
+			f->primary[0] = f->alternate[0] = '\0';
+	}
+}
+
 enum htd_err score_prepare(const struct record *r,
                            const struct match_nicknames *nn,
                            struct score_record *out, struct htd_error *err)
@@ -480,6 +498,9 @@ enum htd_err score_prepare(const struct record *r,
 	if (out->n_names > 0) {
 		out->names = xmalloc(out->n_names * sizeof(*out->names));
 		memcpy(out->names, names, out->n_names * sizeof(*out->names));
+		out->surnames = xmalloc(out->n_names * sizeof(*out->surnames));
+		for (size_t i = 0; i < out->n_names; i++)
+			surname_forms(&out->names[i], &out->surnames[i]);
 		add_formal_names(out, nn);
 	}
 	fold_text(f[RECORD_F_BUSINESS_TYPE], out->business_type,
@@ -500,6 +521,11 @@ enum htd_err score_prepare(const struct record *r,
 		memset(&out->address, 0, sizeof(out->address));
 	if (out->address.truncated)
 		out->truncated = true;
+	(void)str_format(out->address_more, sizeof(out->address_more), "%s%s%s",
+	                 out->address.unit,
+	                 out->address.unit[0] && out->address.rest[0] ? " "
+	                                                              : "",
+	                 out->address.rest);
 	fold_text(f[RECORD_F_CITY], out->city, sizeof(out->city), true);
 	fold_text(f[RECORD_F_STATE], out->state, sizeof(out->state), true);
 	prepare_postcode(f[RECORD_F_POSTCODE], out);
@@ -528,6 +554,7 @@ void score_record_free(struct score_record *p)
 	if (!p)
 		return;
 	free(p->names);
+	free(p->surnames);
 	free(p->formal);
 	memset(p, 0, sizeof(*p));
 }
@@ -739,6 +766,16 @@ static struct outcome banded(double sim, double close, double fair)
 	return outcome(SCORE_L_DIFFERENT, sim);
 }
 
+/* The best outcome of a list against a list (lower level is better). */
+static void keep_best(struct outcome *best, struct outcome o)
+{
+	if (o.level == SCORE_L_MISSING)
+		return;
+	if (best->level == SCORE_L_MISSING || o.level < best->level ||
+	    (o.level == best->level && o.similarity > best->similarity))
+		*best = o;
+}
+
 /* True when the formal names of a's given name (i, g) include `w`. */
 static bool formal_has(const struct score_record *a, size_t i, size_t g,
                        const char *w)
@@ -799,20 +836,6 @@ static struct outcome compare_given(const struct score_record *a, size_t i,
 	return banded(best >= 1.0 ? 0.999 : best, 0.90, 0.75);
 }
 
-/* Every surname form of `m` (surname, then surname_alt) without spaces. */
-static size_t surname_forms(const struct match_name *m,
-                            char forms[][MATCH_NAME_MAX + 1])
-{
-	size_t n = 0;
-
-	if (!m->surname[0])
-		return 0;
-	squeeze(m->surname, forms[n++], MATCH_NAME_MAX + 1);
-	for (size_t k = 0; k < m->n_surname_alt; k++)
-		squeeze(m->surname_alt[k], forms[n++], MATCH_NAME_MAX + 1);
-	return n;
-}
-
 /*
  * Surnames: the best pair of surname forms (a Spanish double surname
  * meets either surname alone). Equal: exact. Jaro-Winkler 0.90 or more,
@@ -822,61 +845,80 @@ static size_t surname_forms(const struct match_name *m,
 static struct outcome compare_surname(const struct score_record *a, size_t i,
                                       const struct score_record *b, size_t j)
 {
-	char fa[MATCH_NAME_ALTS_MAX + 1][MATCH_NAME_MAX + 1];
-	char fb[MATCH_NAME_ALTS_MAX + 1][MATCH_NAME_MAX + 1];
-	size_t na = surname_forms(&a->names[i], fa);
-	size_t nb = surname_forms(&b->names[j], fb);
+	const struct score_surnames *fa = &a->surnames[i];
+	const struct score_surnames *fb = &b->surnames[j];
 	struct outcome best = outcome(SCORE_L_MISSING, 0);
 
-	if (na == 0 || nb == 0)
-		return best;
-	for (size_t g = 0; g < na; g++) {
-		for (size_t h = 0; h < nb; h++) {
+	for (size_t g = 0; g < fa->n; g++) {
+		for (size_t h = 0; h < fb->n; h++) {
+			const struct score_surname *x = &fa->form[g];
+			const struct score_surname *y = &fb->form[h];
 			struct outcome o;
 			double sim;
-			if (strcmp(fa[g], fb[h]) == 0)
+			if (strcmp(x->text, y->text) == 0)
 				return outcome(SCORE_L_EXACT, 1.0);
-			sim = strsim_jaro_winkler(fa[g], fb[h]);
+			sim = strsim_jaro_winkler(x->text, y->text);
 			o = banded(sim >= 1.0 ? 0.999 : sim, 0.90, 0.75);
-			if (o.level > SCORE_L_CLOSE) {
-				char p1[PHONETIC_DOUBLE_METAPHONE_SIZE];
-				char a1[PHONETIC_DOUBLE_METAPHONE_SIZE];
-				char p2[PHONETIC_DOUBLE_METAPHONE_SIZE];
-				char a2[PHONETIC_DOUBLE_METAPHONE_SIZE];
-				phonetic_double_metaphone(fa[g], p1, a1,
-				                          sizeof(p1));
-				phonetic_double_metaphone(fb[h], p2, a2,
-				                          sizeof(p2));
-				if (p1[0] && (strcmp(p1, p2) == 0 ||
-				              strcmp(p1, a2) == 0 ||
-				              strcmp(a1, p2) == 0))
-					o.level = sim >= 0.80 ? SCORE_L_CLOSE
-					                      : SCORE_L_FAIR;
-			}
-			if (best.level == SCORE_L_MISSING ||
-			    o.level < best.level ||
-			    (o.level == best.level &&
-			     o.similarity > best.similarity))
-				best = o;
+			if (o.level > SCORE_L_CLOSE && x->primary[0] &&
+			    (strcmp(x->primary, y->primary) == 0 ||
+			     strcmp(x->primary, y->alternate) == 0 ||
+			     strcmp(x->alternate, y->primary) == 0))
+				o.level =
+				    sim >= 0.80 ? SCORE_L_CLOSE : SCORE_L_FAIR;
+			keep_best(&best, o);
 		}
 	}
 	return best;
 }
 
-/* Exact strings, or one edit apart (a typo) for strings of `min_len` or
- * more characters: close. */
+/*
+ * True when the different texts a[la] and b[lb] are one edit apart, byte
+ * by byte (codes are ASCII): one character changed, added or dropped, or
+ * two adjacent characters swapped. O(length), no allocation.
+ */
+static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t i = 0;
+
+	if (la > lb) {
+		const char *t = a;
+		size_t tl = la;
+		a = b;
+		la = lb;
+		b = t;
+		lb = tl;
+	}
+	if (lb - la > 1)
+		return false;
+	while (i < la && a[i] == b[i])
+		i++;
+	if (la < lb)
+		return strcmp(a + i, b + i + 1) == 0;
+	if (i == la)
+		return false; /* equal */
+	if (strcmp(a + i + 1, b + i + 1) == 0)
+		return true;
+	return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+	       strcmp(a + i + 2, b + i + 2) == 0;
+}
+
+/* Codes (identifiers, phones, postcodes, house numbers, VINs): equal,
+ * exact; one edit apart (a typo) and both of `min_len` bytes or more,
+ * close (similarity 1 - 1/length); else different (similarity 0). */
 static struct outcome compare_code(const char *a, const char *b, size_t min_len)
 {
-	size_t d;
+	size_t la, lb;
 
 	if (!a[0] || !b[0])
 		return outcome(SCORE_L_MISSING, 0);
 	if (strcmp(a, b) == 0)
 		return outcome(SCORE_L_EXACT, 1.0);
-	d = strsim_damerau_levenshtein(a, b);
-	if (d <= 1 && strlen(a) >= min_len && strlen(b) >= min_len)
-		return outcome(SCORE_L_CLOSE, strsim_jaro_winkler(a, b));
-	return outcome(SCORE_L_DIFFERENT, strsim_jaro_winkler(a, b));
+	la = strlen(a);
+	lb = strlen(b);
+	if (la >= min_len && lb >= min_len && one_edit(a, la, b, lb))
+		return outcome(SCORE_L_CLOSE,
+		               1.0 - 1.0 / (double)(la > lb ? la : lb));
+	return outcome(SCORE_L_DIFFERENT, 0);
 }
 
 /* Text compared by Jaro-Winkler: equal exact, then the two bands. */
@@ -891,16 +933,6 @@ static struct outcome compare_text(const char *a, const char *b, double close,
 		return outcome(SCORE_L_EXACT, 1.0);
 	sim = strsim_jaro_winkler(a, b);
 	return banded(sim >= 1.0 ? 0.999 : sim, close, fair);
-}
-
-/* The best outcome of a list against a list (lower level is better). */
-static void keep_best(struct outcome *best, struct outcome o)
-{
-	if (o.level == SCORE_L_MISSING)
-		return;
-	if (best->level == SCORE_L_MISSING || o.level < best->level ||
-	    (o.level == best->level && o.similarity > best->similarity))
-		*best = o;
 }
 
 /*
@@ -966,18 +998,9 @@ static struct outcome compare_phones(const struct score_record *a,
 static struct outcome compare_address_rest(const struct score_record *a,
                                            const struct score_record *b)
 {
-	char x[MATCH_ADDRESS_MAX + MATCH_ADDRESS_UNIT_SIZE + 2];
-	char y[MATCH_ADDRESS_MAX + MATCH_ADDRESS_UNIT_SIZE + 2];
-
 	if (!a->has_address || !b->has_address)
 		return outcome(SCORE_L_MISSING, 0);
-	(void)str_format(x, sizeof(x), "%s%s%s", a->address.unit,
-	                 a->address.unit[0] && a->address.rest[0] ? " " : "",
-	                 a->address.rest);
-	(void)str_format(y, sizeof(y), "%s%s%s", b->address.unit,
-	                 b->address.unit[0] && b->address.rest[0] ? " " : "",
-	                 b->address.rest);
-	return compare_text(x, y, 0.90, 0.75);
+	return compare_text(a->address_more, b->address_more, 0.90, 0.75);
 }
 
 /* Great-circle distance in metres (haversine; the Earth as a sphere). */
@@ -1077,8 +1100,8 @@ static struct outcome compare_business(const struct score_record *a,
 static const struct score_weights default_weights = {
 	.w = {
 		/* Counted on FEBRL datasets 1 and 2. */
-		[SCORE_F_GIVEN] = { 0, 7.13, 6.84, 1.23, -3.03 },
-		[SCORE_F_SURNAME] = { 0, 7.47, 6.99, -0.10, -3.74 },
+		[SCORE_F_GIVEN] = { 0, 7.13, 6.84, 1.20, -3.03 },
+		[SCORE_F_SURNAME] = { 0, 7.47, 6.99, -0.09, -3.74 },
 		[SCORE_F_BIRTH] = { 0, 14.80, 3.66, 3.66, -3.96 },
 		[SCORE_F_ID] = { 0, 21.74, 14.63, 14.63, -4.24 },
 		[SCORE_F_HOUSE_NUMBER] = { 0, 5.95, -1.48, -1.48, -2.85 },
@@ -1135,16 +1158,15 @@ static bool better(struct outcome x, struct outcome y)
  * ("Fitzpatrick Lucy" for "Lucy Fitzpatrick").
  */
 static struct outcome compare_cross(const struct match_name *x,
-                                    const struct match_name *y)
+                                    const struct score_surnames *y)
 {
-	char forms[MATCH_NAME_ALTS_MAX + 1][MATCH_NAME_MAX + 1];
-	size_t n = surname_forms(y, forms);
 	struct outcome best = outcome(SCORE_L_MISSING, 0);
 
 	for (size_t g = 0; g < x->n_given; g++)
-		for (size_t k = 0; k < n; k++)
-			keep_best(&best, compare_text(x->given[g], forms[k],
-			                              0.90, 0.75));
+		for (size_t k = 0; k < y->n; k++)
+			keep_best(&best,
+			          compare_text(x->given[g], y->form[k].text,
+			                       0.90, 0.75));
 	return best;
 }
 
@@ -1185,8 +1207,8 @@ static void compare_names(const struct score_record *a,
 			if (x->n_given == 0 || y->n_given == 0 ||
 			    !x->surname[0] || !y->surname[0])
 				continue;
-			struct outcome c1 = compare_cross(x, y);
-			struct outcome c2 = compare_cross(y, x);
+			struct outcome c1 = compare_cross(x, &b->surnames[j]);
+			struct outcome c2 = compare_cross(y, &a->surnames[i]);
 			if (better(c2, c1)) {
 				struct outcome t = c1;
 				c1 = c2;

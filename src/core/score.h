@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "core/match.h"
+#include "core/phonetic.h"
 #include "core/record.h"
 #include "util/error.h"
 
@@ -55,6 +56,23 @@ struct score_formal {
 	char text[MATCH_NAME_WORD_MAX + 1];
 };
 
+/* A surname form as it is compared: the surname or one of its
+ * alternatives (struct match_name) without spaces, and its Double
+ * Metaphone codes, computed once at score_prepare(). */
+struct score_surname {
+	char text[MATCH_NAME_MAX + 1];
+	char primary[PHONETIC_DOUBLE_METAPHONE_SIZE];
+	char alternate[PHONETIC_DOUBLE_METAPHONE_SIZE];
+};
+
+#define SCORE_SURNAMES_MAX (MATCH_NAME_ALTS_MAX + 1)
+
+/* Every surname form of one name: surname first, then surname_alt. */
+struct score_surnames {
+	struct score_surname form[SCORE_SURNAMES_MAX];
+	size_t n;
+};
+
 /*
  * One record as the matcher compares it. Absent parts are "", 0 or false;
  * score_compare() counts a part absent on either side as no evidence.
@@ -68,6 +86,8 @@ struct score_record {
 	 * when none). Businesses keep their names in `business` instead. */
 	struct match_name *names;
 	size_t n_names;
+	/* The surname forms of names[i], for i < n_names. Owned array. */
+	struct score_surnames *surnames;
 	/* The formal names of the given names that are nicknames in the
 	 * table given to score_prepare() ("lupe" -> "guadalupe"), so that
 	 * score_compare() needs no table. Owned array (NULL when none). */
@@ -97,6 +117,9 @@ struct score_record {
 
 	struct match_address address; /* USPS form; has_address when found */
 	bool has_address;
+	/* The unit and what follows the street, as one text compared:
+	 * "4 AUSTIN TX 78701"; "" when neither. */
+	char address_more[MATCH_ADDRESS_UNIT_SIZE + MATCH_ADDRESS_MAX + 2];
 	char city[SCORE_TEXT_SIZE];  /* folded, upper case as addresses */
 	char state[SCORE_TEXT_SIZE]; /* folded, upper case */
 	char postcode[SCORE_POSTCODE_SIZE];
