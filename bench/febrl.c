@@ -859,9 +859,11 @@ static int write_json(const char *out, const char *dir, double threshold,
 	json_object_set_new(root, "threshold", json_real(threshold));
 	json_object_set_new(
 	    root, "weights",
-	    json_string("score_weights_default(): counted on FEBRL datasets 1 "
-	                "and 2 (bench_febrl --train); datasets 3, 4a, 4b "
-	                "unseen"));
+	    json_string("score_weights_default(): weights and threshold "
+	                "counted on FEBRL datasets 1 and 2 (bench_febrl "
+	                "--train), never on 3, 4a, 4b; the handling of swapped "
+	                "names and the pn: key were added after reading the "
+	                "pairs missed on dataset 3 (--misses)"));
 	json_object_set_new(root, "anchor", json_string(anchor_text));
 	json_object_set_new(root, "link_4a_4b", result_json(link));
 	json_object_set_new(root, "dedup_3", result_json(dedup));
