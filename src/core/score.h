@@ -206,6 +206,11 @@ void score_record_free(struct score_record *p);
  *             a legal form or a filler ("llc", "inc", "the", "and"), and
  *             bnp: its Double Metaphone; id: for identifiers (a tax id)
  *
+ * Keys differ in selectivity: a phone, identifier or VIN names one record;
+ * snp: of a common surname or pn: of a large postcode may name thousands.
+ * An index should look keys up in this order and cap the candidates it
+ * takes from one key.
+ *
  * `nn` (may be NULL) adds the formal names of nicknames to gi: keys
  * ("lupe" -> gi:guadalupe:h); it must be the same table at import and at
  * search.
@@ -251,10 +256,35 @@ enum score_field {
 
 /*
  * How far two values agree: X(ENUM, stable name, label). Each field's
- * comparator (score.c, documented per field there and in the weights
- * below) maps its similarity onto these ordered levels. MISSING (absent on
- * either side) always weighs 0: a partial query is neither helped nor hurt
- * by what it does not say.
+ * comparator maps its similarity onto these ordered levels. MISSING (absent
+ * on either side) always weighs 0: a partial query is neither helped nor
+ * hurt by what it does not say. JW is Jaro-Winkler (core/strsim.h); "one
+ * edit" is one character changed, added, dropped or two swapped.
+ *
+ *   given_name    the best pair of given names of the best pair of name
+ *                 forms: equal or nickname-related exact, JW >= 0.90
+ *                 close, >= 0.75 or an agreeing initial fair
+ *   surname       the best pair of surname forms (a double surname meets
+ *                 either one): equal exact, JW >= 0.90 close (or >= 0.80
+ *                 with the same Double Metaphone), >= 0.75 or the same
+ *                 Double Metaphone fair. Given name and surname are also
+ *                 compared crosswise for names entered the other way round
+ *                 (score_explain.names_swapped)
+ *   birth_date    match_date_similarity(): 1 exact, 0.7-0.9 (a part
+ *                 unknown on one side, day and month swapped, one typo)
+ *                 close, 0.4-0.6 fair
+ *   id_number     of the same type: equal exact, one edit (5 characters
+ *                 or more) close; types the other side lacks are missing
+ *   phone         any pair: equal exact, one digit off close
+ *   house_number, postcode, vin   equal exact, one edit close
+ *   street, address_rest, city    equal exact, then JW 0.90 / 0.75
+ *   state, sex    equal exact, else different
+ *   coordinates   within 50 m exact, 250 m close, 1 km fair
+ *   plate         equal exact, equal once O/0, I/1, B/8, S/5, Z/2 are
+ *                 folded close, one edit fair; a different plate state
+ *                 lowers it a level
+ *   make, model, color, business_type   equal exact, JW >= 0.85 close
+ *   business_name the best pair of names: equal exact, JW 0.92 / 0.80
  */
 #define SCORE_LEVELS(X)                                  \
 	X(MISSING, "missing", "not known on both sides") \
