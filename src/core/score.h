@@ -275,7 +275,7 @@ enum score_field {
  *                 close, 0.4-0.6 fair
  *   id_number     of the same type: equal exact, one edit (5 characters
  *                 or more) close; types the other side lacks are missing
- *   phone         any pair: equal exact, one digit off close
+ *   phone         any pair: equal exact, one edit close
  *   house_number, postcode, vin   equal exact, one edit close
  *   street, address_rest, city    equal exact, then JW 0.90 / 0.75
  *   state, sex    equal exact, else different
@@ -283,7 +283,8 @@ enum score_field {
  *   plate         equal exact, equal once O/0, I/1, B/8, S/5, Z/2 are
  *                 folded close, one edit fair; a different plate state
  *                 lowers it a level
- *   make, model, color, business_type   equal exact, JW >= 0.85 close
+ *   make, model, color   equal exact, JW >= 0.85 close
+ *   business_type equal exact, JW >= 0.90 close
  *   business_name the best pair of names: equal exact, JW 0.92 / 0.80
  */
 #define SCORE_LEVELS(X)                                  \
