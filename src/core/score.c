@@ -819,16 +819,18 @@ static struct outcome compare_given(const struct score_record *a, size_t i,
 		for (size_t h = 0; h < y->n_given; h++) {
 			const char *s = x->given[g], *t = y->given[h];
 			double sim;
-			if (strcmp(s, t) == 0 || formal_has(a, i, g, t) ||
-			    formal_has(b, j, h, s) ||
-			    formal_shared(a, i, g, b, j, h))
+			if (s[1] == '\0' || t[1] == '\0') {
+				/* An initial ("m") that agrees, with a name
+				 * or another initial, is fair evidence only. */
+				sim = s[0] == t[0] ? 0.75 : 0.0;
+			} else if (strcmp(s, t) == 0 ||
+			           formal_has(a, i, g, t) ||
+			           formal_has(b, j, h, s) ||
+			           formal_shared(a, i, g, b, j, h)) {
 				return outcome(SCORE_L_EXACT, 1.0);
-			sim = strsim_jaro_winkler(s, t);
-			/* An initial ("m") against a name that starts with
-			 * it is fair evidence. */
-			if ((s[1] == '\0' || t[1] == '\0') && s[0] == t[0] &&
-			    sim < 0.75)
-				sim = 0.75;
+			} else {
+				sim = strsim_jaro_winkler(s, t);
+			}
 			if (sim > best)
 				best = sim;
 		}

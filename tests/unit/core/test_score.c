@@ -238,6 +238,8 @@ Test(score, given_name_levels)
 		{ "Bill", "Will", SCORE_L_EXACT },    /* one formal name */
 		{ "Jon", "John", SCORE_L_CLOSE },     /* JW 0.93 */
 		{ "M", "Margaret", SCORE_L_FAIR },    /* an initial */
+		{ "M.", "M", SCORE_L_FAIR },          /* two initials */
+		{ "J", "Margaret", SCORE_L_DIFFERENT },
 		{ "Robert", "Susan", SCORE_L_DIFFERENT },
 	};
 
