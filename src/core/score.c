@@ -85,9 +85,11 @@ static size_t fold_text(const char *in, char *dst, size_t size, bool upper)
 		return 0;
 	dst[0] = '\0';
 	memset(&n, 0, sizeof(n));
-	while (len > 0 && len == RECORD_VALUE_MAX &&
-	       ((unsigned char)in[len] & 0xC0) == 0x80)
-		len--;
+	/* A cut at the cap is moved back to a character boundary. */
+	if (len == RECORD_VALUE_MAX) {
+		while (len > 0 && ((unsigned char)in[len] & 0xC0) == 0x80)
+			len--;
+	}
 	/* Under 4 GiB, normalise_text() cannot fail. */
 	(void)normalise_text(in ? in : "", len, &n);
 	for (size_t i = 0; i < n.len; i++) {
@@ -241,18 +243,22 @@ static void add_split_name(struct prepare_ctx *c, const char *given,
 	}
 	if (str_empty(given)) {
 		size_t before = p->n_names;
-		(void)str_format(full, sizeof(full), "%s,", family);
+		/* "Family," alone does not read as the reversed form; a
+		 * stand-in given name does, and is then removed. */
+		(void)str_format(full, sizeof(full), "%.*s, X",
+		                 RECORD_VALUE_MAX, family);
 		add_name(c, full);
 		if (p->n_names > before) {
-			/* A family name alone names no given name, though
-			 * the parser reads a one-word name as both. */
+			/* A family name alone names no given name. */
 			struct match_name *m = &c->names[before];
 			m->n_given = 0;
 			m->one_word = false;
 		}
 		return;
 	}
-	(void)str_format(full, sizeof(full), "%s, %s", family, given);
+	/* Only the capped part of each is read. */
+	(void)str_format(full, sizeof(full), "%.*s, %.*s", RECORD_VALUE_MAX,
+	                 family, RECORD_VALUE_MAX, given);
 	add_name(c, full);
 }
 
@@ -435,6 +441,24 @@ static void prepare_postcode(const char *s, struct score_record *p)
 	squeeze(f, p->postcode, sizeof(p->postcode));
 }
 
+/* Every surname form of `m` (surname, then surname_alt) without spaces,
+ * with its Double Metaphone codes, into `out`. */
+static void surname_forms(const struct match_name *m,
+                          struct score_surnames *out)
+{
+	out->n = 0;
+	if (!m->surname[0])
+		return;
+	for (size_t k = 0; k <= m->n_surname_alt; k++) {
+		struct score_surname *f = &out->form[out->n++];
+		squeeze(k == 0 ? m->surname : m->surname_alt[k - 1], f->text,
+		        sizeof(f->text));
+		if (!phonetic_double_metaphone(
+		        f->text, f->primary, f->alternate, sizeof(f->primary)))
+			f->primary[0] = f->alternate[0] = '\0';
+	}
+}
+
 enum htd_err score_prepare(const struct record *r,
                            const struct match_nicknames *nn,
                            struct score_record *out, struct htd_error *err)
@@ -474,6 +498,9 @@ enum htd_err score_prepare(const struct record *r,
 	if (out->n_names > 0) {
 		out->names = xmalloc(out->n_names * sizeof(*out->names));
 		memcpy(out->names, names, out->n_names * sizeof(*out->names));
+		out->surnames = xmalloc(out->n_names * sizeof(*out->surnames));
+		for (size_t i = 0; i < out->n_names; i++)
+			surname_forms(&out->names[i], &out->surnames[i]);
 		add_formal_names(out, nn);
 	}
 	fold_text(f[RECORD_F_BUSINESS_TYPE], out->business_type,
@@ -494,6 +521,11 @@ enum htd_err score_prepare(const struct record *r,
 		memset(&out->address, 0, sizeof(out->address));
 	if (out->address.truncated)
 		out->truncated = true;
+	(void)str_format(out->address_more, sizeof(out->address_more), "%s%s%s",
+	                 out->address.unit,
+	                 out->address.unit[0] && out->address.rest[0] ? " "
+	                                                              : "",
+	                 out->address.rest);
 	fold_text(f[RECORD_F_CITY], out->city, sizeof(out->city), true);
 	fold_text(f[RECORD_F_STATE], out->state, sizeof(out->state), true);
 	prepare_postcode(f[RECORD_F_POSTCODE], out);
@@ -522,6 +554,7 @@ void score_record_free(struct score_record *p)
 	if (!p)
 		return;
 	free(p->names);
+	free(p->surnames);
 	free(p->formal);
 	memset(p, 0, sizeof(*p));
 }
@@ -643,6 +676,11 @@ static void geo_key(const struct score_record *p, struct match_keys *out)
 	key_add(out, key);
 }
 
+/*
+ * pn: the postcode with the first 4 letters of the first given name, and
+ * with those of the surname: one family for both, so a record whose given
+ * name and surname were entered the other way round still meets.
+ */
 static void postcode_keys(const struct score_record *p, struct match_keys *out)
 {
 	char head[4 * 4 + 1];
@@ -654,13 +692,13 @@ static void postcode_keys(const struct score_record *p, struct match_keys *out)
 		const struct match_name *m = &p->names[i];
 		if (m->n_given > 0 && !m->one_word) {
 			first_chars(m->given[0], 4, head, sizeof(head));
-			key_addf(out, SCORE_KEY_POSTCODE_GIVEN, p->postcode,
+			key_addf(out, SCORE_KEY_POSTCODE_NAME, p->postcode,
 			         head);
 		}
 		if (m->surname[0]) {
 			squeeze(m->surname, squeezed, sizeof(squeezed));
 			first_chars(squeezed, 4, head, sizeof(head));
-			key_addf(out, SCORE_KEY_POSTCODE_SURNAME, p->postcode,
+			key_addf(out, SCORE_KEY_POSTCODE_NAME, p->postcode,
 			         head);
 		}
 	}
@@ -728,6 +766,16 @@ static struct outcome banded(double sim, double close, double fair)
 	return outcome(SCORE_L_DIFFERENT, sim);
 }
 
+/* The best outcome of a list against a list (lower level is better). */
+static void keep_best(struct outcome *best, struct outcome o)
+{
+	if (o.level == SCORE_L_MISSING)
+		return;
+	if (best->level == SCORE_L_MISSING || o.level < best->level ||
+	    (o.level == best->level && o.similarity > best->similarity))
+		*best = o;
+}
+
 /* True when the formal names of a's given name (i, g) include `w`. */
 static bool formal_has(const struct score_record *a, size_t i, size_t g,
                        const char *w)
@@ -771,35 +819,23 @@ static struct outcome compare_given(const struct score_record *a, size_t i,
 		for (size_t h = 0; h < y->n_given; h++) {
 			const char *s = x->given[g], *t = y->given[h];
 			double sim;
-			if (strcmp(s, t) == 0 || formal_has(a, i, g, t) ||
-			    formal_has(b, j, h, s) ||
-			    formal_shared(a, i, g, b, j, h))
+			if (s[1] == '\0' || t[1] == '\0') {
+				/* An initial ("m") that agrees, with a name
+				 * or another initial, is fair evidence only. */
+				sim = s[0] == t[0] ? 0.75 : 0.0;
+			} else if (strcmp(s, t) == 0 ||
+			           formal_has(a, i, g, t) ||
+			           formal_has(b, j, h, s) ||
+			           formal_shared(a, i, g, b, j, h)) {
 				return outcome(SCORE_L_EXACT, 1.0);
-			sim = strsim_jaro_winkler(s, t);
-			/* An initial ("m") against a name that starts with
-			 * it is fair evidence. */
-			if ((s[1] == '\0' || t[1] == '\0') && s[0] == t[0] &&
-			    sim < 0.75)
-				sim = 0.75;
+			} else {
+				sim = strsim_jaro_winkler(s, t);
+			}
 			if (sim > best)
 				best = sim;
 		}
 	}
 	return banded(best >= 1.0 ? 0.999 : best, 0.90, 0.75);
-}
-
-/* Every surname form of `m` (surname, then surname_alt) without spaces. */
-static size_t surname_forms(const struct match_name *m,
-                            char forms[][MATCH_NAME_MAX + 1])
-{
-	size_t n = 0;
-
-	if (!m->surname[0])
-		return 0;
-	squeeze(m->surname, forms[n++], MATCH_NAME_MAX + 1);
-	for (size_t k = 0; k < m->n_surname_alt; k++)
-		squeeze(m->surname_alt[k], forms[n++], MATCH_NAME_MAX + 1);
-	return n;
 }
 
 /*
@@ -811,61 +847,80 @@ static size_t surname_forms(const struct match_name *m,
 static struct outcome compare_surname(const struct score_record *a, size_t i,
                                       const struct score_record *b, size_t j)
 {
-	char fa[MATCH_NAME_ALTS_MAX + 1][MATCH_NAME_MAX + 1];
-	char fb[MATCH_NAME_ALTS_MAX + 1][MATCH_NAME_MAX + 1];
-	size_t na = surname_forms(&a->names[i], fa);
-	size_t nb = surname_forms(&b->names[j], fb);
+	const struct score_surnames *fa = &a->surnames[i];
+	const struct score_surnames *fb = &b->surnames[j];
 	struct outcome best = outcome(SCORE_L_MISSING, 0);
 
-	if (na == 0 || nb == 0)
-		return best;
-	for (size_t g = 0; g < na; g++) {
-		for (size_t h = 0; h < nb; h++) {
+	for (size_t g = 0; g < fa->n; g++) {
+		for (size_t h = 0; h < fb->n; h++) {
+			const struct score_surname *x = &fa->form[g];
+			const struct score_surname *y = &fb->form[h];
 			struct outcome o;
 			double sim;
-			if (strcmp(fa[g], fb[h]) == 0)
+			if (strcmp(x->text, y->text) == 0)
 				return outcome(SCORE_L_EXACT, 1.0);
-			sim = strsim_jaro_winkler(fa[g], fb[h]);
+			sim = strsim_jaro_winkler(x->text, y->text);
 			o = banded(sim >= 1.0 ? 0.999 : sim, 0.90, 0.75);
-			if (o.level > SCORE_L_CLOSE) {
-				char p1[PHONETIC_DOUBLE_METAPHONE_SIZE];
-				char a1[PHONETIC_DOUBLE_METAPHONE_SIZE];
-				char p2[PHONETIC_DOUBLE_METAPHONE_SIZE];
-				char a2[PHONETIC_DOUBLE_METAPHONE_SIZE];
-				phonetic_double_metaphone(fa[g], p1, a1,
-				                          sizeof(p1));
-				phonetic_double_metaphone(fb[h], p2, a2,
-				                          sizeof(p2));
-				if (p1[0] && (strcmp(p1, p2) == 0 ||
-				              strcmp(p1, a2) == 0 ||
-				              strcmp(a1, p2) == 0))
-					o.level = sim >= 0.80 ? SCORE_L_CLOSE
-					                      : SCORE_L_FAIR;
-			}
-			if (best.level == SCORE_L_MISSING ||
-			    o.level < best.level ||
-			    (o.level == best.level &&
-			     o.similarity > best.similarity))
-				best = o;
+			if (o.level > SCORE_L_CLOSE && x->primary[0] &&
+			    (strcmp(x->primary, y->primary) == 0 ||
+			     strcmp(x->primary, y->alternate) == 0 ||
+			     strcmp(x->alternate, y->primary) == 0))
+				o.level =
+				    sim >= 0.80 ? SCORE_L_CLOSE : SCORE_L_FAIR;
+			keep_best(&best, o);
 		}
 	}
 	return best;
 }
 
-/* Exact strings, or one edit apart (a typo) for strings of `min_len` or
- * more characters: close. */
+/*
+ * True when the different texts a[la] and b[lb] are one edit apart, byte
+ * by byte (codes are ASCII): one character changed, added or dropped, or
+ * two adjacent characters swapped. O(length), no allocation.
+ */
+static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t i = 0;
+
+	if (la > lb) {
+		const char *t = a;
+		size_t tl = la;
+		a = b;
+		la = lb;
+		b = t;
+		lb = tl;
+	}
+	if (lb - la > 1)
+		return false;
+	while (i < la && a[i] == b[i])
+		i++;
+	if (la < lb)
+		return strcmp(a + i, b + i + 1) == 0;
+	if (i == la)
+		return false; /* equal */
+	if (strcmp(a + i + 1, b + i + 1) == 0)
+		return true;
+	return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+	       strcmp(a + i + 2, b + i + 2) == 0;
+}
+
+/* Codes (identifiers, phones, postcodes, house numbers, VINs): equal,
+ * exact; one edit apart (a typo) and both of `min_len` bytes or more,
+ * close (similarity 1 - 1/length); else different (similarity 0). */
 static struct outcome compare_code(const char *a, const char *b, size_t min_len)
 {
-	size_t d;
+	size_t la, lb;
 
 	if (!a[0] || !b[0])
 		return outcome(SCORE_L_MISSING, 0);
 	if (strcmp(a, b) == 0)
 		return outcome(SCORE_L_EXACT, 1.0);
-	d = strsim_damerau_levenshtein(a, b);
-	if (d <= 1 && strlen(a) >= min_len && strlen(b) >= min_len)
-		return outcome(SCORE_L_CLOSE, strsim_jaro_winkler(a, b));
-	return outcome(SCORE_L_DIFFERENT, strsim_jaro_winkler(a, b));
+	la = strlen(a);
+	lb = strlen(b);
+	if (la >= min_len && lb >= min_len && one_edit(a, la, b, lb))
+		return outcome(SCORE_L_CLOSE,
+		               1.0 - 1.0 / (double)(la > lb ? la : lb));
+	return outcome(SCORE_L_DIFFERENT, 0);
 }
 
 /* Text compared by Jaro-Winkler: equal exact, then the two bands. */
@@ -880,16 +935,6 @@ static struct outcome compare_text(const char *a, const char *b, double close,
 		return outcome(SCORE_L_EXACT, 1.0);
 	sim = strsim_jaro_winkler(a, b);
 	return banded(sim >= 1.0 ? 0.999 : sim, close, fair);
-}
-
-/* The best outcome of a list against a list (lower level is better). */
-static void keep_best(struct outcome *best, struct outcome o)
-{
-	if (o.level == SCORE_L_MISSING)
-		return;
-	if (best->level == SCORE_L_MISSING || o.level < best->level ||
-	    (o.level == best->level && o.similarity > best->similarity))
-		*best = o;
 }
 
 /*
@@ -955,18 +1000,9 @@ static struct outcome compare_phones(const struct score_record *a,
 static struct outcome compare_address_rest(const struct score_record *a,
                                            const struct score_record *b)
 {
-	char x[MATCH_ADDRESS_MAX + MATCH_ADDRESS_UNIT_SIZE + 2];
-	char y[MATCH_ADDRESS_MAX + MATCH_ADDRESS_UNIT_SIZE + 2];
-
 	if (!a->has_address || !b->has_address)
 		return outcome(SCORE_L_MISSING, 0);
-	(void)str_format(x, sizeof(x), "%s%s%s", a->address.unit,
-	                 a->address.unit[0] && a->address.rest[0] ? " " : "",
-	                 a->address.rest);
-	(void)str_format(y, sizeof(y), "%s%s%s", b->address.unit,
-	                 b->address.unit[0] && b->address.rest[0] ? " " : "",
-	                 b->address.rest);
-	return compare_text(x, y, 0.90, 0.75);
+	return compare_text(a->address_more, b->address_more, 0.90, 0.75);
 }
 
 /* Great-circle distance in metres (haversine; the Earth as a sphere). */
@@ -1066,8 +1102,8 @@ static struct outcome compare_business(const struct score_record *a,
 static const struct score_weights default_weights = {
 	.w = {
 		/* Counted on FEBRL datasets 1 and 2. */
-		[SCORE_F_GIVEN] = { 0, 7.02, 6.60, 0.86, -2.28 },
-		[SCORE_F_SURNAME] = { 0, 7.59, 7.59, 1.34, -2.59 },
+		[SCORE_F_GIVEN] = { 0, 7.13, 6.84, 1.20, -3.03 },
+		[SCORE_F_SURNAME] = { 0, 7.47, 6.99, -0.09, -3.74 },
 		[SCORE_F_BIRTH] = { 0, 14.80, 3.66, 3.66, -3.96 },
 		[SCORE_F_ID] = { 0, 21.74, 14.63, 14.63, -4.24 },
 		[SCORE_F_HOUSE_NUMBER] = { 0, 5.95, -1.48, -1.48, -2.85 },
@@ -1099,7 +1135,7 @@ static const struct score_weights default_weights = {
 		/* m 0.8, u 0.2; alike 0.1, 0.05. */
 		[SCORE_F_BUSINESS_TYPE] = { 0, 2.0, 1.0, 1.0, -2.91 },
 	},
-	.threshold = 21.51,
+	.threshold = 21.39,
 	.partial = 0.75,
 };
 
@@ -1110,22 +1146,56 @@ const struct score_weights *score_weights_default(void)
 
 /* ---- compare ----------------------------------------------------------- */
 
+/* The better of two outcomes: the lower level, then the higher
+ * similarity. */
+static bool better(struct outcome x, struct outcome y)
+{
+	return x.level < y.level ||
+	       (x.level == y.level && x.similarity > y.similarity);
+}
+
+/*
+ * Given names of a[i] against the surname forms of b[j], by Jaro-Winkler
+ * as compare_surname() bands them: for names entered the other way round
+ * ("Fitzpatrick Lucy" for "Lucy Fitzpatrick").
+ */
+static struct outcome compare_cross(const struct match_name *x,
+                                    const struct score_surnames *y)
+{
+	struct outcome best = outcome(SCORE_L_MISSING, 0);
+
+	for (size_t g = 0; g < x->n_given; g++)
+		for (size_t k = 0; k < y->n; k++)
+			keep_best(&best,
+			          compare_text(x->given[g], y->form[k].text,
+			                       0.90, 0.75));
+	return best;
+}
+
 /*
  * Names: the pair of name forms (name and aliases on each side) whose
  * given name and surname weigh the most together, so an alias that agrees
- * is used and the others do not count against the pair.
+ * is used and the others do not count against the pair. Each pair is
+ * also compared crosswise (a's given names with b's surname, a's surname
+ * with b's given names), for names entered the other way round; when that
+ * weighs more it is used, the better of the two cross outcomes counted as
+ * the surname and the other as the given name (the same both ways), and
+ * *swapped is set.
  */
 static void compare_names(const struct score_record *a,
                           const struct score_record *b,
                           const struct score_weights *w, struct outcome *given,
-                          struct outcome *surname)
+                          struct outcome *surname, bool *swapped)
 {
 	double best = -1e300;
 
 	*given = outcome(SCORE_L_MISSING, 0);
 	*surname = outcome(SCORE_L_MISSING, 0);
+	*swapped = false;
 	for (size_t i = 0; i < a->n_names; i++) {
 		for (size_t j = 0; j < b->n_names; j++) {
+			const struct match_name *x = &a->names[i];
+			const struct match_name *y = &b->names[j];
 			struct outcome g = compare_given(a, i, b, j);
 			struct outcome s = compare_surname(a, i, b, j);
 			double sum = w->w[SCORE_F_GIVEN][g.level] +
@@ -1134,6 +1204,25 @@ static void compare_names(const struct score_record *a,
 				best = sum;
 				*given = g;
 				*surname = s;
+				*swapped = false;
+			}
+			if (x->n_given == 0 || y->n_given == 0 ||
+			    !x->surname[0] || !y->surname[0])
+				continue;
+			struct outcome c1 = compare_cross(x, &b->surnames[j]);
+			struct outcome c2 = compare_cross(y, &a->surnames[i]);
+			if (better(c2, c1)) {
+				struct outcome t = c1;
+				c1 = c2;
+				c2 = t;
+			}
+			sum = w->w[SCORE_F_GIVEN][c2.level] +
+			      w->w[SCORE_F_SURNAME][c1.level];
+			if (sum > best) {
+				best = sum;
+				*given = c2;
+				*surname = c1;
+				*swapped = true;
 			}
 		}
 	}
@@ -1144,6 +1233,7 @@ double score_compare(const struct score_record *a, const struct score_record *b,
 {
 	struct outcome o[SCORE_FIELD__COUNT];
 	double total = 0;
+	bool swapped;
 
 	if (!w)
 		w = &default_weights;
@@ -1151,12 +1241,14 @@ double score_compare(const struct score_record *a, const struct score_record *b,
 		ex->n = 0;
 		ex->total = 0;
 		ex->attainable = 0;
+		ex->names_swapped = false;
 	}
 	if (!a || !b)
 		return 0;
 	/* Each comparator is symmetric and the fields are summed in one
 	 * order, so the weight is the same bit for bit both ways. */
-	compare_names(a, b, w, &o[SCORE_F_GIVEN], &o[SCORE_F_SURNAME]);
+	compare_names(a, b, w, &o[SCORE_F_GIVEN], &o[SCORE_F_SURNAME],
+	              &swapped);
 	o[SCORE_F_BIRTH] = compare_birth(a, b);
 	o[SCORE_F_SEX] = !a->sex || !b->sex ? outcome(SCORE_L_MISSING, 0)
 	                 : a->sex == b->sex ? outcome(SCORE_L_EXACT, 1)
@@ -1200,8 +1292,10 @@ double score_compare(const struct score_record *a, const struct score_record *b,
 			ex->attainable += w->w[f][SCORE_L_EXACT];
 		}
 	}
-	if (ex)
+	if (ex) {
 		ex->total = total;
+		ex->names_swapped = swapped;
+	}
 	return total;
 }
 
@@ -1228,7 +1322,8 @@ bool score_explain_format(const struct score_explain *ex, char *out,
 
 	if (size == 0)
 		return false;
-	fit = str_format(out, size, "%.1f:", ex ? ex->total : 0.0);
+	fit = str_format(out, size, "%.1f%s:", ex ? ex->total : 0.0,
+	                 ex && ex->names_swapped ? " (names swapped)" : "");
 	if (!ex || !fit)
 		return fit;
 	for (size_t i = 0; i < ex->n; i++) {

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "core/match.h"
+#include "core/phonetic.h"
 #include "core/record.h"
 #include "util/error.h"
 
@@ -55,6 +56,23 @@ struct score_formal {
 	char text[MATCH_NAME_WORD_MAX + 1];
 };
 
+/* A surname form as it is compared: the surname or one of its
+ * alternatives (struct match_name) without spaces, and its Double
+ * Metaphone codes, computed once at score_prepare(). */
+struct score_surname {
+	char text[MATCH_NAME_MAX + 1];
+	char primary[PHONETIC_DOUBLE_METAPHONE_SIZE];
+	char alternate[PHONETIC_DOUBLE_METAPHONE_SIZE];
+};
+
+#define SCORE_SURNAMES_MAX (MATCH_NAME_ALTS_MAX + 1)
+
+/* Every surname form of one name: surname first, then surname_alt. */
+struct score_surnames {
+	struct score_surname form[SCORE_SURNAMES_MAX];
+	size_t n;
+};
+
 /*
  * One record as the matcher compares it. Absent parts are "", 0 or false;
  * score_compare() counts a part absent on either side as no evidence.
@@ -68,6 +86,8 @@ struct score_record {
 	 * when none). Businesses keep their names in `business` instead. */
 	struct match_name *names;
 	size_t n_names;
+	/* The surname forms of names[i], for i < n_names. Owned array. */
+	struct score_surnames *surnames;
 	/* The formal names of the given names that are nicknames in the
 	 * table given to score_prepare() ("lupe" -> "guadalupe"), so that
 	 * score_compare() needs no table. Owned array (NULL when none). */
@@ -97,6 +117,9 @@ struct score_record {
 
 	struct match_address address; /* USPS form; has_address when found */
 	bool has_address;
+	/* The unit and what follows the street, as one text compared:
+	 * "4 AUSTIN TX 78701"; "" when neither. */
+	char address_more[MATCH_ADDRESS_UNIT_SIZE + MATCH_ADDRESS_MAX + 2];
 	char city[SCORE_TEXT_SIZE];  /* folded, upper case as addresses */
 	char state[SCORE_TEXT_SIZE]; /* folded, upper case */
 	char postcode[SCORE_POSTCODE_SIZE];
@@ -147,13 +170,12 @@ void score_record_free(struct score_record *p);
  * address met on a person, a business and a phone record gives the same
  * key: that is how a call's phone finds the employer that uses it.
  */
-#define SCORE_KEY_ID "id:"      /* an identifier, "id:ssn:123456789" */
-#define SCORE_KEY_ADDRESS "ad:" /* number and street: "ad:12|N MAIN ST" */
-#define SCORE_KEY_POSTCODE_GIVEN "pg:"   /* postcode, given name's 4 letters */
-#define SCORE_KEY_POSTCODE_SURNAME "ps:" /* postcode, surname's 4 letters */
-#define SCORE_KEY_PLATE "pl:"            /* folded plate, "pl:A80123" */
-#define SCORE_KEY_VIN "vin:"             /* the whole VIN */
-#define SCORE_KEY_BUSINESS "bn:"         /* a folded word of a business name */
+#define SCORE_KEY_ID "id:"            /* an identifier, "id:ssn:123456789" */
+#define SCORE_KEY_ADDRESS "ad:"       /* number and street: "ad:12|N MAIN ST" */
+#define SCORE_KEY_POSTCODE_NAME "pn:" /* postcode, a name's first 4 letters */
+#define SCORE_KEY_PLATE "pl:"         /* folded plate, "pl:A80123" */
+#define SCORE_KEY_VIN "vin:"          /* the whole VIN */
+#define SCORE_KEY_BUSINESS "bn:"      /* a folded word of a business name */
 #define SCORE_KEY_BUSINESS_PHONETIC "bnp:" /* its Double Metaphone */
 #define SCORE_KEY_GEO "geo:"               /* a ~1 km cell of the coordinates */
 
@@ -164,21 +186,30 @@ void score_record_free(struct score_record *p);
  *
  * THE SAME FUNCTION MAKES THE KEYS OF A STORED RECORD (at import) AND OF A
  * QUERY (at search): a query is a record built from what is known (kind
- * and the fields given), prepared with score_prepare(). Any record then
- * shares at least one key with a query built from any of its fields that
- * makes keys, and a stored index stays valid only as long as this function
- * gives the same keys: changing it means re-indexing.
+ * and the fields given), prepared with score_prepare(). A query built from
+ * a record's fields gets that record's keys, and a stored index stays
+ * valid only as long as this function gives the same keys: changing it
+ * means re-indexing. A given name alone makes no key (every "Maria" would
+ * be a candidate): it is searched with a surname, a date of birth, a
+ * phone or a postcode.
  *
  *   persons   match_person_keys() of each name form with the date of
  *             birth (sn:, sny:, snp:, dob:, gi:), then id: for each
- *             identifier, pg: and ps: (postcode with the first letters
- *             of the first given name / of each surname form)
+ *             identifier, pn: (the postcode with the first 4 letters of
+ *             the first given name, and with those of the surname: one
+ *             family, so given name and surname entered the other way
+ *             round still meet)
  *   all kinds ph: for each phone, ad: for the address, geo: for the
  *             coordinates
  *   vehicles  pl: the folded plate (O/0, I/1, B/8 confusions meet), vin:
  *   business  bn: each word of each name of 3 letters or more that is not
  *             a legal form or a filler ("llc", "inc", "the", "and"), and
  *             bnp: its Double Metaphone; id: for identifiers (a tax id)
+ *
+ * Keys differ in selectivity: a phone, identifier or VIN names one record;
+ * snp: of a common surname or pn: of a large postcode may name thousands.
+ * An index should look keys up in this order and cap the candidates it
+ * takes from one key.
  *
  * `nn` (may be NULL) adds the formal names of nicknames to gi: keys
  * ("lupe" -> gi:guadalupe:h); it must be the same table at import and at
@@ -225,10 +256,36 @@ enum score_field {
 
 /*
  * How far two values agree: X(ENUM, stable name, label). Each field's
- * comparator (score.c, documented per field there and in the weights
- * below) maps its similarity onto these ordered levels. MISSING (absent on
- * either side) always weighs 0: a partial query is neither helped nor hurt
- * by what it does not say.
+ * comparator maps its similarity onto these ordered levels. MISSING (absent
+ * on either side) always weighs 0: a partial query is neither helped nor
+ * hurt by what it does not say. JW is Jaro-Winkler (core/strsim.h); "one
+ * edit" is one character changed, added, dropped or two swapped.
+ *
+ *   given_name    the best pair of given names of the best pair of name
+ *                 forms: equal or nickname-related exact, JW >= 0.90
+ *                 close, >= 0.75 or an agreeing initial fair
+ *   surname       the best pair of surname forms (a double surname meets
+ *                 either one): equal exact, JW >= 0.90 close (or >= 0.80
+ *                 with the same Double Metaphone), >= 0.75 or the same
+ *                 Double Metaphone fair. Given name and surname are also
+ *                 compared crosswise for names entered the other way round
+ *                 (score_explain.names_swapped)
+ *   birth_date    match_date_similarity(): 1 exact, 0.7-0.9 (a part
+ *                 unknown on one side, day and month swapped, one typo)
+ *                 close, 0.4-0.6 fair
+ *   id_number     of the same type: equal exact, one edit (5 characters
+ *                 or more) close; types the other side lacks are missing
+ *   phone         any pair: equal exact, one edit close
+ *   house_number, postcode, vin   equal exact, one edit close
+ *   street, address_rest, city    equal exact, then JW 0.90 / 0.75
+ *   state, sex    equal exact, else different
+ *   coordinates   within 50 m exact, 250 m close, 1 km fair
+ *   plate         equal exact, equal once O/0, I/1, B/8, S/5, Z/2 are
+ *                 folded close, one edit fair; a different plate state
+ *                 lowers it a level
+ *   make, model, color   equal exact, JW >= 0.85 close
+ *   business_type equal exact, JW >= 0.90 close
+ *   business_name the best pair of names: equal exact, JW 0.92 / 0.80
  */
 #define SCORE_LEVELS(X)                                  \
 	X(MISSING, "missing", "not known on both sides") \
@@ -286,6 +343,9 @@ struct score_explain {
 	size_t n;
 	double total;
 	double attainable; /* the sum of w[field][EXACT] of those fields */
+	/* The names agreed best crosswise: one side's given name was the
+	 * other's surname ("Fitzpatrick Lucy" for "Lucy Fitzpatrick"). */
+	bool names_swapped;
 };
 
 /*
@@ -321,8 +381,9 @@ const char *score_level_label(enum score_level l);
 /*
  * Writes `ex` as one line a person can read into out[size], cut to fit
  * (always NUL-terminated when size > 0):
- * "23.4: surname close (+6.1), given name exact (+5.2), phone different
- * (-4.0)". Returns false when it was cut.
+ * "23.4: given name exact (+7.0), surname close (+7.6), phone different
+ * (-3.8)", with " (names swapped)" after the total when they were.
+ * Returns false when it was cut.
  */
 bool score_explain_format(const struct score_explain *ex, char *out,
                           size_t size);
