@@ -287,7 +287,8 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 		sa.object = NULL; /* the store names the new call */
 	}
 	rc = store_call_create(svc->store, year, &c, se, n_events,
-	                       svc->address ? &sa : NULL, ref, err);
+	                       svc->address ? &sa : NULL, NULL, NULL, ref,
+	                       err);
 	if (rc != HTD_OK)
 		goto out;
 	str_copy(c.ref, sizeof(c.ref), ref);
