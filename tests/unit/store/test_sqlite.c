@@ -827,8 +827,8 @@ Test(store_sqlite, a_version_1_database_is_upgraded_keeping_its_calls)
 	call_free(&c);
 	store_close(s);
 
-	cr_assert_eq(raw_count("PRAGMA user_version"), 4);
-	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 4);
+	cr_assert_eq(raw_count("PRAGMA user_version"), 5);
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 5);
 	cr_assert_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE "
 	                       "type = 'index' AND name = 'calls_by_category'"),
 	             1);
@@ -837,7 +837,7 @@ Test(store_sqlite, a_version_1_database_is_upgraded_keeping_its_calls)
 	             1);
 	/* Opening again changes nothing. */
 	store_close(open_ok(false));
-	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 4);
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 5);
 }
 
 /* Migration 2 as htdispatch 0.2 wrote it, on top of schema_v1. */
@@ -913,8 +913,8 @@ Test(store_sqlite, a_version_2_database_gains_users_sessions_and_the_audit)
 	cr_assert_eq(back.version, 1);
 	store_close(s);
 
-	cr_assert_eq(raw_count("PRAGMA user_version"), 4);
-	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 4);
+	cr_assert_eq(raw_count("PRAGMA user_version"), 5);
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 5);
 	cr_assert_eq(raw_count("SELECT count(*) FROM audit"), 1);
 	cr_assert_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE "
 	                       "name IN ('users', 'sessions', 'audit', "
@@ -929,7 +929,7 @@ Test(store_sqlite, a_version_2_database_gains_users_sessions_and_the_audit)
 	                       "'ok'"),
 	             1);
 	store_close(open_ok(false));
-	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 4);
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations"), 5);
 }
 
 Test(store_sqlite, verify_refuses_indicators_that_point_at_no_note)
