@@ -585,9 +585,9 @@ static enum htd_err validate_notice(const struct call_event *e,
 		                     "target id '%.64s' is not valid",
 		                     e->u.notice.target);
 	if (rc == HTD_OK)
-		rc = check_text("key", e->u.notice.key, 128,
-		                e->type != CALL_EVENT_NOTICE_QUEUED, false,
-		                err);
+		rc =
+		    check_text("key", e->u.notice.key, 128,
+		               e->type != CALL_EVENT_NOTICE_QUEUED, false, err);
 	if (rc == HTD_OK)
 		rc = check_reason("detail", e->u.notice.detail, false, err);
 	if (rc == HTD_OK && e->u.notice.completes &&

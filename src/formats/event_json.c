@@ -648,8 +648,8 @@ static enum htd_err decode_notice(json_t *doc, struct call_event *e,
 	if (rc == HTD_OK)
 		rc = get_string(doc, "", "detail", &e->u.notice.detail, err);
 	if (rc == HTD_OK)
-		rc = get_bool(doc, "", "completes", &e->u.notice.completes,
-		              err);
+		rc =
+		    get_bool(doc, "", "completes", &e->u.notice.completes, err);
 	return rc;
 }
 
@@ -708,9 +708,7 @@ enum htd_err event_json_decode(const char *type, int64_t at_ms,
 	case CALL_EVENT_NOTICE_QUEUED:
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
-	case CALL_EVENT_TASK_CONFIRMED:
-		rc = decode_notice(doc, e, err);
-		break;
+	case CALL_EVENT_TASK_CONFIRMED: rc = decode_notice(doc, e, err); break;
 	case CALL_EVENT__COUNT: break;
 	}
 	if (rc == HTD_OK)

@@ -2288,7 +2288,8 @@ static enum htd_err read_outbox(struct sqlite_store *s, sqlite3_stmt *st,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
-			out->rows = xrealloc(out->rows, cap * sizeof(*out->rows));
+			out->rows =
+			    xrealloc(out->rows, cap * sizeof(*out->rows));
 		}
 		struct store_outbox *o = &out->rows[out->n];
 		memset(o, 0, sizeof(*o));
@@ -2358,8 +2359,8 @@ static enum htd_err sq_outbox_list(struct store *base,
 static enum htd_err sq_outbox_record(struct store *base,
                                      const struct store_outbox *row,
                                      enum store_outbox_state from,
-                                     const struct store_append *items,
-                                     size_t n, struct htd_error *err)
+                                     const struct store_append *items, size_t n,
+                                     struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum htd_err e = tx_begin(s, err);

@@ -321,7 +321,8 @@ enum htd_err store_outbox_list(struct store *s,
 	return s->ops->outbox_list(s, f, out, err);
 }
 
-enum htd_err store_outbox_record(struct store *s, const struct store_outbox *row,
+enum htd_err store_outbox_record(struct store *s,
+                                 const struct store_outbox *row,
                                  enum store_outbox_state from,
                                  const struct store_append *items, size_t n,
                                  struct htd_error *err)

@@ -73,11 +73,11 @@ struct store_audit_filter {
 
 /* X(ENUM, name): the state of an outbox row. A worker sends pending rows;
  * a task (warm transfer) is never sent, only confirmed by a person. */
-#define STORE_OUTBOX_STATES(X)          \
-	X(PENDING, "pending")           \
-	X(DELIVERED, "delivered")       \
-	X(FAILED, "failed")             \
-	X(TASK_OPEN, "task_open")       \
+#define STORE_OUTBOX_STATES(X)    \
+	X(PENDING, "pending")     \
+	X(DELIVERED, "delivered") \
+	X(FAILED, "failed")       \
+	X(TASK_OPEN, "task_open") \
 	X(TASK_CONFIRMED, "task_confirmed")
 
 enum store_outbox_state {
@@ -110,11 +110,11 @@ bool store_outbox_state_parse(const char *s, enum store_outbox_state *out);
 struct store_outbox {
 	int64_t id; /* set by the store */
 	char call_ref[CALL_REF_MAX];
-	char kind[STORE_OUTBOX_KIND_MAX + 1];   /* policy notice kind */
-	char action[CALL_ACTION_ID_MAX + 1];    /* the action it serves */
+	char kind[STORE_OUTBOX_KIND_MAX + 1];     /* policy notice kind */
+	char action[CALL_ACTION_ID_MAX + 1];      /* the action it serves */
 	char target[STORE_OUTBOX_TARGET_MAX + 1]; /* policy target id */
-	char transport[16];                     /* webhook, smtp, spool, task */
-	char key[STORE_OUTBOX_KEY_MAX + 1];     /* [A-Za-z0-9_-] */
+	char transport[16];                 /* webhook, smtp, spool, task */
+	char key[STORE_OUTBOX_KEY_MAX + 1]; /* [A-Za-z0-9_-] */
 	char content_type[STORE_OUTBOX_TYPE_MAX + 1];
 	char *subject; /* "" when none */
 	char *body;
@@ -651,7 +651,8 @@ enum htd_err store_outbox_list(struct store *s,
  * `n` items (0..; the events the outcome causes, with the rows they queue)
  * as store_append() does: all in one transaction, or nothing.
  */
-enum htd_err store_outbox_record(struct store *s, const struct store_outbox *row,
+enum htd_err store_outbox_record(struct store *s,
+                                 const struct store_outbox *row,
                                  enum store_outbox_state from,
                                  const struct store_append *items, size_t n,
                                  struct htd_error *err);

@@ -289,8 +289,8 @@ Test(store_sqlite, batch_is_all_or_nothing)
 	note_on(s, ref, "two", &c2, &e2, &p2);
 	/* The second item refers to a call that does not exist. */
 	struct store_append items[2] = { { ref, 1, &e1, &c1, NULL, NULL, 0 },
-		                         { "HT-2026-999999", 1, &e2, &c2,
-		                           NULL, NULL, 0 } };
+		                         { "HT-2026-999999", 1, &e2, &c2, NULL,
+		                           NULL, 0 } };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, items, 2, &err), HTD_ERR_NOT_FOUND);
 	store_close(s);
