@@ -286,6 +286,7 @@ enum stmt_id {
 	STMT_OUTBOX_DUE,
 	STMT_OUTBOX_LIST,
 	STMT_OUTBOX_UPDATE,
+	STMT_OUTBOX_COUNT,
 	STMT__COUNT
 };
 
@@ -444,6 +445,7 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_ms = "
 	    "?4, last_status = ?5, last_error = ?6, updated_at_ms = ?7, "
 	    "delivered_at_ms = ?8 WHERE id = ?1 AND state = ?9",
+	[STMT_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE state = ?1",
 };
 
 struct sqlite_store {
@@ -2400,6 +2402,23 @@ fail:
 	return e;
 }
 
+static enum htd_err sq_outbox_count(struct store *base,
+                                    enum store_outbox_state state,
+                                    int64_t *out, struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_OUTBOX_COUNT);
+	bind_text(st, 1, store_outbox_state_name(state));
+	int rc = sqlite3_step(st);
+	enum htd_err e = HTD_OK;
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		e = sq_error(s, rc, "counting the outbox", err);
+	sqlite3_reset(st);
+	return e;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -2434,6 +2453,7 @@ static const struct store_ops sqlite_ops = {
 	.outbox_due = sq_outbox_due,
 	.outbox_list = sq_outbox_list,
 	.outbox_record = sq_outbox_record,
+	.outbox_count = sq_outbox_count,
 };
 
 /* ---- opening ---------------------------------------------------------- */

@@ -330,6 +330,16 @@ enum htd_err store_outbox_record(struct store *s,
 	return s->ops->outbox_record(s, row, from, items, n, err);
 }
 
+enum htd_err store_outbox_count(struct store *s, enum store_outbox_state state,
+                                int64_t *out, struct htd_error *err)
+{
+	*out = 0;
+	if ((unsigned)state >= STORE_OUTBOX__COUNT)
+		return htd_error_field(err, HTD_ERR_INVALID, "state",
+		                       "unknown outbox state");
+	return s->ops->outbox_count(s, state, out, err);
+}
+
 void store_outbox_list_free(struct store_outbox_list *l)
 {
 	if (!l)

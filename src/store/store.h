@@ -395,6 +395,9 @@ struct store_ops {
 	                              enum store_outbox_state from,
 	                              const struct store_append *items,
 	                              size_t n, struct htd_error *err);
+	enum htd_err (*outbox_count)(struct store *s,
+	                             enum store_outbox_state state,
+	                             int64_t *out, struct htd_error *err);
 };
 
 /* The common head of every back-end's store object. */
@@ -656,6 +659,10 @@ enum htd_err store_outbox_record(struct store *s,
                                  enum store_outbox_state from,
                                  const struct store_append *items, size_t n,
                                  struct htd_error *err);
+
+/* Counts the rows in `state` (the board's totals, the pending gauge). */
+enum htd_err store_outbox_count(struct store *s, enum store_outbox_state state,
+                                int64_t *out, struct htd_error *err);
 
 /* Frees a list's rows and empties it; accepts NULL. */
 void store_outbox_list_free(struct store_outbox_list *l);
