@@ -16,6 +16,7 @@
 #include "core/backoff.h"
 #include "formats/event_json.h"
 #include "notify/transport.h"
+#include "service/audit.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -503,6 +504,65 @@ enum htd_err outbox_sender_pass(struct outbox_sender *s, int64_t now_ms,
 	store_outbox_list_free(&due);
 	if (attempted)
 		*attempted = n;
+	return rc;
+}
+
+/* ---- the board -------------------------------------------------------- */
+
+enum htd_err outbox_list(struct service *svc, const char *state,
+                         const char *call, const char *limit,
+                         struct store_outbox_list *out, struct htd_error *err)
+{
+	struct store_outbox_filter f = { .limit = 100 };
+	char ref[CALL_REF_MAX];
+	int64_t n;
+	enum htd_err rc = HTD_OK;
+	if (!str_empty(state)) {
+		f.by_state = true;
+		if (!store_outbox_state_parse(state, &f.state))
+			rc = htd_error_field(err, HTD_ERR_INVALID, "state",
+			                     "state must be pending, delivered, "
+			                     "failed, task_open or "
+			                     "task_confirmed, not '%.40s'",
+			                     state);
+	}
+	if (rc == HTD_OK && !str_empty(call)) {
+		rc = calls_ref_canonical(call, ref, err);
+		f.call_ref = ref;
+	}
+	if (rc == HTD_OK && limit) {
+		if (!str_to_i64(limit, 1, STORE_OUTBOX_LIST_MAX, &n))
+			rc = htd_error_field(err, HTD_ERR_INVALID, "limit",
+			                     "limit must be 1..%d",
+			                     STORE_OUTBOX_LIST_MAX);
+		else
+			f.limit = (size_t)n;
+	}
+	if (rc == HTD_OK)
+		rc = store_outbox_list(svc->store, &f, out, err);
+	if (svc->address) {
+		char detail[96];
+		str_format(detail, sizeof(detail), "state=%s call=%s",
+		           str_empty(state) ? "any" : state,
+		           str_empty(call) ? "any" : call);
+		struct audit_entry ae = {
+			.at_ms = clock_now_ms(svc->clock),
+			.actor = svc->actor ? svc->actor : "anonymous",
+			.action = "outbox.read",
+			.object = "outbox",
+			.address = svc->address,
+			.outcome = rc == HTD_OK ? AUDIT_OUTCOME_OK
+			                        : audit_outcome_of(rc),
+			.detail = detail,
+		};
+		struct htd_error aerr;
+		htd_error_clear(&aerr);
+		if (audit_record(svc, &ae, &aerr) != HTD_OK && rc == HTD_OK) {
+			store_outbox_list_free(out);
+			*err = aerr;
+			rc = aerr.code;
+		}
+	}
 	return rc;
 }
 

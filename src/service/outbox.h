@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "core/protocol.h"
+#include "service/calls.h"
 #include "service/engine.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -75,6 +76,18 @@ struct outbox_counts {
 
 /* Reads the counts (relaxed atomics); cannot fail. */
 void outbox_counts_get(struct outbox_counts *out);
+
+/*
+ * The board: the outbox rows in `state` ("pending", "delivered", "failed",
+ * "task_open", "task_confirmed"; NULL or "": all) of call `call` (an id as
+ * typed; NULL or "": all calls), newest first, at most `limit` (text;
+ * NULL: 100; 1..1000). HTD_ERR_INVALID naming the field. Audited as
+ * outbox.read when svc->address is set. Free with
+ * store_outbox_list_free().
+ */
+enum htd_err outbox_list(struct service *svc, const char *state,
+                         const char *call, const char *limit,
+                         struct store_outbox_list *out, struct htd_error *err);
 
 /* ---- the worker thread ------------------------------------------------- */
 
