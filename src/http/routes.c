@@ -881,10 +881,9 @@ static json_t *outbox_row_json(const struct store_outbox *o)
 	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:i, s:s, "
 	    "s:o, s:o, s:o}",
 	    "id", (json_int_t)o->id, "call", o->call_ref, "kind", o->kind,
-	    "action", o->action, "target", o->target, "transport",
-	    o->transport, "key", o->key, "state",
-	    store_outbox_state_name(o->state), "attempts", o->attempts,
-	    "next_attempt",
+	    "action", o->action, "target", o->target, "transport", o->transport,
+	    "key", o->key, "state", store_outbox_state_name(o->state),
+	    "attempts", o->attempts, "next_attempt",
 	    o->state == STORE_OUTBOX_PENDING ? time_json(o->next_attempt_ms)
 	                                     : json_null(),
 	    "last_status", o->last_status, "last_error", o->last_error,
@@ -895,8 +894,7 @@ static json_t *outbox_row_json(const struct store_outbox *o)
 
 static void route_outbox_list(struct http_request *r)
 {
-	static const char *const allowed[] = { "state", "call", "limit",
-		                               NULL };
+	static const char *const allowed[] = { "state", "call", "limit", NULL };
 	struct store_outbox_list l = { 0 };
 	struct htd_error err;
 	htd_error_clear(&err);

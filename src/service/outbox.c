@@ -17,6 +17,7 @@
 #include "formats/event_json.h"
 #include "notify/transport.h"
 #include "service/audit.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -129,8 +130,8 @@ enum htd_err outbox_sender_open(struct store *store,
 		if (p->secret_ref) {
 			struct htd_error why;
 			htd_error_clear(&why);
-			rc = notify_secret_read(p->secret_ref, &r->secret,
-			                        &why);
+			rc =
+			    notify_secret_read(p->secret_ref, &r->secret, &why);
 			if (rc != HTD_OK) {
 				htd_error_set(err, rc, "target %s: %s", p->id,
 				              why.message);
@@ -196,7 +197,8 @@ static enum htd_err notice_complete(struct outbox_sender *s,
 		return rc;
 	bool all = true;
 	for (size_t i = 0; i < l.n; i++)
-		if (l.rows[i].id != row->id && str_eq(l.rows[i].kind, row->kind) &&
+		if (l.rows[i].id != row->id &&
+		    str_eq(l.rows[i].kind, row->kind) &&
 		    !str_eq(l.rows[i].transport, "task") &&
 		    l.rows[i].state != STORE_OUTBOX_DELIVERED)
 			all = false;
@@ -219,12 +221,12 @@ static void raise_rows(struct outbox_sender *s, const struct store_outbox *row,
 	/* The supervisor's own notice, or a raise, failing: the board and
 	 * the log only (never a loop of raises). */
 	if (!sup || sup->n_targets == 0 ||
-	    str_eq(row->kind, policy_notice_kind_name(
-	                          POLICY_NOTICE_SUPERVISOR_NOTICE)) ||
+	    str_eq(row->kind,
+	           policy_notice_kind_name(POLICY_NOTICE_SUPERVISOR_NOTICE)) ||
 	    str_eq(row->kind, OUTBOX_KIND_FAILED))
 		return;
-	str_format(subject, sizeof(subject),
-	           "DELIVERY FAILED: %s for call %s", row->kind, row->call_ref);
+	str_format(subject, sizeof(subject), "DELIVERY FAILED: %s for call %s",
+	           row->kind, row->call_ref);
 	str_format(text, sizeof(text),
 	           "Delivery of %s to %s for call %s failed after %d "
 	           "attempt%s: %s\nIt was NOT received. Act on it by other "
@@ -232,8 +234,9 @@ static void raise_rows(struct outbox_sender *s, const struct store_outbox *row,
 	           row->kind, row->target, row->call_ref, row->attempts,
 	           row->attempts == 1 ? "" : "s", row->last_error);
 	*rows = xcalloc(sup->n_targets, sizeof(**rows));
-	size_t used = 0;
-	used += (size_t)snprintf(targets, targets_size, "to");
+	struct buf names;
+	buf_init(&names, targets_size > 1 ? targets_size - 1 : 1);
+	(void)buf_puts(&names, "to");
 	for (size_t i = 0; i < sup->n_targets; i++) {
 		const struct policy_target *t =
 		    &s->policy->notify.targets[sup->targets[i]];
@@ -260,11 +263,11 @@ static void raise_rows(struct outbox_sender *s, const struct store_outbox *row,
 			    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind",
 			    OUTBOX_KIND_FAILED, "call_id", row->call_ref, "key",
 			    r->key, "target", t->id, "failed_key", row->key,
-			    "failed_kind", row->kind, "subject", subject, "text",
-			    text);
-			r->body = doc ? json_dumps(doc, JSON_COMPACT |
-			                                    JSON_SORT_KEYS)
-			              : NULL;
+			    "failed_kind", row->kind, "subject", subject,
+			    "text", text);
+			r->body =
+			    doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS)
+			        : NULL;
 			json_decref(doc);
 			if (!r->body) {
 				free(r->subject);
@@ -275,12 +278,11 @@ static void raise_rows(struct outbox_sender *s, const struct store_outbox *row,
 		r->next_attempt_ms = now_ms;
 		r->created_at_ms = now_ms;
 		r->updated_at_ms = now_ms;
-		if (used < targets_size)
-			used += (size_t)snprintf(targets + used,
-			                         targets_size - used, "%s %s",
-			                         *n ? "," : "", t->id);
+		(void)buf_printf(&names, "%s %s", *n ? "," : "", t->id);
 		(*n)++;
 	}
+	str_copy(targets, targets_size, buf_str(&names));
+	buf_free(&names);
 }
 
 static void rows_free(struct store_outbox *rows, size_t n)
@@ -345,8 +347,8 @@ static enum htd_err record(struct outbox_sender *s,
 			items[done - 1].outbox = raise;
 			items[done - 1].n_outbox = n_raise;
 			rc = store_outbox_record(s->store, row,
-			                         STORE_OUTBOX_PENDING, items, done,
-			                         err);
+			                         STORE_OUTBOX_PENDING, items,
+			                         done, err);
 		}
 		for (size_t i = 0; i < done; i++) {
 			free(payloads[i]);
@@ -368,9 +370,9 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static enum htd_err attempt_row(struct outbox_sender *s, struct store_outbox *row,
-                                int64_t now_ms, uint64_t random,
-                                struct htd_error *err)
+static enum htd_err attempt_row(struct outbox_sender *s,
+                                struct store_outbox *row, int64_t now_ms,
+                                uint64_t random, struct htd_error *err)
 {
 	struct notify_result r;
 	const struct resolved_target *t = target_find(s, row->target);
@@ -432,9 +434,9 @@ static enum htd_err attempt_row(struct outbox_sender *s, struct store_outbox *ro
 		return rc;
 	}
 	if (r.outcome == NOTIFY_RETRY && row->attempts < attempts_max) {
-		int64_t delay = backoff_delay_ms(row->attempts,
-		                                 pn->first_delay_ms,
-		                                 pn->max_delay_ms, random);
+		int64_t delay =
+		    backoff_delay_ms(row->attempts, pn->first_delay_ms,
+		                     pn->max_delay_ms, random);
 		if (r.retry_after_s >= 0 && r.retry_after_s * 1000 > delay)
 			delay = r.retry_after_s * 1000;
 		row->next_attempt_ms = now_ms + delay;
@@ -454,9 +456,9 @@ static enum htd_err attempt_row(struct outbox_sender *s, struct store_outbox *ro
 	/* Failed for good: loudly, on the call, the log, the board, and to
 	 * the supervisor. */
 	row->state = STORE_OUTBOX_FAILED;
-	str_format(detail, sizeof(detail), "%s to %s failed after %d attempt%s: %s",
-	           row->kind, row->target, row->attempts,
-	           row->attempts == 1 ? "" : "s",
+	str_format(detail, sizeof(detail),
+	           "%s to %s failed after %d attempt%s: %s", row->kind,
+	           row->target, row->attempts, row->attempts == 1 ? "" : "s",
 	           r.error[0] ? r.error : "unknown error");
 	ev[0].type = CALL_EVENT_NOTICE_FAILED;
 	ev[0].u.notice.detail = detail;
@@ -520,11 +522,12 @@ enum htd_err outbox_list(struct service *svc, const char *state,
 	if (!str_empty(state)) {
 		f.by_state = true;
 		if (!store_outbox_state_parse(state, &f.state))
-			rc = htd_error_field(err, HTD_ERR_INVALID, "state",
-			                     "state must be pending, delivered, "
-			                     "failed, task_open or "
-			                     "task_confirmed, not '%.40s'",
-			                     state);
+			rc =
+			    htd_error_field(err, HTD_ERR_INVALID, "state",
+			                    "state must be pending, delivered, "
+			                    "failed, task_open or "
+			                    "task_confirmed, not '%.40s'",
+			                    state);
 	}
 	if (rc == HTD_OK && !str_empty(call)) {
 		rc = calls_ref_canonical(call, ref, err);
@@ -595,9 +598,9 @@ static void *worker_main(void *arg)
 		size_t n = 0;
 		htd_error_clear(&err);
 		w->seed = mix(w->seed);
-		enum htd_err rc = outbox_sender_pass(
-		    w->sender, clock_now_ms(w->clock), w->seed, OUTBOX_BATCH,
-		    &n, &err);
+		enum htd_err rc =
+		    outbox_sender_pass(w->sender, clock_now_ms(w->clock),
+		                       w->seed, OUTBOX_BATCH, &n, &err);
 		if (rc != HTD_OK && !logged) {
 			/* The store is down or busy: said once, retried at
 			 * every poll; the rows stay pending. */
