@@ -2403,8 +2403,8 @@ fail:
 }
 
 static enum htd_err sq_outbox_count(struct store *base,
-                                    enum store_outbox_state state,
-                                    int64_t *out, struct htd_error *err)
+                                    enum store_outbox_state state, int64_t *out,
+                                    struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = stmt_get(s, STMT_OUTBOX_COUNT);
