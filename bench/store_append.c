@@ -298,7 +298,7 @@ static int store_side_open(struct store_side *s, const char *path,
 		char ref[CALL_REF_MAX];
 		int year = time_local_year(e.at_ms);
 		rc = store_call_create(s->store, year > 0 ? year : 2026, c, &se,
-		                       1, NULL, ref, &err);
+		                       1, NULL, NULL, NULL, ref, &err);
 		free(payload);
 		if (rc != HTD_OK) {
 			print_store_error("opening a call", &err);

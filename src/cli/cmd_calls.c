@@ -795,6 +795,17 @@ static int show_event(void *vctx, const struct store_event *e)
 		       str_empty(ev->u.mark.reason) ? "" : ": ",
 		       ev->u.mark.reason);
 		break;
+	case CALL_EVENT_NOTICE_QUEUED:
+	case CALL_EVENT_NOTICE_DELIVERED:
+	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_TASK_CONFIRMED:
+		printf("  %s%s%s%s%s%s\n", ev->u.notice.kind,
+		       str_empty(ev->u.notice.target) ? "" : " to ",
+		       ev->u.notice.target,
+		       str_empty(ev->u.notice.detail) ? "" : ": ",
+		       ev->u.notice.detail,
+		       ev->u.notice.completes ? " (action done)" : "");
+		break;
 	case CALL_EVENT__COUNT: fputc('\n', stdout); break;
 	}
 	event_decoded_release(&d);

@@ -16,6 +16,8 @@
 #include "cli/cli.h"
 #include "formats/serve_config.h"
 #include "http/server.h"
+#include "notify/transport.h"
+#include "service/outbox.h"
 #include "service/users.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -249,6 +251,9 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 	const char *cert_file = NULL, *key_file = NULL;
 	char *cert = NULL, *key = NULL;
 	struct engine *engine = NULL;
+	struct engine *worker_engine = NULL;
+	struct outbox_worker *worker = NULL;
+	bool notify_ready = false;
 	struct http_server *srv = NULL;
 	int64_t v, drain_s = 10;
 	int code, c;
@@ -348,6 +353,22 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 	so.engine = ce.opts;
 	struct htd_error err;
 	htd_error_clear(&err);
+	/* libcurl is initialised once, before any thread may send. */
+	if (notify_global_init(&err) != HTD_OK) {
+		code = cli_fail(cli, &err);
+		goto out;
+	}
+	notify_ready = true;
+	/* The delivery worker reads the policy the server starts with (a
+	 * reload changes what is queued; the worker's targets and secrets
+	 * change with a restart). */
+	worker_engine = engine_clone(engine);
+	if (!worker_engine) {
+		htd_error_set(&err, HTD_ERR_INTERNAL,
+		              "no memory for the delivery worker");
+		code = cli_fail(cli, &err);
+		goto out;
+	}
 	enum htd_err rc = http_server_start(&so, engine, &srv, &err);
 	engine = NULL; /* taken */
 	if (cert)
@@ -355,6 +376,20 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 	if (key)
 		memset(key, 0, strlen(key));
 	if (rc != HTD_OK) {
+		code = cli_fail(cli, &err);
+		goto out;
+	}
+	struct outbox_worker_options wo = {
+		.db_path = cli->db_path,
+		.busy_timeout_ms = cli->busy_timeout_ms,
+		.engine = worker_engine,
+	};
+	rc = outbox_worker_start(&wo, &worker, &err);
+	if (rc != HTD_OK) {
+		/* A spool directory that cannot be made, a secret that
+		 * cannot be read: nothing would be delivered; refuse. */
+		http_server_stop(srv, 0);
+		srv = NULL;
 		code = cli_fail(cli, &err);
 		goto out;
 	}
@@ -378,9 +413,17 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 	}
 	http_server_stop(srv, (int)drain_s * 1000);
 	srv = NULL;
+	/* After the server: what it queued while draining is attempted
+	 * now or, pending, after the restart. */
+	outbox_worker_stop(worker);
+	worker = NULL;
 	log_event(LOG_INFO, "stopped", NULL);
 	code = CLI_EXIT_OK;
 out:
+	outbox_worker_stop(worker);
+	engine_close(worker_engine);
+	if (notify_ready)
+		notify_global_cleanup();
 	engine_close(engine);
 	free(cert);
 	free(key);

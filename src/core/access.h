@@ -66,6 +66,9 @@ bool access_role_parse(const char *s, enum access_role *out);
 	(ACCESS_R(CALLTAKER) | ACCESS_R(DISPATCHER) | ACCESS_R(SUPERVISOR) | \
 	 ACCESS_R(INVESTIGATOR))
 #define ACCESS_R_UNITS_MANAGE (ACCESS_R(DISPATCHER) | ACCESS_R(SUPERVISOR))
+/* The notification board: the supervisor watches it (a failed delivery is
+ * raised there); the admin fixes the targets it shows failing. */
+#define ACCESS_R_OUTBOX (ACCESS_R(SUPERVISOR) | ACCESS_R(ADMIN))
 /* Records search (NENA step 7): those who take, decide on or follow
  * calls, and the records staff. Sealed records only to the investigators
  * and the records staff, who work under the order that sealed them; never
@@ -119,7 +122,8 @@ bool access_role_parse(const char *s, enum access_role *out);
 	X(CALLS_RECOMMEND, "GET", "/api/v1/calls/{id}/recommendation",       \
 	  ACCESS_R_CALLS_TAKE)                                               \
 	X(CALLS_DISPATCH, "POST", "/api/v1/calls/{id}/dispatch",             \
-	  ACCESS_R_CALLS_DECIDE)
+	  ACCESS_R_CALLS_DECIDE)                                             \
+	X(OUTBOX_LIST, "GET", "/api/v1/outbox", ACCESS_R_OUTBOX)
 
 enum access_route {
 /* An X-macro expansion is a list: */

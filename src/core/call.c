@@ -568,6 +568,37 @@ static enum htd_err validate_mark(const struct call_event *e,
 	                       "required");
 }
 
+/* The outbox's events: ids as the policy and the outbox write them. */
+static enum htd_err validate_notice(const struct call_event *e,
+                                    struct htd_error *err)
+{
+	enum htd_err rc;
+	if (!id_valid(e->u.notice.kind, 64))
+		return htd_error_field(err, HTD_ERR_INVALID, "kind",
+		                       "notice kind '%.64s' is not valid",
+		                       e->u.notice.kind ? e->u.notice.kind
+		                                        : "");
+	rc = check_action_id("action", e->u.notice.action, err);
+	if (rc == HTD_OK && !str_empty(e->u.notice.target) &&
+	    !id_valid(e->u.notice.target, 64))
+		rc = htd_error_field(err, HTD_ERR_INVALID, "target",
+		                     "target id '%.64s' is not valid",
+		                     e->u.notice.target);
+	if (rc == HTD_OK)
+		rc =
+		    check_text("key", e->u.notice.key, 128,
+		               e->type != CALL_EVENT_NOTICE_QUEUED, false, err);
+	if (rc == HTD_OK)
+		rc = check_reason("detail", e->u.notice.detail, false, err);
+	if (rc == HTD_OK && e->u.notice.completes &&
+	    e->type != CALL_EVENT_NOTICE_DELIVERED &&
+	    e->type != CALL_EVENT_TASK_CONFIRMED)
+		rc = htd_error_field(err, HTD_ERR_INVALID, "completes",
+		                     "only a delivery or a confirmation "
+		                     "completes an action");
+	return rc;
+}
+
 enum htd_err call_event_validate(const struct call_event *e,
                                  struct htd_error *err)
 {
@@ -643,6 +674,10 @@ enum htd_err call_event_validate(const struct call_event *e,
 			                       "unknown category");
 		return check_reason("reason", e->u.override.reason, true, err);
 	case CALL_EVENT_ACTION_MARKED: return validate_mark(e, err);
+	case CALL_EVENT_NOTICE_QUEUED:
+	case CALL_EVENT_NOTICE_DELIVERED:
+	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_TASK_CONFIRMED: return validate_notice(e, err);
 	case CALL_EVENT__COUNT: break;
 	}
 	return htd_error_field(err, HTD_ERR_INVALID, "type",
@@ -937,6 +972,10 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 		case CALL_EVENT_NOTE_ADDED:
 		case CALL_EVENT_INDICATORS_FOUND:
 		case CALL_EVENT_DECISION_MADE:
+		case CALL_EVENT_NOTICE_QUEUED:
+		case CALL_EVENT_NOTICE_DELIVERED:
+		case CALL_EVENT_NOTICE_FAILED:
+		case CALL_EVENT_TASK_CONFIRMED:
 		case CALL_EVENT__COUNT: break;
 		}
 		if (why)
@@ -1012,6 +1051,24 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 			return rc;
 		break;
 	}
+	case CALL_EVENT_NOTICE_QUEUED:
+	case CALL_EVENT_NOTICE_FAILED: break;
+	case CALL_EVENT_NOTICE_DELIVERED:
+	case CALL_EVENT_TASK_CONFIRMED:
+		if (e->u.notice.completes) {
+			struct call_event m = {
+				.type = CALL_EVENT_ACTION_MARKED,
+				.at_ms = e->at_ms,
+				.actor = e->actor,
+			};
+			m.u.mark.action = e->u.notice.action;
+			m.u.mark.state = CALL_ACTION_DONE;
+			m.u.mark.reason = e->u.notice.detail;
+			enum htd_err rc = apply_mark(c, &m, err);
+			if (rc != HTD_OK)
+				return rc;
+		}
+		break;
 	case CALL_EVENT__COUNT:
 		return htd_error_set(err, HTD_ERR_INVALID,
 		                     "unknown event type");

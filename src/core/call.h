@@ -106,7 +106,11 @@ enum call_disposition {
 	X(INDICATORS_FOUND, "indicators_found")       \
 	X(DECISION_MADE, "decision_made")             \
 	X(CATEGORY_OVERRIDDEN, "category_overridden") \
-	X(ACTION_MARKED, "action_marked")
+	X(ACTION_MARKED, "action_marked")             \
+	X(NOTICE_QUEUED, "notice_queued")             \
+	X(NOTICE_DELIVERED, "notice_delivered")       \
+	X(NOTICE_FAILED, "notice_failed")             \
+	X(TASK_CONFIRMED, "task_confirmed")
 
 enum call_event_type {
 /* An X-macro expansion is a list: */
@@ -259,6 +263,21 @@ struct call_event {
 			enum call_action_state state;
 			const char *reason; /* required for NOT_APPLICABLE */
 		} mark;
+		/* notice_queued, notice_delivered, notice_failed,
+		 * task_confirmed: the outbox's record on the call. */
+		struct {
+			const char *kind;   /* policy notice kind */
+			const char *action; /* the action it serves */
+			const char *target; /* target id; "" when queued */
+			const char *key;    /* idempotency key; "" queued */
+			/* queued: the targets; delivered: where; failed:
+			 * the reason; confirmed: the call-taker's words. */
+			const char *detail;
+			/* delivered / confirmed: the last target of the
+			 * notice is done: the action is marked done by the
+			 * event's actor at its time. */
+			bool completes;
+		} notice;
 	} u;
 };
 
@@ -358,6 +377,12 @@ void call_copy(struct call *dst, const struct call *src);
  * category_overridden records the override (category, reason, actor,
  * time); UNDETERMINED withdraws it. `category` changes only with the next
  * decision_made, which the service appends in the same transaction.
+ *
+ * notice_queued and notice_failed change nothing but the version (they
+ * are the call's record of its outbox). notice_delivered and
+ * task_confirmed with `completes` mark the action done (as action_marked
+ * DONE would, by the event's actor, with `detail` as the reason); they are
+ * accepted after closing, since a delivery may complete later.
  *
  * action_marked adds the action when new; DONE or NOT_APPLICABLE marks it
  * (state, reason, actor, time); REQUIRED withdraws the mark, leaving the

@@ -119,6 +119,18 @@ static json_t *payload_json(const struct call_event *e)
 		    json_string(call_action_state_name(e->u.mark.state)));
 		json_object_set_new(o, "reason", str_json(e->u.mark.reason));
 		break;
+	case CALL_EVENT_NOTICE_QUEUED:
+	case CALL_EVENT_NOTICE_DELIVERED:
+	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_TASK_CONFIRMED:
+		json_object_set_new(o, "kind", str_json(e->u.notice.kind));
+		json_object_set_new(o, "action", str_json(e->u.notice.action));
+		json_object_set_new(o, "target", str_json(e->u.notice.target));
+		json_object_set_new(o, "key", str_json(e->u.notice.key));
+		json_object_set_new(o, "detail", str_json(e->u.notice.detail));
+		json_object_set_new(o, "completes",
+		                    json_boolean(e->u.notice.completes));
+		break;
 	case CALL_EVENT__COUNT: break;
 	}
 	return o;
@@ -414,6 +426,10 @@ static enum htd_err decode_strings(json_t *doc, struct call_event *e,
 	case CALL_EVENT_DECISION_MADE:
 	case CALL_EVENT_CATEGORY_OVERRIDDEN:
 	case CALL_EVENT_ACTION_MARKED:
+	case CALL_EVENT_NOTICE_QUEUED:
+	case CALL_EVENT_NOTICE_DELIVERED:
+	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_TASK_CONFIRMED:
 	case CALL_EVENT__COUNT: break;
 	}
 	const char *values[5] = { 0 };
@@ -455,6 +471,10 @@ static enum htd_err decode_strings(json_t *doc, struct call_event *e,
 	case CALL_EVENT_DECISION_MADE:
 	case CALL_EVENT_CATEGORY_OVERRIDDEN:
 	case CALL_EVENT_ACTION_MARKED:
+	case CALL_EVENT_NOTICE_QUEUED:
+	case CALL_EVENT_NOTICE_DELIVERED:
+	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_TASK_CONFIRMED:
 	case CALL_EVENT__COUNT: break;
 	}
 	return HTD_OK;
@@ -611,6 +631,28 @@ static enum htd_err decode_mark(json_t *doc, struct call_event *e,
 	return rc;
 }
 
+static enum htd_err decode_notice(json_t *doc, struct call_event *e,
+                                  struct htd_error *err)
+{
+	static const char *const members[] = { "kind", "action", "target",
+		                               "key",  "detail", "completes" };
+	enum htd_err rc = only_members(doc, members, 6, "", err);
+	if (rc == HTD_OK)
+		rc = get_string(doc, "", "kind", &e->u.notice.kind, err);
+	if (rc == HTD_OK)
+		rc = get_string(doc, "", "action", &e->u.notice.action, err);
+	if (rc == HTD_OK)
+		rc = get_string(doc, "", "target", &e->u.notice.target, err);
+	if (rc == HTD_OK)
+		rc = get_string(doc, "", "key", &e->u.notice.key, err);
+	if (rc == HTD_OK)
+		rc = get_string(doc, "", "detail", &e->u.notice.detail, err);
+	if (rc == HTD_OK)
+		rc =
+		    get_bool(doc, "", "completes", &e->u.notice.completes, err);
+	return rc;
+}
+
 enum htd_err event_json_decode(const char *type, int64_t at_ms,
                                const char *actor, const char *payload,
                                struct event_decoded *out, struct htd_error *err)
@@ -663,6 +705,10 @@ enum htd_err event_json_decode(const char *type, int64_t at_ms,
 		rc = decode_override(doc, e, err);
 		break;
 	case CALL_EVENT_ACTION_MARKED: rc = decode_mark(doc, e, err); break;
+	case CALL_EVENT_NOTICE_QUEUED:
+	case CALL_EVENT_NOTICE_DELIVERED:
+	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_TASK_CONFIRMED: rc = decode_notice(doc, e, err); break;
 	case CALL_EVENT__COUNT: break;
 	}
 	if (rc == HTD_OK)

@@ -11,6 +11,7 @@
 #include "formats/event_json.h"
 #include "http/internal.h"
 #include "service/assess.h"
+#include "service/outbox.h"
 #include "service/search.h"
 #include "service/units.h"
 #include "util/clock.h"
@@ -182,6 +183,33 @@ static void route_metrics(struct http_request *r)
 	           "# TYPE htd_audit_entries_total counter\n"
 	           "htd_audit_entries_total %llu\n",
 	           commits, entries);
+	struct outbox_counts oc;
+	int64_t pending = 0;
+	outbox_counts_get(&oc);
+	buf_printf(&out,
+	           "# HELP htd_notify_delivered_total Notifications "
+	           "delivered.\n"
+	           "# TYPE htd_notify_delivered_total counter\n"
+	           "htd_notify_delivered_total %llu\n"
+	           "# HELP htd_notify_retries_total Attempts that failed "
+	           "and will be retried.\n"
+	           "# TYPE htd_notify_retries_total counter\n"
+	           "htd_notify_retries_total %llu\n"
+	           "# HELP htd_notify_failed_total Notifications that "
+	           "failed for good (raised).\n"
+	           "# TYPE htd_notify_failed_total counter\n"
+	           "htd_notify_failed_total %llu\n",
+	           (unsigned long long)oc.delivered,
+	           (unsigned long long)oc.retries,
+	           (unsigned long long)oc.failed);
+	if (store_outbox_count(r->svc.store, STORE_OUTBOX_PENDING, &pending,
+	                       &err) == HTD_OK)
+		buf_printf(&out,
+		           "# HELP htd_notify_pending Notifications waiting "
+		           "to be delivered.\n"
+		           "# TYPE htd_notify_pending gauge\n"
+		           "htd_notify_pending %lld\n",
+		           (long long)pending);
 	size_t len = out.len;
 	http_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
 	          buf_steal(&out), len);
@@ -846,6 +874,44 @@ static enum htd_err languages_member(json_t *v, char *out, size_t size,
 	return HTD_OK;
 }
 
+/* ---- the notification board ------------------------------------------ */
+
+static json_t *outbox_row_json(const struct store_outbox *o)
+{
+	return json_pack(
+	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:i, s:s, "
+	    "s:o, s:o, s:o}",
+	    "id", (json_int_t)o->id, "call", o->call_ref, "kind", o->kind,
+	    "action", o->action, "target", o->target, "transport", o->transport,
+	    "key", o->key, "state", store_outbox_state_name(o->state),
+	    "attempts", o->attempts, "next_attempt",
+	    o->state == STORE_OUTBOX_PENDING ? time_json(o->next_attempt_ms)
+	                                     : json_null(),
+	    "last_status", o->last_status, "last_error", o->last_error,
+	    "created", time_json(o->created_at_ms), "updated",
+	    time_json(o->updated_at_ms), "delivered",
+	    time_json(o->delivered_at_ms));
+}
+
+static void route_outbox_list(struct http_request *r)
+{
+	static const char *const allowed[] = { "state", "call", "limit", NULL };
+	struct store_outbox_list l = { 0 };
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (http_query_only(r, allowed, &err) != HTD_OK ||
+	    outbox_list(&r->svc, http_query(r, "state"), http_query(r, "call"),
+	                http_query(r, "limit"), &l, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < l.n; i++)
+		json_array_append_new(arr, outbox_row_json(&l.rows[i]));
+	store_outbox_list_free(&l);
+	http_json(r, 200, json_pack("{s:o}", "notifications", arr));
+}
+
 static void route_units_list(struct http_request *r)
 {
 	struct store_unit_list l = { 0 };
@@ -1197,6 +1263,7 @@ void http_route(struct http_request *r)
 	case ACCESS_ROUTE_EVENTS: route_events(r); break;
 	case ACCESS_ROUTE_SEARCH: route_search(r); break;
 	case ACCESS_ROUTE_UNITS_LIST: route_units_list(r); break;
+	case ACCESS_ROUTE_OUTBOX_LIST: route_outbox_list(r); break;
 	case ACCESS_ROUTE_UNITS_ADD: route_units_add(r); break;
 	case ACCESS_ROUTE_UNITS_GET: route_units_get(r); break;
 	case ACCESS_ROUTE_UNITS_UPDATE: route_units_update(r); break;
@@ -1273,6 +1340,9 @@ const char *http_route_action(const struct http_request *r, char *obj,
 	case ACCESS_ROUTE_CALLS_RECOMMEND: return "call.read";
 	case ACCESS_ROUTE_CALLS_DISPATCH: return "call.dispatch";
 	case ACCESS_ROUTE_UNITS_LIST: return "unit.list";
+	case ACCESS_ROUTE_OUTBOX_LIST:
+		str_copy(obj, size, "outbox");
+		return "outbox.read";
 	case ACCESS_ROUTE_UNITS_ADD: return "unit.add";
 	case ACCESS_ROUTE_UNITS_GET:
 	case ACCESS_ROUTE_UNITS_UPDATE:

@@ -20,6 +20,7 @@
 #include "formats/decision_json.h"
 #include "formats/event_json.h"
 #include "service/audit.h"
+#include "service/notices.h"
 #include "service/units.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -189,6 +190,37 @@ static bool decision_event(struct service *svc, const struct call *c,
                            struct call_event *e, struct call_action **actions,
                            char **payload, char *decided_with, size_t size);
 
+/* The notices a new call queues, rendered once the store has its id. */
+struct open_queue {
+	struct notice_plan plan;
+	char targets[POLICY_NOTICE__COUNT][CALL_REASON_MAX];
+	char *payloads[POLICY_NOTICE__COUNT]; /* owned */
+	const struct policy *policy;
+	const struct call *call;
+	int64_t at_ms;
+	struct notice_rows rows;
+};
+
+static enum htd_err open_outbox(void *vctx, const char *ref,
+                                const struct store_outbox **rows, size_t *n,
+                                struct htd_error *err)
+{
+	struct open_queue *q = vctx;
+	struct notice_context nc = { .ref = ref,
+		                     .units = "",
+		                     .at_ms = q->at_ms };
+	notice_rows_free(&q->rows);
+	for (size_t i = 0; i < q->plan.n; i++) {
+		enum htd_err rc = notices_render(q->policy, q->plan.notices[i],
+		                                 q->call, &nc, &q->rows, err);
+		if (rc != HTD_OK)
+			return rc;
+	}
+	*rows = q->rows.rows;
+	*n = q->rows.n;
+	return HTD_OK;
+}
+
 enum htd_err calls_open(struct service *svc, const char *actor,
                         const struct call_open_request *req, struct call *out,
                         struct htd_error *err)
@@ -204,12 +236,14 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 	struct call_action *decision_actions = NULL;
 	struct call_event de;
 	char decided_with[CALL_VERSION_TEXT_MAX];
+	struct open_queue queue;
 	struct call c;
 	enum htd_err rc;
 
 	call_init(&c);
 	memset(&e, 0, sizeof(e));
 	memset(&de, 0, sizeof(de));
+	memset(&queue, 0, sizeof(queue));
 	e.type = CALL_EVENT_OPENED;
 	e.at_ms = now_ms(svc);
 	e.actor = actor;
@@ -242,7 +276,7 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 
 	int year = time_local_year(e.at_ms);
 	payload = event_json_encode(&e);
-	struct store_event se[2] = { {
+	struct store_event se[STORE_CREATE_EVENTS_MAX] = { {
 	    .seq = 1,
 	    .type = call_event_type_name(e.type),
 	    .at_ms = e.at_ms,
@@ -269,6 +303,45 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 			.payload = decision_payload,
 		};
 		n_events = 2;
+		/* What the first checklist sends: one notice_queued event
+		 * each here, their rows rendered by the store once the
+		 * call has its id (open_outbox), in the same transaction. */
+		notices_plan(&svc->engine->policy, NULL, &c, &queue.plan);
+		for (size_t i = 0;
+		     i < queue.plan.n && n_events < STORE_CREATE_EVENTS_MAX;
+		     i++) {
+			const struct policy_notice *pn = queue.plan.notices[i];
+			struct call_event qe = {
+				.type = CALL_EVENT_NOTICE_QUEUED,
+				.at_ms = e.at_ms,
+				.actor = "system:notify",
+			};
+			qe.u.notice.kind = policy_notice_kind_name(pn->kind);
+			qe.u.notice.action = pn->action;
+			qe.u.notice.target = "";
+			qe.u.notice.key = "";
+			notices_targets_text(&svc->engine->policy, pn,
+			                     queue.targets[i],
+			                     sizeof(queue.targets[i]));
+			qe.u.notice.detail = queue.targets[i];
+			rc = call_event_validate(&qe, err);
+			if (rc == HTD_OK)
+				rc = call_apply(&c, &qe, err);
+			if (rc != HTD_OK)
+				goto out;
+			queue.payloads[i] = event_json_encode(&qe);
+			se[n_events] = (struct store_event){
+				.seq = (int64_t)n_events + 1,
+				.type = call_event_type_name(qe.type),
+				.at_ms = qe.at_ms,
+				.actor = qe.actor,
+				.payload = queue.payloads[i],
+			};
+			n_events++;
+		}
+		queue.policy = &svc->engine->policy;
+		queue.call = &c;
+		queue.at_ms = e.at_ms;
 	}
 	struct audit_texts texts;
 	struct store_audit sa;
@@ -286,8 +359,9 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 		audit_prepare(svc, &ae, &texts, &sa);
 		sa.object = NULL; /* the store names the new call */
 	}
-	rc = store_call_create(svc->store, year, &c, se, n_events,
-	                       svc->address ? &sa : NULL, ref, err);
+	rc = store_call_create(
+	    svc->store, year, &c, se, n_events, svc->address ? &sa : NULL,
+	    queue.plan.n ? open_outbox : NULL, &queue, ref, err);
 	if (rc != HTD_OK)
 		goto out;
 	str_copy(c.ref, sizeof(c.ref), ref);
@@ -302,6 +376,9 @@ out:
 	free(payload);
 	free(decision_payload);
 	free(decision_actions);
+	for (size_t i = 0; i < queue.plan.n; i++)
+		free(queue.payloads[i]);
+	notice_rows_free(&queue.rows);
 	free(location);
 	free(callback);
 	free(caller);
@@ -390,8 +467,9 @@ static bool decision_event(struct service *svc, const struct call *c,
 	return changed;
 }
 
-/* The events of one change, with the state after each. */
-#define CHANGE_EVENTS_MAX 3
+/* The events of one change, with the state after each: the event, the
+ * indicators found, the decision, and a notice_queued per notice. */
+#define CHANGE_EVENTS_MAX (3 + POLICY_NOTICE__COUNT)
 
 struct change {
 	struct call_event events[CHANGE_EVENTS_MAX];
@@ -402,6 +480,8 @@ struct change {
 	size_t n;
 	struct call_action *actions; /* owned: of the decision event */
 	char decided_with[CALL_VERSION_TEXT_MAX];
+	struct notice_rows rows[CHANGE_EVENTS_MAX]; /* of each item */
+	char targets[POLICY_NOTICE__COUNT][CALL_REASON_MAX];
 };
 
 static void change_reset(struct change *ch)
@@ -409,6 +489,7 @@ static void change_reset(struct change *ch)
 	for (size_t i = 0; i < ch->n; i++) {
 		free(ch->payloads[i]);
 		call_free(&ch->states[i]);
+		notice_rows_free(&ch->rows[i]);
 	}
 	free(ch->actions);
 	ch->actions = NULL;
@@ -449,6 +530,77 @@ static enum htd_err change_add(struct change *ch, struct call *c,
 	return HTD_OK;
 }
 
+/* The call signs of the units sent to call `ref`, for the notices. */
+static void units_text(struct service *svc, const char *ref, char *out,
+                       size_t size)
+{
+	struct store_unit_list l = { 0 };
+	struct htd_error err;
+	struct buf b;
+	size_t n = 0;
+	out[0] = '\0';
+	if (store_unit_list(svc->store, &l, &err) != HTD_OK)
+		return;
+	buf_init(&b, size > 1 ? size - 1 : 1);
+	for (size_t i = 0; i < l.n; i++)
+		if (str_eq(l.units[i].call_ref, ref))
+			(void)buf_printf(&b, "%s%s", n++ ? ", " : "",
+			                 l.units[i].unit.call_sign);
+	str_copy(out, size, buf_str(&b));
+	buf_free(&b);
+	store_unit_list_free(&l);
+}
+
+/*
+ * Appends a notice_queued event for each notice `before` -> `c` makes due,
+ * with its outbox rows on the event's item (notices.h).
+ */
+static enum htd_err change_queue_notices(struct service *svc, struct change *ch,
+                                         const struct call *before,
+                                         struct call *c, const char *ref,
+                                         int64_t at_ms, struct htd_error *err)
+{
+	const struct policy *pol = &svc->engine->policy;
+	struct notice_plan plan;
+	char units[256];
+	notices_plan(pol, before, c, &plan);
+	if (plan.n == 0)
+		return HTD_OK;
+	units_text(svc, ref, units, sizeof(units));
+	for (size_t i = 0; i < plan.n && ch->n < CHANGE_EVENTS_MAX; i++) {
+		const struct policy_notice *pn = plan.notices[i];
+		struct notice_context nc = { .ref = ref,
+			                     .units = units,
+			                     .at_ms = at_ms };
+		struct notice_rows rows = { 0 };
+		enum htd_err rc = notices_render(pol, pn, c, &nc, &rows, err);
+		if (rc != HTD_OK)
+			return rc;
+		struct call_event qe = {
+			.type = CALL_EVENT_NOTICE_QUEUED,
+			.at_ms = at_ms,
+			.actor = "system:notify",
+		};
+		qe.u.notice.kind = policy_notice_kind_name(pn->kind);
+		qe.u.notice.action = pn->action;
+		qe.u.notice.target = "";
+		qe.u.notice.key = "";
+		notices_targets_text(pol, pn, ch->targets[i],
+		                     sizeof(ch->targets[i]));
+		qe.u.notice.detail = ch->targets[i];
+		rc = change_add(ch, c, ref, &qe, event_json_encode(&qe), err);
+		if (rc != HTD_OK) {
+			notice_rows_free(&rows);
+			return rc;
+		}
+		size_t k = ch->n - 1;
+		ch->rows[k] = rows;
+		ch->items[k].outbox = rows.rows;
+		ch->items[k].n_outbox = rows.n;
+	}
+	return HTD_OK;
+}
+
 /*
  * Reads the call, applies `e` and what follows from it (the indicators a
  * note holds, the new decision), and appends them in one transaction,
@@ -470,11 +622,12 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 	struct call_hit *hits = NULL;
 	size_t n_hits = 0;
 	struct change ch;
-	struct call c;
+	struct call c, before;
 	enum htd_err rc = calls_ref_canonical(ref_text, ref, err);
 
 	memset(&ch, 0, sizeof(ch));
 	call_init(&c);
+	call_init(&before);
 	if (rc != HTD_OK)
 		return rc;
 	int64_t at_ms = now_ms(svc);
@@ -510,6 +663,8 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 		rc = store_call_get(svc->store, ref, &c, err);
 		if (rc != HTD_OK)
 			break;
+		call_free(&before);
+		call_copy(&before, &c);
 		if (plan) {
 			rc = dispatch_prepare(svc, plan, &c, at_ms,
 			                      e ? e->actor : "", err);
@@ -552,6 +707,10 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 				    change_add(&ch, &c, ref, &de, payload, err);
 				if (rc != HTD_OK)
 					break;
+				rc = change_queue_notices(svc, &ch, &before, &c,
+				                          ref, at_ms, err);
+				if (rc != HTD_OK)
+					break;
 			}
 		}
 		if (ch.n == 0) {
@@ -583,6 +742,7 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 	}
 	change_reset(&ch);
 	call_free(&c);
+	call_free(&before);
 	free(hits);
 	return rc;
 }

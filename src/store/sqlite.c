@@ -12,6 +12,9 @@
  * transaction, and audit entries, like events, are never updated or deleted.
  * Units (migration 4) keep their own append-only events; a dispatch writes
  * the call's events and the units it sends in one transaction.
+ * The notification outbox (migration 5) is written in the transaction of
+ * the events that queue its rows, and a row's outcome with the events it
+ * causes; rows are never deleted.
  * Records (migration 6; 5 is the notification outbox) are the agency's
  * records with their blocking keys: an import is one transaction, put in
  * batches, and an identical record is not rewritten.
@@ -200,6 +203,35 @@ static const struct migration migrations[] = {
 	  "BEGIN SELECT RAISE(ABORT, 'unit events are append-only'); END;\n"
 	  "CREATE TRIGGER unit_events_no_delete BEFORE DELETE ON unit_events\n"
 	  "BEGIN SELECT RAISE(ABORT, 'unit events are append-only'); END;\n" },
+	/* The outbox: one row per notification and target, queued with the
+	 * events that caused it; the key is what receivers drop repeats by,
+	 * so it is unique and never changes. */
+	{ 5, "the notification outbox",
+	  "CREATE TABLE outbox (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  call_ref TEXT NOT NULL,\n"
+	  "  kind TEXT NOT NULL,\n"
+	  "  action TEXT NOT NULL,\n"
+	  "  target TEXT NOT NULL,\n"
+	  "  transport TEXT NOT NULL,\n"
+	  "  idempotency_key TEXT NOT NULL UNIQUE,\n"
+	  "  content_type TEXT NOT NULL,\n"
+	  "  subject TEXT NOT NULL,\n"
+	  "  body TEXT NOT NULL,\n"
+	  "  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered',\n"
+	  "    'failed', 'task_open', 'task_confirmed')),\n"
+	  "  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),\n"
+	  "  next_attempt_ms INTEGER NOT NULL,\n"
+	  "  last_status INTEGER NOT NULL DEFAULT 0,\n"
+	  "  last_error TEXT NOT NULL DEFAULT '',\n"
+	  "  created_at_ms INTEGER NOT NULL,\n"
+	  "  updated_at_ms INTEGER NOT NULL,\n"
+	  "  delivered_at_ms INTEGER NOT NULL DEFAULT 0\n"
+	  ");\n"
+	  "CREATE INDEX outbox_due ON outbox (state, next_attempt_ms);\n"
+	  "CREATE INDEX outbox_by_call ON outbox (call_ref, id);\n"
+	  "CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox\n"
+	  "BEGIN SELECT RAISE(ABORT, 'outbox rows are kept'); END;\n" },
 	/* `fields` is the record's fields as one JSON object, read whole,
 	 * never searched: records are found through record_keys, the
 	 * blocking index. `keys` repeats a record's keys ('\n' between
@@ -303,6 +335,11 @@ enum stmt_id {
 	STMT_UNIT_LIST,
 	STMT_UNIT_EVENT_INSERT,
 	STMT_UNIT_EVENTS,
+	STMT_OUTBOX_INSERT,
+	STMT_OUTBOX_DUE,
+	STMT_OUTBOX_LIST,
+	STMT_OUTBOX_UPDATE,
+	STMT_OUTBOX_COUNT,
 	STMT_RECORD_FIND,
 	STMT_RECORD_INSERT,
 	STMT_RECORD_UPDATE,
@@ -332,6 +369,11 @@ enum stmt_id {
 	"languages, ht_trained, call_ref, created_at_ms, updated_at_ms, "     \
 	"version"
 
+#define OUTBOX_COLUMNS                                                     \
+	"id, call_ref, kind, action, target, transport, idempotency_key, " \
+	"content_type, subject, body, state, attempts, next_attempt_ms, "  \
+	"last_status, last_error, created_at_ms, updated_at_ms, "          \
+	"delivered_at_ms"
 #define RECORD_COLUMNS                                                 \
 	"id, kind, source, source_id, fields, sealed, created_at_ms, " \
 	"updated_at_ms, version"
@@ -451,6 +493,24 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STMT_UNIT_EVENTS] = "SELECT id, at_ms, actor, type, payload FROM "
 	                     "unit_events WHERE unit_id = ?1 ORDER BY id",
+	[STMT_OUTBOX_INSERT] =
+	    "INSERT INTO outbox (call_ref, kind, action, target, transport, "
+	    "idempotency_key, content_type, subject, body, state, attempts, "
+	    "next_attempt_ms, last_status, last_error, created_at_ms, "
+	    "updated_at_ms, delivered_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10, 0, ?11, 0, '', ?12, ?12, 0)",
+	[STMT_OUTBOX_DUE] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
+	                    "state = 'pending' AND next_attempt_ms <= ?1 "
+	                    "ORDER BY next_attempt_ms, id LIMIT ?2",
+	[STMT_OUTBOX_LIST] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
+	                     "(?1 IS NULL OR call_ref = ?1) AND "
+	                     "(?2 IS NULL OR state = ?2) "
+	                     "ORDER BY id DESC LIMIT ?3",
+	[STMT_OUTBOX_UPDATE] =
+	    "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_ms = "
+	    "?4, last_status = ?5, last_error = ?6, updated_at_ms = ?7, "
+	    "delivered_at_ms = ?8 WHERE id = ?1 AND state = ?9",
+	[STMT_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE state = ?1",
 	[STMT_RECORD_FIND] = "SELECT id, fields, keys, sealed FROM records "
 	                     "WHERE kind = ?1 AND source = ?2 AND "
 	                     "source_id = ?3",
@@ -699,6 +759,32 @@ static int insert_event(struct sqlite_store *s, int64_t call_id,
 	bind_text(st, 5, e->actor);
 	bind_text(st, 6, e->payload);
 	return stmt_done(st);
+}
+
+/* Writes outbox rows inside the open transaction, each for call `ref`. */
+static int insert_outbox(struct sqlite_store *s, const char *ref,
+                         const struct store_outbox *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct store_outbox *o = &rows[i];
+		sqlite3_stmt *st = stmt_get(s, STMT_OUTBOX_INSERT);
+		bind_text(st, 1, ref);
+		bind_text(st, 2, o->kind);
+		bind_text(st, 3, o->action);
+		bind_text(st, 4, o->target);
+		bind_text(st, 5, o->transport);
+		bind_text(st, 6, o->key);
+		bind_text(st, 7, o->content_type);
+		bind_text(st, 8, o->subject);
+		bind_text(st, 9, o->body);
+		bind_text(st, 10, store_outbox_state_name(o->state));
+		sqlite3_bind_int64(st, 11, o->next_attempt_ms);
+		sqlite3_bind_int64(st, 12, o->created_at_ms);
+		int rc = stmt_done(st);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
 }
 
 /* Writes an audit entry inside the open transaction; `object`, when not
@@ -1031,7 +1117,8 @@ static enum htd_err state_decode(struct sqlite_store *s, const char *text,
 static enum htd_err
 sq_call_create(struct store *base, int year, const struct call *c,
                const struct store_event *events, size_t n_events,
-               const struct store_audit *audit, char ref_out[CALL_REF_MAX],
+               const struct store_audit *audit, store_outbox_fn *outbox,
+               void *outbox_ctx, char ref_out[CALL_REF_MAX],
                struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1101,6 +1188,16 @@ sq_call_create(struct store *base, int year, const struct call *c,
 		char object[CALL_REF_MAX + 8];
 		str_format(object, sizeof(object), "call:%s", ref);
 		rc = insert_audit(s, audit, audit->object ? NULL : object);
+	}
+	if (rc == SQLITE_OK && outbox) {
+		const struct store_outbox *rows = NULL;
+		size_t n_rows = 0;
+		e = outbox(outbox_ctx, ref, &rows, &n_rows, err);
+		if (e != HTD_OK) {
+			tx_rollback(s);
+			goto out;
+		}
+		rc = insert_outbox(s, ref, rows, n_rows);
 	}
 	if (rc != SQLITE_OK)
 		goto fail;
@@ -1181,6 +1278,8 @@ static enum htd_err append_one(struct sqlite_store *s,
 		rc = write_answers(s, call_id, c);
 	if (rc == SQLITE_OK && a->audit)
 		rc = insert_audit(s, a->audit, NULL);
+	if (rc == SQLITE_OK && a->n_outbox)
+		rc = insert_outbox(s, a->call_ref, a->outbox, a->n_outbox);
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "recording an event", err);
 	return HTD_OK;
@@ -2879,6 +2978,147 @@ static void sq_close(struct store *base)
 	free(s);
 }
 
+/* ---- the notification outbox ------------------------------------------ */
+
+/* Reads the rows of a statement over OUTBOX_COLUMNS into `out`. */
+static enum htd_err read_outbox(struct sqlite_store *s, sqlite3_stmt *st,
+                                struct store_outbox_list *out,
+                                struct htd_error *err)
+{
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->rows =
+			    xrealloc(out->rows, cap * sizeof(*out->rows));
+		}
+		struct store_outbox *o = &out->rows[out->n];
+		memset(o, 0, sizeof(*o));
+		o->id = sqlite3_column_int64(st, 0);
+		column_copy(st, 1, o->call_ref, sizeof(o->call_ref));
+		column_copy(st, 2, o->kind, sizeof(o->kind));
+		column_copy(st, 3, o->action, sizeof(o->action));
+		column_copy(st, 4, o->target, sizeof(o->target));
+		column_copy(st, 5, o->transport, sizeof(o->transport));
+		column_copy(st, 6, o->key, sizeof(o->key));
+		column_copy(st, 7, o->content_type, sizeof(o->content_type));
+		o->subject = column_dup(st, 8);
+		o->body = column_dup(st, 9);
+		out->n++;
+		if (!store_outbox_state_parse(
+		        (const char *)sqlite3_column_text(st, 10), &o->state)) {
+			sqlite3_reset(st);
+			store_outbox_list_free(out);
+			return htd_error_set(err, HTD_ERR_CORRUPT,
+			                     "%s: an outbox row has an unknown "
+			                     "state; the database was changed "
+			                     "outside htdispatch",
+			                     s->base.path);
+		}
+		o->attempts = sqlite3_column_int(st, 11);
+		o->next_attempt_ms = sqlite3_column_int64(st, 12);
+		o->last_status = sqlite3_column_int(st, 13);
+		column_copy(st, 14, o->last_error, sizeof(o->last_error));
+		o->created_at_ms = sqlite3_column_int64(st, 15);
+		o->updated_at_ms = sqlite3_column_int64(st, 16);
+		o->delivered_at_ms = sqlite3_column_int64(st, 17);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_outbox_list_free(out);
+		return sq_error(s, rc, "reading the outbox", err);
+	}
+	return HTD_OK;
+}
+
+static enum htd_err sq_outbox_due(struct store *base, int64_t now_ms,
+                                  size_t limit, struct store_outbox_list *out,
+                                  struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_OUTBOX_DUE);
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	return read_outbox(s, st, out, err);
+}
+
+static enum htd_err sq_outbox_list(struct store *base,
+                                   const struct store_outbox_filter *f,
+                                   struct store_outbox_list *out,
+                                   struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_OUTBOX_LIST);
+	if (f->call_ref)
+		bind_text(st, 1, f->call_ref);
+	if (f->by_state)
+		bind_text(st, 2, store_outbox_state_name(f->state));
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)f->limit);
+	return read_outbox(s, st, out, err);
+}
+
+static enum htd_err sq_outbox_record(struct store *base,
+                                     const struct store_outbox *row,
+                                     enum store_outbox_state from,
+                                     const struct store_append *items, size_t n,
+                                     struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum htd_err e = tx_begin(s, err);
+	if (e != HTD_OK)
+		return e;
+	sqlite3_stmt *st = stmt_get(s, STMT_OUTBOX_UPDATE);
+	sqlite3_bind_int64(st, 1, row->id);
+	bind_text(st, 2, store_outbox_state_name(row->state));
+	sqlite3_bind_int(st, 3, row->attempts);
+	sqlite3_bind_int64(st, 4, row->next_attempt_ms);
+	sqlite3_bind_int(st, 5, row->last_status);
+	bind_text(st, 6, row->last_error);
+	sqlite3_bind_int64(st, 7, row->updated_at_ms);
+	sqlite3_bind_int64(st, 8, row->delivered_at_ms);
+	bind_text(st, 9, store_outbox_state_name(from));
+	int rc = stmt_done(st);
+	if (rc != SQLITE_OK) {
+		e = sq_error(s, rc, "recording a delivery", err);
+		goto fail;
+	}
+	if (sqlite3_changes(s->db) != 1) {
+		e = htd_error_set(err, HTD_ERR_CONFLICT,
+		                  "outbox row %lld is not %s (gone or changed "
+		                  "meanwhile)",
+		                  (long long)row->id,
+		                  store_outbox_state_name(from));
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		e = append_one(s, &items[i], err);
+		if (e != HTD_OK)
+			goto fail;
+	}
+	return tx_commit(s, err);
+fail:
+	tx_rollback(s);
+	return e;
+}
+
+static enum htd_err sq_outbox_count(struct store *base,
+                                    enum store_outbox_state state, int64_t *out,
+                                    struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	sqlite3_stmt *st = stmt_get(s, STMT_OUTBOX_COUNT);
+	bind_text(st, 1, store_outbox_state_name(state));
+	int rc = sqlite3_step(st);
+	enum htd_err e = HTD_OK;
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		e = sq_error(s, rc, "counting the outbox", err);
+	sqlite3_reset(st);
+	return e;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -2910,6 +3150,10 @@ static const struct store_ops sqlite_ops = {
 	.unit_list = sq_unit_list,
 	.unit_events_each = sq_unit_events_each,
 	.dispatch = sq_dispatch,
+	.outbox_due = sq_outbox_due,
+	.outbox_list = sq_outbox_list,
+	.outbox_record = sq_outbox_record,
+	.outbox_count = sq_outbox_count,
 	.records_begin = sq_records_begin,
 	.records_put = sq_records_put,
 	.records_commit = sq_records_commit,

@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/sqlite.h"
 
@@ -28,6 +29,7 @@ enum htd_err store_call_create(struct store *s, int year,
                                const struct call *projection,
                                const struct store_event *events,
                                size_t n_events, const struct store_audit *audit,
+                               store_outbox_fn *outbox, void *outbox_ctx,
                                char ref_out[CALL_REF_MAX],
                                struct htd_error *err)
 {
@@ -37,7 +39,7 @@ enum htd_err store_call_create(struct store *s, int year,
 		                     "%zu",
 		                     STORE_CREATE_EVENTS_MAX, n_events);
 	return s->ops->call_create(s, year, projection, events, n_events, audit,
-	                           ref_out, err);
+	                           outbox, outbox_ctx, ref_out, err);
 }
 
 enum htd_err store_append(struct store *s, const struct store_append *items,
@@ -265,6 +267,90 @@ enum htd_err store_dispatch(struct store *s, const struct store_append *items,
 		                       "a dispatch sends 1..%d units, not %zu",
 		                       STORE_DISPATCH_UNITS_MAX, n_units);
 	return s->ops->dispatch(s, items, n, units, n_units, err);
+}
+
+/* ---- the notification outbox ------------------------------------------ */
+
+static const char *const outbox_state_names[] = {
+#define STORE_OUTBOX_NAME(e, n) n,
+	STORE_OUTBOX_STATES(STORE_OUTBOX_NAME)
+#undef STORE_OUTBOX_NAME
+};
+
+const char *store_outbox_state_name(enum store_outbox_state s)
+{
+	return (unsigned)s < STORE_OUTBOX__COUNT ? outbox_state_names[s] : "?";
+}
+
+bool store_outbox_state_parse(const char *s, enum store_outbox_state *out)
+{
+	for (size_t i = 0; s && i < STORE_OUTBOX__COUNT; i++) {
+		if (strcmp(s, outbox_state_names[i]) == 0) {
+			*out = (enum store_outbox_state)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+enum htd_err store_outbox_due(struct store *s, int64_t now_ms, size_t limit,
+                              struct store_outbox_list *out,
+                              struct htd_error *err)
+{
+	store_outbox_list_free(out);
+	if (limit < 1 || limit > STORE_OUTBOX_LIST_MAX)
+		return htd_error_field(err, HTD_ERR_INVALID, "limit",
+		                       "limit must be 1..%d",
+		                       STORE_OUTBOX_LIST_MAX);
+	return s->ops->outbox_due(s, now_ms, limit, out, err);
+}
+
+enum htd_err store_outbox_list(struct store *s,
+                               const struct store_outbox_filter *f,
+                               struct store_outbox_list *out,
+                               struct htd_error *err)
+{
+	store_outbox_list_free(out);
+	if (f->limit < 1 || f->limit > STORE_OUTBOX_LIST_MAX)
+		return htd_error_field(err, HTD_ERR_INVALID, "limit",
+		                       "limit must be 1..%d",
+		                       STORE_OUTBOX_LIST_MAX);
+	if (f->by_state && (unsigned)f->state >= STORE_OUTBOX__COUNT)
+		return htd_error_field(err, HTD_ERR_INVALID, "state",
+		                       "unknown outbox state");
+	return s->ops->outbox_list(s, f, out, err);
+}
+
+enum htd_err store_outbox_record(struct store *s,
+                                 const struct store_outbox *row,
+                                 enum store_outbox_state from,
+                                 const struct store_append *items, size_t n,
+                                 struct htd_error *err)
+{
+	return s->ops->outbox_record(s, row, from, items, n, err);
+}
+
+enum htd_err store_outbox_count(struct store *s, enum store_outbox_state state,
+                                int64_t *out, struct htd_error *err)
+{
+	*out = 0;
+	if ((unsigned)state >= STORE_OUTBOX__COUNT)
+		return htd_error_field(err, HTD_ERR_INVALID, "state",
+		                       "unknown outbox state");
+	return s->ops->outbox_count(s, state, out, err);
+}
+
+void store_outbox_list_free(struct store_outbox_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->rows[i].subject);
+		free(l->rows[i].body);
+	}
+	free(l->rows);
+	l->rows = NULL;
+	l->n = 0;
 }
 
 /* ---- records ---------------------------------------------------------- */

@@ -71,6 +71,82 @@ struct store_audit_filter {
 
 #define STORE_AUDIT_LIST_MAX 1000
 
+/* ---- the notification outbox (docs/notify.md) -------------------------- */
+
+/* X(ENUM, name): the state of an outbox row. A worker sends pending rows;
+ * a task (warm transfer) is never sent, only confirmed by a person. */
+#define STORE_OUTBOX_STATES(X)    \
+	X(PENDING, "pending")     \
+	X(DELIVERED, "delivered") \
+	X(FAILED, "failed")       \
+	X(TASK_OPEN, "task_open") \
+	X(TASK_CONFIRMED, "task_confirmed")
+
+enum store_outbox_state {
+/* An X-macro expansion is a list: */
+/* clang-format off */
+#define STORE_OUTBOX_ENUM(e, n) STORE_OUTBOX_##e,
+	STORE_OUTBOX_STATES(STORE_OUTBOX_ENUM)
+#undef STORE_OUTBOX_ENUM
+	STORE_OUTBOX__COUNT
+	/* clang-format on */
+};
+
+/* Returns "pending", ...; "?" out of range. */
+const char *store_outbox_state_name(enum store_outbox_state s);
+/* Parses a state's name; false (and *out untouched) if none. */
+bool store_outbox_state_parse(const char *s, enum store_outbox_state *out);
+
+#define STORE_OUTBOX_KIND_MAX 64
+#define STORE_OUTBOX_TARGET_MAX 48
+#define STORE_OUTBOX_KEY_MAX 128
+#define STORE_OUTBOX_TYPE_MAX 64
+#define STORE_OUTBOX_ERROR_MAX 256
+
+/*
+ * One notification to one target. Fixed fields are copied; `subject` and
+ * `body` are borrowed from the caller when writing, and owned by the list
+ * when read (store_outbox_list_free). The idempotency key is unique: the
+ * same notification is never queued twice.
+ */
+struct store_outbox {
+	int64_t id; /* set by the store */
+	char call_ref[CALL_REF_MAX];
+	char kind[STORE_OUTBOX_KIND_MAX + 1];     /* policy notice kind */
+	char action[CALL_ACTION_ID_MAX + 1];      /* the action it serves */
+	char target[STORE_OUTBOX_TARGET_MAX + 1]; /* policy target id */
+	char transport[16];                 /* webhook, smtp, spool, task */
+	char key[STORE_OUTBOX_KEY_MAX + 1]; /* [A-Za-z0-9_-] */
+	char content_type[STORE_OUTBOX_TYPE_MAX + 1];
+	char *subject; /* "" when none */
+	char *body;
+	enum store_outbox_state state;
+	int attempts;            /* attempts made so far */
+	int64_t next_attempt_ms; /* pending: not before */
+	int last_status;         /* HTTP status / SMTP reply; 0 */
+	char last_error[STORE_OUTBOX_ERROR_MAX]; /* "" */
+	int64_t created_at_ms;
+	int64_t updated_at_ms;
+	int64_t delivered_at_ms; /* delivered or confirmed; 0 */
+};
+
+struct store_outbox_list {
+	struct store_outbox *rows; /* owned */
+	size_t n;
+};
+
+/* Which rows to list. Zero-initialise, then set what you need. */
+struct store_outbox_filter {
+	const char *call_ref; /* NULL: any */
+	bool by_state;
+	enum store_outbox_state state;
+	size_t limit; /* 1..STORE_OUTBOX_LIST_MAX */
+};
+
+#define STORE_OUTBOX_LIST_MAX 1000
+/* Rows one change may queue (5 notice kinds, each to a few targets). */
+#define STORE_OUTBOX_APPEND_MAX 64
+
 /* One event to append to an existing call. */
 struct store_append {
 	const char *call_ref;
@@ -83,7 +159,23 @@ struct store_append {
 	/* Optional: written in the same transaction (the service sets it on
 	 * the first item of a change). */
 	const struct store_audit *audit;
+	/* Optional: outbox rows queued by this event, in the same
+	 * transaction (0..STORE_OUTBOX_APPEND_MAX; their call_ref is
+	 * this item's). */
+	const struct store_outbox *outbox;
+	size_t n_outbox;
 };
+
+/*
+ * The outbox rows of a new call: called by store_call_create() inside its
+ * transaction once the call's reference is known (the rows name it, in
+ * their keys and texts). Sets *rows (borrowed from ctx until
+ * store_call_create returns) and *n (0..STORE_OUTBOX_APPEND_MAX). An error
+ * rolls the creation back.
+ */
+typedef enum htd_err store_outbox_fn(void *ctx, const char *ref,
+                                     const struct store_outbox **rows,
+                                     size_t *n, struct htd_error *err);
 
 /* Which calls to list. Zero-initialise, then set what you need. */
 struct call_filter {
@@ -262,6 +354,7 @@ struct store_ops {
 	                            const struct store_event *events,
 	                            size_t n_events,
 	                            const struct store_audit *audit,
+	                            store_outbox_fn *outbox, void *outbox_ctx,
 	                            char ref_out[CALL_REF_MAX],
 	                            struct htd_error *err);
 	enum htd_err (*append)(struct store *s,
@@ -348,6 +441,21 @@ struct store_ops {
 	                         const struct store_append *items, size_t n,
 	                         const struct store_unit_change *units,
 	                         size_t n_units, struct htd_error *err);
+	enum htd_err (*outbox_due)(struct store *s, int64_t now_ms,
+	                           size_t limit, struct store_outbox_list *out,
+	                           struct htd_error *err);
+	enum htd_err (*outbox_list)(struct store *s,
+	                            const struct store_outbox_filter *f,
+	                            struct store_outbox_list *out,
+	                            struct htd_error *err);
+	enum htd_err (*outbox_record)(struct store *s,
+	                              const struct store_outbox *row,
+	                              enum store_outbox_state from,
+	                              const struct store_append *items,
+	                              size_t n, struct htd_error *err);
+	enum htd_err (*outbox_count)(struct store *s,
+	                             enum store_outbox_state state,
+	                             int64_t *out, struct htd_error *err);
 	enum htd_err (*records_begin)(struct store *s, struct htd_error *err);
 	enum htd_err (*records_put)(struct store *s,
 	                            const struct store_record_put *items,
@@ -409,11 +517,12 @@ void store_close(struct store *s);
  * (optional) when given: its object, when NULL, is written as "call:<the new
  * ref>". Durable when it returns HTD_OK.
  */
-#define STORE_CREATE_EVENTS_MAX 4
+#define STORE_CREATE_EVENTS_MAX 8
 enum htd_err store_call_create(struct store *s, int year,
                                const struct call *projection,
                                const struct store_event *events,
                                size_t n_events, const struct store_audit *audit,
+                               store_outbox_fn *outbox, void *outbox_ctx,
                                char ref_out[CALL_REF_MAX],
                                struct htd_error *err);
 
@@ -606,6 +715,42 @@ enum htd_err store_dispatch(struct store *s, const struct store_append *items,
                             size_t n, const struct store_unit_change *units,
                             size_t n_units, struct htd_error *err);
 
+/* ---- the notification outbox ------------------------------------------ */
+
+/* Lists up to `limit` (1..STORE_OUTBOX_LIST_MAX) pending rows due at
+ * `now_ms` (next_attempt_ms <= now_ms), oldest due first. `out` is
+ * emptied first; free with store_outbox_list_free(). */
+enum htd_err store_outbox_due(struct store *s, int64_t now_ms, size_t limit,
+                              struct store_outbox_list *out,
+                              struct htd_error *err);
+
+/* Lists the rows `f` selects, newest first (the board, a call's
+ * notifications). HTD_ERR_INVALID when the limit is out of range. */
+enum htd_err store_outbox_list(struct store *s,
+                               const struct store_outbox_filter *f,
+                               struct store_outbox_list *out,
+                               struct htd_error *err);
+
+/*
+ * Records what became of row row->id: writes its state, attempts,
+ * next_attempt_ms, last_status, last_error, updated_at_ms and
+ * delivered_at_ms, provided it is still in state `from` (else
+ * HTD_ERR_CONFLICT; HTD_ERR_NOT_FOUND for no such row), and appends the
+ * `n` items (0..; the events the outcome causes, with the rows they queue)
+ * as store_append() does: all in one transaction, or nothing.
+ */
+enum htd_err store_outbox_record(struct store *s,
+                                 const struct store_outbox *row,
+                                 enum store_outbox_state from,
+                                 const struct store_append *items, size_t n,
+                                 struct htd_error *err);
+
+/* Counts the rows in `state` (the board's totals, the pending gauge). */
+enum htd_err store_outbox_count(struct store *s, enum store_outbox_state state,
+                                int64_t *out, struct htd_error *err);
+
+/* Frees a list's rows and empties it; accepts NULL. */
+void store_outbox_list_free(struct store_outbox_list *l);
 /* ---- records ---------------------------------------------------------- */
 
 /*

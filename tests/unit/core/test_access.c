@@ -55,6 +55,7 @@ static const struct {
   { "UNITS_POSITION", "PUT",    "/api/v1/units/{callsign}/position",   0, 0, { 0, 1, 1, 0, 0, 0, 0 } },
   { "CALLS_RECOMMEND","GET",    "/api/v1/calls/{id}/recommendation",   0, 1, { 1, 1, 1, 0, 0, 0, 0 } },
   { "CALLS_DISPATCH", "POST",   "/api/v1/calls/{id}/dispatch",         0, 0, { 0, 1, 1, 0, 0, 0, 0 } },
+  { "OUTBOX_LIST",    "GET",    "/api/v1/outbox",                      0, 0, { 0, 0, 1, 0, 0, 0, 1 } },
 	/* clang-format on */
 };
 

@@ -212,9 +212,10 @@ Test(call_names, event_types_round_trip)
 	static const char *const want[] = {
 		"call_opened",         "note_added",       "answer_recorded",
 		"call_closed",         "indicators_found", "decision_made",
-		"category_overridden", "action_marked",
+		"category_overridden", "action_marked",    "notice_queued",
+		"notice_delivered",    "notice_failed",    "task_confirmed",
 	};
-	cr_assert_eq(CALL_EVENT__COUNT, 8);
+	cr_assert_eq(CALL_EVENT__COUNT, 12);
 	for (int i = 0; i < CALL_EVENT__COUNT; i++) {
 		enum call_event_type t = CALL_EVENT__COUNT;
 		cr_assert_str_eq(call_event_type_name((enum call_event_type)i),

@@ -80,12 +80,16 @@ static int record(void *ctx, const struct store_event *e)
 	return 0;
 }
 
+/* The history up to the change's decision: the notice_queued events a
+ * decision adds after itself (service/notices.h) are left out of h->n. */
 static void history_of(const char *ref, struct history *h)
 {
 	struct htd_error err;
 	memset(h, 0, sizeof(*h));
 	cr_assert_eq(calls_history(&svc, ref, record, h, &err), HTD_OK, "%s",
 	             err.message);
+	while (h->n > 0 && strcmp(h->types[h->n - 1], "notice_queued") == 0)
+		h->n--;
 }
 
 static void open_call(struct call *c)

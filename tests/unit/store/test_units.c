@@ -86,7 +86,8 @@ static void make_call(char ref[CALL_REF_MAX])
 		                 .actor = "t",
 		                 .payload = "{}" };
 	struct htd_error err;
-	cr_assert_eq(store_call_create(store, 2026, &c, &e, 1, NULL, ref, &err),
+	cr_assert_eq(store_call_create(store, 2026, &c, &e, 1, NULL, NULL, NULL,
+	                               ref, &err),
 	             HTD_OK, "%s", err.message);
 	call_free(&c);
 }

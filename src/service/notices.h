@@ -1,0 +1,92 @@
+/*
+ * notices.h - what a decision sends (NENA steps 2 to 6): which notices of
+ * the policy a change of the checklist queues, and their texts rendered
+ * from the call into outbox rows, one per target (docs/notify.md).
+ *
+ * A notice is queued once per call, when its action first becomes
+ * required (the first required_since of the action), so its idempotency
+ * key "<call>-<kind>-<target>" is deterministic and never queued twice.
+ * What a template may say is policy_notice_fields(): never the caller's
+ * name; the callback number only in a tip hand-off, and only when the
+ * caller agreed to be called back. As a second line of defence every
+ * value is passed through radio_redact() with the caller's name, its
+ * parts and the callback number (the callback field of an agreed tip
+ * hand-off excepted), so a name typed into the location is withheld too.
+ *
+ * Pure: no I/O, no clock (the time comes in). Ownership: see each struct.
+ */
+#ifndef HTD_SERVICE_NOTICES_H
+#define HTD_SERVICE_NOTICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/call.h"
+#include "core/protocol.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* The notices one change queues: borrowed from the policy. */
+struct notice_plan {
+	const struct policy_notice *notices[POLICY_NOTICE__COUNT];
+	size_t n;
+};
+
+/*
+ * Fills `out` with the notices of `p` whose action is required in `after`
+ * for the first time: not required before `before` (NULL: a new call).
+ * A notice without targets queues nothing.
+ */
+void notices_plan(const struct policy *p, const struct call *before,
+                  const struct call *after, struct notice_plan *out);
+
+/* Rows rendered for one change; each row's subject and body are owned. */
+struct notice_rows {
+	struct store_outbox *rows; /* owned */
+	size_t n;
+};
+
+/* Frees the rows' texts and the array, and empties `r`; accepts NULL. */
+void notice_rows_free(struct notice_rows *r);
+
+/* What the call does not say but the notices need. */
+struct notice_context {
+	const char *ref;   /* the call's id */
+	const char *units; /* units sent: "2A31, 2A32"; NULL or "": none */
+	int64_t at_ms;     /* when it is queued; the first attempt's time */
+};
+
+/*
+ * Appends to `out` one pending row per target of `n` (its transport's
+ * body: JSON for webhook and spool, the text for e-mail; a radio alert
+ * carries the radio script and a CAP 1.2 alert), rendered from `c`.
+ * HTD_ERR_INVALID / HTD_ERR_TOO_LARGE when a text cannot be made (a
+ * template rendering over its cap, radio facts out of bounds), with
+ * nothing appended.
+ */
+enum htd_err notices_render(const struct policy *p,
+                            const struct policy_notice *n, const struct call *c,
+                            const struct notice_context *ctx,
+                            struct notice_rows *out, struct htd_error *err);
+
+/* Writes the idempotency key of a notice to a target. False when it does
+ * not fit STORE_OUTBOX_KEY_MAX. */
+bool notices_key(const char *ref, const char *kind, const char *target,
+                 char *out, size_t size);
+
+/* Writes "to a, b" (the targets of `n`) for the notice_queued event. */
+void notices_targets_text(const struct policy *p, const struct policy_notice *n,
+                          char *out, size_t size);
+
+/*
+ * The values a template of kind `kind` is rendered with, for tests and
+ * previews: writes field `field`'s value for `c` into `out` (initialised
+ * by the caller). The same redaction as notices_render().
+ */
+enum htd_err notices_field(const struct policy *p, enum policy_notice_kind kind,
+                           const struct call *c,
+                           const struct notice_context *ctx, const char *field,
+                           struct buf *out, struct htd_error *err);
+
+#endif
