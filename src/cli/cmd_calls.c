@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "formats/decision_json.h"
 #include "formats/event_json.h"
+#include "service/outbox.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/str.h"
@@ -47,6 +48,10 @@ const char cli_usage_calls[] =
     "                                  marks dispatch_officer done, sets\n"
     "                                  the units dispatched; prints the\n"
     "                                  time since the call opened\n"
+    "  task confirm ID KEY [--reason TEXT]\n"
+    "                                  confirm the warm transfer of a\n"
+    "                                  call-taker task (the key is on the\n"
+    "                                  board); marks its action done\n"
     "\n"
     "IDs look like HT-2026-000123 (case and leading zeros do not matter).\n"
     "Channels: voice (default), text, tty, video, admin, transfer.\n"
@@ -449,6 +454,31 @@ static int act_mark(struct calls_ctx *ctx, int argc, char **argv)
 		code = cli_fail(ctx->cli, &err);
 	else
 		code = print_changed(ctx, &call, "action marked");
+	call_free(&call);
+	return code;
+}
+
+/* NENA-STA-020.1: the call-taker confirms the warm transfer it made. */
+static int act_task(struct calls_ctx *ctx, int argc, char **argv)
+{
+	const char *note = NULL;
+	int code = positional_only(ctx, argc, argv, &note);
+	if (code >= 0)
+		return code;
+	if (argc - optind != 3 || !str_eq(argv[optind], "confirm"))
+		return cli_usage_error(ctx->cli, "usage: calls task confirm ID "
+		                                 "KEY [--reason TEXT]");
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct htd_error err;
+	call_init(&call);
+	htd_error_clear(&err);
+	if (outbox_task_confirm(&ctx->svc, cli_actor(), argv[optind + 1],
+	                        argv[optind + 2], note, &call, &err) != HTD_OK)
+		code = cli_fail(ctx->cli, &err);
+	else
+		code = print_changed(ctx, &call, "transfer confirmed");
 	call_free(&call);
 	return code;
 }
@@ -901,6 +931,7 @@ static const struct {
 	{ "list", act_list },         { "show", act_show },
 	{ "override", act_override }, { "mark", act_mark },
 	{ "decision", act_decision }, { "dispatch", act_dispatch },
+	{ "task", act_task },
 };
 
 int cli_cmd_calls(struct cli *cli, int argc, char **argv)
@@ -908,7 +939,7 @@ int cli_cmd_calls(struct cli *cli, int argc, char **argv)
 	if (argc < 2)
 		return cli_usage_error(cli, "which action? open, note, answer, "
 		                            "close, override, mark, decision, "
-		                            "dispatch, list or show");
+		                            "dispatch, task, list or show");
 	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") ||
 	    str_eq(argv[1], "help")) {
 		fputs(cli_usage_calls, stdout);
@@ -931,6 +962,6 @@ int cli_cmd_calls(struct cli *cli, int argc, char **argv)
 	return cli_usage_error(cli,
 	                       "no action '%s'; use open, note, answer, "
 	                       "close, override, mark, decision, dispatch, "
-	                       "list or show",
+	                       "task, list or show",
 	                       argv[1]);
 }

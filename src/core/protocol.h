@@ -223,6 +223,10 @@ struct policy_notice {
 	struct template *text;    /* owned; required */
 	size_t *targets;          /* owned: indexes into notify.targets */
 	size_t n_targets;
+	/* `confirm: call_taker` (tip_handoff, hotline_referral): the
+	 * transfer is also a call-taker task (warm transfer, NENA-STA-020.1),
+	 * and only its confirmation makes the action done. */
+	bool confirm_call_taker;
 	int line;
 };
 

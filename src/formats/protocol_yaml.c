@@ -2074,7 +2074,14 @@ static struct template *template_value(struct loader *ld, struct fy_node *fyn,
 	return t;
 }
 
-enum notice_key { NK_KIND, NK_ACTION, NK_TARGETS, NK_SUBJECT, NK_TEXT };
+enum notice_key {
+	NK_KIND,
+	NK_ACTION,
+	NK_TARGETS,
+	NK_SUBJECT,
+	NK_TEXT,
+	NK_CONFIRM
+};
 
 static void read_notice_targets(struct loader *ld, struct policy_notice *x,
                                 struct fy_node *seq, struct protocol_origin at,
@@ -2127,6 +2134,7 @@ static void read_notice(struct loader *ld, struct fy_node *item,
 		[NK_TARGETS] = { .name = "targets", .required = true },
 		[NK_SUBJECT] = { .name = "subject" },
 		[NK_TEXT] = { .name = "text", .required = true },
+		[NK_CONFIRM] = { .name = "confirm" },
 	};
 	struct policy_notify *n = &ld->pol->notify;
 	struct policy_notice *x;
@@ -2187,6 +2195,26 @@ static void read_notice(struct loader *ld, struct fy_node *item,
 	/* Which fields a template may use depends on the kind. */
 	if (!kind_ok)
 		return;
+	if (f[NK_CONFIRM].given) {
+		struct protocol_origin cat =
+		    node_pos(f[NK_CONFIRM].value, f[NK_CONFIRM].at);
+		s = scalar(ld, f[NK_CONFIRM].value, f[NK_CONFIRM].at, "confirm",
+		           &len);
+		/* NENA-STA-020.1: a warm transfer is made by the call-taker
+		 * on the phone; only hand-offs and referrals are transfers. */
+		if (s && !(len == 10 && memcmp(s, "call_taker", 10) == 0))
+			report(ld, HTD_ERR_INVALID, cat,
+			       "%s: confirm takes call_taker, not '%.*s'",
+			       owner, (int)(len > 40 ? 40 : len), s);
+		else if (s && x->kind != POLICY_NOTICE_TIP_HANDOFF &&
+		         x->kind != POLICY_NOTICE_HOTLINE_REFERRAL)
+			report(ld, HTD_ERR_INVALID, cat,
+			       "%s: only tip_handoff and hotline_referral are "
+			       "transfers a call-taker confirms",
+			       owner);
+		else if (s)
+			x->confirm_call_taker = true;
+	}
 	if (f[NK_SUBJECT].given) {
 		char what[128];
 		str_format(what, sizeof(what), "%s: subject", owner);

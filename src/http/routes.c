@@ -590,6 +590,27 @@ static void route_calls_mark(struct http_request *r)
 	call_free(&c);
 }
 
+/* NENA-STA-020.1: the call-taker confirms the warm transfer it made. */
+static void route_calls_task_confirm(struct http_request *r)
+{
+	const char *note = NULL;
+	const struct http_member m[] = {
+		{ "note", HTTP_STRING, false, &note },
+	};
+	struct htd_error err;
+	struct call c;
+	htd_error_clear(&err);
+	call_init(&c);
+	if (http_body(r, m, 1, NULL, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	enum htd_err rc = outbox_task_confirm(&r->svc, r->actor, param(r, "id"),
+	                                      param(r, "key"), note, &c, &err);
+	answer_change(r, rc, &c, &err, 200);
+	call_free(&c);
+}
+
 static void route_calls_close(struct http_request *r)
 {
 	const char *disposition = NULL, *summary = NULL;
@@ -1264,6 +1285,9 @@ void http_route(struct http_request *r)
 	case ACCESS_ROUTE_SEARCH: route_search(r); break;
 	case ACCESS_ROUTE_UNITS_LIST: route_units_list(r); break;
 	case ACCESS_ROUTE_OUTBOX_LIST: route_outbox_list(r); break;
+	case ACCESS_ROUTE_CALLS_TASK_CONFIRM:
+		route_calls_task_confirm(r);
+		break;
 	case ACCESS_ROUTE_UNITS_ADD: route_units_add(r); break;
 	case ACCESS_ROUTE_UNITS_GET: route_units_get(r); break;
 	case ACCESS_ROUTE_UNITS_UPDATE: route_units_update(r); break;
@@ -1343,6 +1367,7 @@ const char *http_route_action(const struct http_request *r, char *obj,
 	case ACCESS_ROUTE_OUTBOX_LIST:
 		str_copy(obj, size, "outbox");
 		return "outbox.read";
+	case ACCESS_ROUTE_CALLS_TASK_CONFIRM: return "call.task_confirm";
 	case ACCESS_ROUTE_UNITS_ADD: return "unit.add";
 	case ACCESS_ROUTE_UNITS_GET:
 	case ACCESS_ROUTE_UNITS_UPDATE:

@@ -80,6 +80,8 @@ void notices_targets_text(const struct policy *p, const struct policy_notice *n,
 	for (size_t i = 0; i < n->n_targets; i++)
 		(void)buf_printf(&b, "%s%s", i ? ", " : "",
 		                 p->notify.targets[n->targets[i]].id);
+	if (n->confirm_call_taker)
+		(void)buf_puts(&b, "; a call-taker task to confirm");
 	str_copy(out, size, buf_str(&b));
 	buf_free(&b);
 }
@@ -508,6 +510,42 @@ enum htd_err notices_render(const struct policy *p,
 				abort(); /* jansson fails only on memory */
 		}
 		row.state = STORE_OUTBOX_PENDING;
+		row.next_attempt_ms = ctx->at_ms;
+		row.created_at_ms = ctx->at_ms;
+		row.updated_at_ms = ctx->at_ms;
+		out->rows =
+		    xrealloc(out->rows, (out->n + 1) * sizeof(*out->rows));
+		out->rows[out->n++] = row;
+	}
+	if (n->confirm_call_taker) {
+		/* The warm transfer the call-taker makes and confirms
+		 * (NENA-STA-020.1): a row the worker never sends. */
+		struct store_outbox row;
+		memset(&row, 0, sizeof(row));
+		str_copy(row.call_ref, sizeof(row.call_ref), ctx->ref);
+		str_copy(row.kind, sizeof(row.kind),
+		         policy_notice_kind_name(n->kind));
+		str_copy(row.action, sizeof(row.action), n->action);
+		str_copy(row.target, sizeof(row.target), NOTICES_TASK_TARGET);
+		str_copy(row.transport, sizeof(row.transport),
+		         NOTICES_TASK_TRANSPORT);
+		if (!notices_key(ctx->ref, row.kind, NOTICES_TASK_TARGET,
+		                 row.key, sizeof(row.key))) {
+			rc = htd_error_set(err, HTD_ERR_TOO_LARGE,
+			                   "the key of the %s task is too long",
+			                   row.kind);
+			goto out;
+		}
+		json_object_set_new(doc, "key", json_string(row.key));
+		json_object_set_new(doc, "target",
+		                    json_string(NOTICES_TASK_TARGET));
+		str_copy(row.content_type, sizeof(row.content_type),
+		         "application/json");
+		row.subject = xstrdup(buf_str(&subject));
+		row.body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!row.body)
+			abort(); /* jansson fails only on memory */
+		row.state = STORE_OUTBOX_TASK_OPEN;
 		row.next_attempt_ms = ctx->at_ms;
 		row.created_at_ms = ctx->at_ms;
 		row.updated_at_ms = ctx->at_ms;

@@ -27,6 +27,13 @@
 #include "util/buf.h"
 #include "util/error.h"
 
+/* A notice with `confirm: call_taker` also queues a task row: target
+ * "call_taker", transport "task", state task_open, key
+ * "<call>-<kind>-call_taker"; the worker never sends it, and only its
+ * confirmation (outbox_task_confirm) makes the action done. */
+#define NOTICES_TASK_TARGET "call_taker"
+#define NOTICES_TASK_TRANSPORT "task"
+
 /* The notices one change queues: borrowed from the policy. */
 struct notice_plan {
 	const struct policy_notice *notices[POLICY_NOTICE__COUNT];
@@ -58,7 +65,8 @@ struct notice_context {
 };
 
 /*
- * Appends to `out` one pending row per target of `n` (its transport's
+ * Appends to `out` one pending row per target of `n`, and a task row when
+ * the notice needs the call-taker's confirmation (its transport's
  * body: JSON for webhook and spool, the text for e-mail; a radio alert
  * carries the radio script and a CAP 1.2 alert), rendered from `c`.
  * HTD_ERR_INVALID / HTD_ERR_TOO_LARGE when a text cannot be made (a

@@ -17,6 +17,7 @@
 #include "formats/event_json.h"
 #include "notify/transport.h"
 #include "service/audit.h"
+#include "service/notices.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -299,16 +300,15 @@ static void rows_free(struct store_outbox *rows, size_t n)
  * `raise` rows on the last of them), re-reading the call when another
  * writer moved it on.
  */
-static enum htd_err record(struct outbox_sender *s,
-                           const struct store_outbox *row,
-                           const struct call_event *events, size_t n,
-                           const struct store_outbox *raise, size_t n_raise,
-                           struct htd_error *err)
+static enum htd_err
+record_from(struct store *store, enum store_outbox_state from,
+            const struct store_outbox *row, const struct call_event *events,
+            size_t n, const struct store_outbox *raise, size_t n_raise,
+            const struct store_audit *audit, struct htd_error *err)
 {
 	enum htd_err rc = HTD_OK;
 	if (n == 0)
-		return store_outbox_record(s->store, row, STORE_OUTBOX_PENDING,
-		                           NULL, 0, err);
+		return store_outbox_record(store, row, from, NULL, 0, err);
 	for (int attempt = 0; attempt < RECORD_RETRIES; attempt++) {
 		struct call states[2];
 		struct store_event stored[2];
@@ -317,7 +317,7 @@ static enum htd_err record(struct outbox_sender *s,
 		size_t done = 0;
 		struct call c;
 		call_init(&c);
-		rc = store_call_get(s->store, row->call_ref, &c, err);
+		rc = store_call_get(store, row->call_ref, &c, err);
 		for (size_t i = 0; rc == HTD_OK && i < n && i < 2; i++) {
 			int64_t version = c.version;
 			rc = call_event_validate(&events[i], err);
@@ -344,11 +344,11 @@ static enum htd_err record(struct outbox_sender *s,
 			done++;
 		}
 		if (rc == HTD_OK) {
+			items[0].audit = audit;
 			items[done - 1].outbox = raise;
 			items[done - 1].n_outbox = n_raise;
-			rc = store_outbox_record(s->store, row,
-			                         STORE_OUTBOX_PENDING, items,
-			                         done, err);
+			rc = store_outbox_record(store, row, from, items, done,
+			                         err);
 		}
 		for (size_t i = 0; i < done; i++) {
 			free(payloads[i]);
@@ -359,6 +359,16 @@ static enum htd_err record(struct outbox_sender *s,
 			break;
 	}
 	return rc;
+}
+
+static enum htd_err record(struct outbox_sender *s,
+                           const struct store_outbox *row,
+                           const struct call_event *events, size_t n,
+                           const struct store_outbox *raise, size_t n_raise,
+                           struct htd_error *err)
+{
+	return record_from(s->store, STORE_OUTBOX_PENDING, row, events, n,
+	                   raise, n_raise, NULL, err);
 }
 
 /* splitmix64: 64 fresh bits per row from the pass's seed. */
@@ -566,6 +576,103 @@ enum htd_err outbox_list(struct service *svc, const char *state,
 			rc = aerr.code;
 		}
 	}
+	return rc;
+}
+
+/* ---- call-taker tasks -------------------------------------------------- */
+
+enum htd_err outbox_task_confirm(struct service *svc, const char *actor,
+                                 const char *call, const char *key,
+                                 const char *note, struct call *out,
+                                 struct htd_error *err)
+{
+	char ref[CALL_REF_MAX];
+	char detail[CALL_REASON_MAX + 1];
+	struct store_outbox_list l = { 0 };
+	struct store_outbox_filter f = { .limit = STORE_OUTBOX_LIST_MAX };
+	struct store_outbox *row = NULL;
+	int64_t now = clock_now_ms(svc->clock);
+	enum htd_err rc = calls_ref_canonical(call, ref, err);
+	if (rc != HTD_OK)
+		return rc;
+	f.call_ref = ref;
+	if (!notify_key_valid(key))
+		return htd_error_field(err, HTD_ERR_INVALID, "key",
+		                       "a task key is letters, digits, '-' "
+		                       "and '_' (at most 128)");
+	if (note && strlen(note) > 500)
+		return htd_error_field(err, HTD_ERR_TOO_LARGE, "note",
+		                       "the note is at most 500 bytes");
+	rc = store_outbox_list(svc->store, &f, &l, err);
+	for (size_t i = 0; rc == HTD_OK && i < l.n; i++)
+		if (str_eq(l.rows[i].key, key) &&
+		    str_eq(l.rows[i].transport, NOTICES_TASK_TRANSPORT))
+			row = &l.rows[i];
+	if (rc == HTD_OK && !row)
+		rc = htd_error_field(err, HTD_ERR_NOT_FOUND, "key",
+		                     "call %s has no task %.128s", ref, key);
+	if (rc == HTD_OK && row->state != STORE_OUTBOX_TASK_OPEN)
+		rc = htd_error_field(err, HTD_ERR_CONFLICT, "key",
+		                     "task %.128s is already confirmed", key);
+	if (rc != HTD_OK)
+		goto out;
+	str_format(detail, sizeof(detail), "warm transfer confirmed%s%s",
+	           str_empty(note) ? "" : ": ", str_empty(note) ? "" : note);
+	struct call_event e = {
+		.type = CALL_EVENT_TASK_CONFIRMED,
+		.at_ms = now,
+		.actor = actor,
+	};
+	e.u.notice.kind = row->kind;
+	e.u.notice.action = row->action;
+	e.u.notice.target = row->target;
+	e.u.notice.key = row->key;
+	e.u.notice.detail = detail;
+	e.u.notice.completes = true;
+	row->state = STORE_OUTBOX_TASK_CONFIRMED;
+	row->updated_at_ms = now;
+	row->delivered_at_ms = now;
+	struct audit_texts texts;
+	struct store_audit sa;
+	char object[CALL_REF_MAX + 8];
+	if (svc->address) {
+		str_format(object, sizeof(object), "call:%s", ref);
+		struct audit_entry ae = {
+			.at_ms = now,
+			.actor = actor,
+			.action = "call.task_confirm",
+			.object = object,
+			.address = svc->address,
+			.outcome = AUDIT_OUTCOME_OK,
+			.detail = row->kind,
+		};
+		audit_prepare(svc, &ae, &texts, &sa);
+	}
+	rc = record_from(svc->store, STORE_OUTBOX_TASK_OPEN, row, &e, 1, NULL,
+	                 0, svc->address ? &sa : NULL, err);
+	if (rc == HTD_OK) {
+		log_event(LOG_INFO, "task_confirmed", "call", ref, "kind",
+		          row->kind, "actor", actor, NULL);
+		if (out)
+			rc = store_call_get(svc->store, ref, out, err);
+	}
+out:
+	if (rc != HTD_OK && svc->address) {
+		char object2[CALL_REF_MAX + 8];
+		str_format(object2, sizeof(object2), "call:%s", ref);
+		struct audit_entry ae = {
+			.at_ms = now,
+			.actor = actor,
+			.action = "call.task_confirm",
+			.object = object2,
+			.address = svc->address,
+			.outcome = audit_outcome_of(rc),
+			.detail = "",
+		};
+		struct htd_error aerr;
+		(void)audit_record(svc, &ae, &aerr);
+	}
+	store_outbox_list_free(&l);
 	return rc;
 }
 

@@ -89,6 +89,20 @@ enum htd_err outbox_list(struct service *svc, const char *state,
                          const char *call, const char *limit,
                          struct store_outbox_list *out, struct htd_error *err);
 
+/*
+ * A call-taker confirms the warm transfer of task `key` on call `call`
+ * (NENA-STA-020.1): the task row becomes task_confirmed and a
+ * task_confirmed event (by `actor`, now, with `note`, optional, at most
+ * 500 bytes) marks the notice's action done, in one transaction, with its
+ * audit entry (call.task_confirm). `out` (may be NULL; initialised) gets
+ * the call afterwards. HTD_ERR_NOT_FOUND (field "key") for no such task,
+ * HTD_ERR_CONFLICT when it is confirmed already.
+ */
+enum htd_err outbox_task_confirm(struct service *svc, const char *actor,
+                                 const char *call, const char *key,
+                                 const char *note, struct call *out,
+                                 struct htd_error *err);
+
 /* ---- the worker thread ------------------------------------------------- */
 
 struct outbox_worker; /* opaque */

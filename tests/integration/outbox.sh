@@ -198,6 +198,40 @@ is "$(printf '%s' "$EV" | jq '[.events[] | select(.type == "notice_queued")] | l
 is "$(printf '%s' "$EV" | jq '[.events[] | select(.type == "notice_delivered")] | length')" 3 "three deliveries on the call"
 run db check; rc_is 0 "every call's events replay to its state (db check)"
 
+# ---- a credible tip: the hand-off packet, and the call-taker's task ---------
+TOKEN=$CT_TOKEN
+http POST /api/v1/calls '{"location":"Lot behind 4400 Elm","callback":"512-555-0199","caller_name":"Ana Ruiz"}'
+TIP=$(printf '%s' "$RESP" | jq -r .id)
+for qa in caller_is_victim=no first_hand=yes specific_location=yes in_danger_now=no callback_safe=yes free_to_leave=no; do
+	http PUT "/api/v1/calls/$TIP/answers/${qa%%=*}" "{\"value\":\"${qa#*=}\"}"
+done
+json_is .category credible_tip "a credible tip"
+PACKET="spool/tip_line/$TIP-tip_handoff-tip_line.json"
+TASK="$TIP-tip_handoff-call_taker"
+wait_until 60 test -f "$PACKET"
+if [ -f "$PACKET" ]; then pass "the hand-off packet is in the tip line's spool"; else fail "the hand-off packet is in the tip line's spool" "$(ls spool/tip_line)"; fi
+has "$(jq -r .text "$PACKET")" "512-555-0199" "the caller agreed: the packet has the callback"
+lacks "$(cat "$PACKET")" "Ruiz" "never the caller's name"
+wait_until 30 state_is_now "$TIP-tip_handoff-tip_line" delivered
+is "$(row_state "$TASK")" task_open "the call-taker's task is open (never sent)"
+http GET "/api/v1/calls/$TIP"
+is "$(printf '%s' "$RESP" | jq -r '.actions[] | select(.id == "transfer_crime_stoppers") | .state')" required "the packet delivered is not the transfer made"
+TOKEN=$SUP_TOKEN
+http GET "/api/v1/outbox?state=task_open"
+has "$RESP" "$TASK" "open tasks are on the board"
+TOKEN=$CT_TOKEN
+http POST "/api/v1/calls/$TIP/tasks/$TASK/confirm" '{"note":"Crime Stoppers took it, tip 4411"}'
+status_is 200 "the call-taker confirms the warm transfer"
+is "$(printf '%s' "$RESP" | jq -r '.actions[] | select(.id == "transfer_crime_stoppers") | .state')" done "the transfer is done"
+has "$(printf '%s' "$RESP" | jq -c '.actions[] | select(.id == "transfer_crime_stoppers")')" "user:calltaker" "done by the call-taker"
+http POST "/api/v1/calls/$TIP/tasks/$TASK/confirm" '{}'
+status_is 409 "a task is confirmed once"
+http POST "/api/v1/calls/$TIP/tasks/$TIP-nothing-call_taker/confirm" '{}'
+status_is 404 "no such task"
+run calls task confirm "$TIP" "$TASK"
+rc_is 1 "the CLI refuses a second confirmation too" || echo "# $ERR"
+is "$(row_state "$TASK")" task_confirmed "the task row is confirmed"
+
 # ---- the board --------------------------------------------------------------
 TOKEN=$CT_TOKEN
 http GET "/api/v1/outbox"; status_is 403 "a call-taker does not see the board"

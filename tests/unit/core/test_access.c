@@ -56,6 +56,7 @@ static const struct {
   { "CALLS_RECOMMEND","GET",    "/api/v1/calls/{id}/recommendation",   0, 1, { 1, 1, 1, 0, 0, 0, 0 } },
   { "CALLS_DISPATCH", "POST",   "/api/v1/calls/{id}/dispatch",         0, 0, { 0, 1, 1, 0, 0, 0, 0 } },
   { "OUTBOX_LIST",    "GET",    "/api/v1/outbox",                      0, 0, { 0, 0, 1, 0, 0, 0, 1 } },
+  { "CALLS_TASK_CONFIRM", "POST", "/api/v1/calls/{id}/tasks/{key}/confirm", 0, 0, { 1, 1, 1, 0, 0, 0, 0 } },
 	/* clang-format on */
 };
 

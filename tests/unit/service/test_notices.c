@@ -16,6 +16,7 @@
 #include "formats/event_json.h"
 #include "service/calls.h"
 #include "service/notices.h"
+#include "service/outbox.h"
 #include "testutil.h"
 #include "util/str.h"
 
@@ -389,5 +390,64 @@ Test(notices, the_outbox_records_outcomes_with_their_events)
 	store_outbox_list_free(&board);
 	store_outbox_list_free(&due);
 	call_free(&got);
+	call_free(&c);
+}
+
+/* NENA-STA-020.1: a warm transfer is a task the worker never sends, done
+ * only when the call-taker confirms it. */
+Test(notices, a_transfer_is_a_task_until_the_call_taker_confirms_it)
+{
+	struct call c;
+	struct store_outbox_list l;
+	struct store_outbox_list due = { 0 };
+	struct htd_error err;
+	tip(&c, "yes");
+	rows_of(c.ref, &l);
+	char key[160];
+	snprintf(key, sizeof(key), "%s-tip_handoff-call_taker", c.ref);
+	const struct store_outbox *task = NULL;
+	for (size_t i = 0; i < l.n; i++)
+		if (strcmp(l.rows[i].key, key) == 0)
+			task = &l.rows[i];
+	cr_assert_not_null(task, "the hand-off has a call-taker task");
+	cr_assert_eq(task->state, STORE_OUTBOX_TASK_OPEN);
+	cr_assert_str_eq(task->transport, "task");
+	store_outbox_list_free(&l);
+	cr_assert_eq(store_outbox_due(store, now + 3600000, 100, &due, &err),
+	             HTD_OK);
+	for (size_t i = 0; i < due.n; i++)
+		cr_assert_str_neq(due.rows[i].key, key, "a task is never sent");
+	store_outbox_list_free(&due);
+
+	struct call after;
+	call_init(&after);
+	cr_assert_eq(outbox_task_confirm(&svc, "user:ct", c.ref, "nope", NULL,
+	                                 &after, &err),
+	             HTD_ERR_NOT_FOUND);
+	cr_assert_str_eq(err.field, "key");
+	now += 60000;
+	cr_assert_eq(outbox_task_confirm(&svc, "user:ct", c.ref, key,
+	                                 "Crime Stoppers took it, tip 4411",
+	                                 &after, &err),
+	             HTD_OK, "%s", err.message);
+	const struct call_action *a =
+	    call_action_get(&after, "transfer_crime_stoppers");
+	cr_assert_not_null(a);
+	cr_assert_eq(a->state, CALL_ACTION_DONE);
+	cr_assert_str_eq(a->mark_by, "user:ct");
+	cr_assert_eq(a->mark_at_ms, now);
+	cr_assert(strstr(a->mark_reason, "tip 4411"), "%s", a->mark_reason);
+	cr_assert_eq(outbox_task_confirm(&svc, "user:ct", c.ref, key, NULL,
+	                                 &after, &err),
+	             HTD_ERR_CONFLICT, "a task is confirmed once");
+	rows_of(c.ref, &l);
+	for (size_t i = 0; i < l.n; i++)
+		if (strcmp(l.rows[i].key, key) == 0)
+			cr_assert_eq(l.rows[i].state,
+			             STORE_OUTBOX_TASK_CONFIRMED);
+	store_outbox_list_free(&l);
+	cr_assert_eq(calls_verify(&svc, c.ref, &err), HTD_OK, "%s",
+	             err.message);
+	call_free(&after);
 	call_free(&c);
 }
