@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "formats/decision_json.h"
 #include "formats/event_json.h"
+#include "service/related.h"
 #include "util/clock.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -1073,6 +1074,7 @@ int cli_cmd_call(struct cli *cli, int argc, char **argv)
 	 * audited, as `calls` is. */
 	s.svc.address = "cli";
 	s.svc.actor = cli_actor();
+	s.svc.details_changed = related_refresh_now;
 	s.skipped =
 	    xcalloc(en->protocol.n_questions ? en->protocol.n_questions : 1,
 	            sizeof(*s.skipped));

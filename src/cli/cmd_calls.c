@@ -13,6 +13,7 @@
 #include "formats/decision_json.h"
 #include "formats/event_json.h"
 #include "service/outbox.h"
+#include "service/related.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/str.h"
@@ -48,6 +49,12 @@ const char cli_usage_calls[] =
     "                                  marks dispatch_officer done, sets\n"
     "                                  the units dispatched; prints the\n"
     "                                  time since the call opened\n"
+    "  related ID [--graph] [--depth N]\n"
+    "                                  records related to the call (NENA\n"
+    "                                  step 7); --graph: what connects\n"
+    "                                  them, N steps out (1-3, default 2)\n"
+    "  link    ID RECORD confirmed|rejected [--reason TEXT]\n"
+    "                                  decide on a related record\n"
     "  task confirm ID KEY [--reason TEXT]\n"
     "                                  confirm the warm transfer of a\n"
     "                                  call-taker task (the key is on the\n"
@@ -173,6 +180,8 @@ static int ctx_open(struct calls_ctx *ctx)
 	/* The CLI is a face too: what it reads and changes is audited. */
 	ctx->svc.address = "cli";
 	ctx->svc.actor = cli_actor();
+	/* NENA step 7: a name, phone or place searches the records. */
+	ctx->svc.details_changed = related_refresh_now;
 	return -1;
 }
 
@@ -397,6 +406,155 @@ static int act_close(struct calls_ctx *ctx, int argc, char **argv)
 		code = cli_fail(ctx->cli, &err);
 	else
 		code = print_changed(ctx, &call, "closed");
+	call_free(&call);
+	return code;
+}
+
+static json_t *suggestion_json(const struct related_item *it)
+{
+	char at[TIME_TEXT_MAX] = "";
+	if (it->at_ms > 0)
+		time_format_utc(it->at_ms, at, sizeof(at));
+	return json_pack("{s:I,s:s,s:s,s:f,s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:b}",
+	                 "record", (json_int_t)it->s.record, "kind", it->s.kind,
+	                 "label", it->s.label, "weight", it->s.weight, "match",
+	                 it->s.match, "from", it->s.from, "why", it->s.why,
+	                 "state", related_state_name(it->state), "by", it->by,
+	                 "at", at, "reason", it->reason, "sealed", it->sealed);
+}
+
+static int act_related(struct calls_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "graph", no_argument, NULL, 'g' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ 0, 0, 0, 0 },
+	};
+	bool graph = false;
+	int64_t depth = 2;
+	int code, c;
+	while ((c = cli_getopt(ctx->cli, argc, argv, "", opts, &code)) != -1) {
+		switch (c) {
+		case -2: return code;
+		case 'g': graph = true; break;
+		case 'd':
+			if (!str_to_i64(optarg, 1, RELATED_DEPTH_MAX, &depth))
+				return cli_usage_error(ctx->cli,
+				                       "--depth takes 1 to %d",
+				                       RELATED_DEPTH_MAX);
+			graph = true;
+			break;
+		default: return cli_usage_error(ctx->cli, "bad option");
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(ctx->cli, "usage: calls related ID "
+		                                 "[--graph] [--depth N]");
+	ctx->wants_engine = graph;
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (graph) {
+		struct related_graph g;
+		if (related_graph(&ctx->svc, argv[optind], (int)depth, true, &g,
+		                  &err) != HTD_OK)
+			return cli_fail(ctx->cli, &err);
+		if (ctx->cli->json) {
+			json_t *nodes = json_array(), *edges = json_array();
+			for (size_t i = 0; i < g.n_nodes; i++)
+				json_array_append_new(
+				    nodes, json_pack("{s:s,s:s,s:s,s:i}", "id",
+				                     g.nodes[i].id, "kind",
+				                     g.nodes[i].kind, "label",
+				                     g.nodes[i].label, "depth",
+				                     g.nodes[i].depth));
+			for (size_t i = 0; i < g.n_edges; i++)
+				json_array_append_new(
+				    edges,
+				    json_pack("{s:s,s:s,s:s}", "from",
+				              g.nodes[g.edges[i].from].id, "to",
+				              g.nodes[g.edges[i].to].id, "via",
+				              g.edges[i].via));
+			print_json(json_pack("{s:o,s:o,s:b}", "nodes", nodes,
+			                     "edges", edges, "cut", g.cut));
+		} else {
+			for (size_t i = 0; i < g.n_edges; i++)
+				printf("%-22s %-10s %s (%s)\n",
+				       g.nodes[g.edges[i].from].id,
+				       g.edges[i].via,
+				       g.nodes[g.edges[i].to].id,
+				       g.nodes[g.edges[i].to].label);
+			printf("%zu nodes, %zu links%s\n", g.n_nodes, g.n_edges,
+			       g.cut ? " (cut at the limit)" : "");
+		}
+		related_graph_free(&g);
+		return CLI_EXIT_OK;
+	}
+	struct related_list l;
+	/* The CLI works on the database file: it sees sealed records,
+	 * marked as such. */
+	if (related_list(&ctx->svc, argv[optind], true, &l, &err) != HTD_OK)
+		return cli_fail(ctx->cli, &err);
+	if (ctx->cli->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(arr,
+			                      suggestion_json(&l.items[i]));
+		print_json(json_pack("{s:o}", "related", arr));
+	} else if (l.n == 0) {
+		printf("No related records yet.\n");
+	} else {
+		for (size_t i = 0; i < l.n; i++) {
+			const struct related_item *it = &l.items[i];
+			printf("%6lld  %-9s %-8s %s%s (from the %s, %.1f)\n",
+			       (long long)it->s.record,
+			       related_state_name(it->state), it->s.kind,
+			       it->s.label, it->sealed ? " (sealed)" : "",
+			       it->s.from, it->s.weight);
+			if (it->s.why[0])
+				printf("        %s\n", it->s.why);
+		}
+	}
+	related_list_free(&l);
+	return CLI_EXIT_OK;
+}
+
+static int act_link(struct calls_ctx *ctx, int argc, char **argv)
+{
+	const char *reason = NULL;
+	int code = positional_only(ctx, argc, argv, &reason);
+	if (code >= 0)
+		return code;
+	if (argc - optind != 3)
+		return cli_usage_error(ctx->cli,
+		                       "usage: calls link ID RECORD "
+		                       "confirmed|rejected [--reason TEXT]");
+	int64_t record;
+	if (!str_to_i64(argv[optind + 1], 1, INT64_MAX, &record))
+		return cli_usage_error(ctx->cli,
+		                       "RECORD is a record's number (calls "
+		                       "related ID lists them), not '%s'",
+		                       argv[optind + 1]);
+	const char *d = argv[optind + 2];
+	if (!str_eq(d, "confirmed") && !str_eq(d, "rejected"))
+		return cli_usage_error(
+		    ctx->cli, "say confirmed or rejected, not '%s'", d);
+	if ((code = ctx_open(ctx)) >= 0)
+		return code;
+	struct call call;
+	struct htd_error err;
+	call_init(&call);
+	htd_error_clear(&err);
+	if (related_link(&ctx->svc, cli_actor(), argv[optind], record,
+	                 str_eq(d, "confirmed"), reason, true, &call,
+	                 &err) != HTD_OK)
+		code = cli_fail(ctx->cli, &err);
+	else
+		code =
+		    print_changed(ctx, &call,
+		                  str_eq(d, "confirmed") ? "record linked"
+		                                         : "record rejected");
 	call_free(&call);
 	return code;
 }
@@ -836,6 +994,25 @@ static int show_event(void *vctx, const struct store_event *e)
 		       ev->u.notice.detail,
 		       ev->u.notice.completes ? " (action done)" : "");
 		break;
+	case CALL_EVENT_RECORDS_SUGGESTED:
+		for (size_t i = 0; i < ev->u.suggested.n; i++) {
+			const struct call_suggestion *g =
+			    &ev->u.suggested.items[i];
+			printf("%s  record %lld %s %s (%s, from the %s, "
+			       "%.1f)",
+			       i ? "\n      " : "", (long long)g->record,
+			       g->kind, g->label,
+			       g->match ? "match" : "possible", g->from,
+			       g->weight);
+		}
+		fputc('\n', stdout);
+		break;
+	case CALL_EVENT_RECORD_LINKED:
+		printf("  record %lld %s%s%s\n", (long long)ev->u.link.record,
+		       ev->u.link.confirmed ? "confirmed" : "rejected",
+		       str_empty(ev->u.link.reason) ? "" : ": ",
+		       ev->u.link.reason);
+		break;
 	case CALL_EVENT__COUNT: fputc('\n', stdout); break;
 	}
 	event_decoded_release(&d);
@@ -931,7 +1108,8 @@ static const struct {
 	{ "list", act_list },         { "show", act_show },
 	{ "override", act_override }, { "mark", act_mark },
 	{ "decision", act_decision }, { "dispatch", act_dispatch },
-	{ "task", act_task },
+	{ "task", act_task },         { "related", act_related },
+	{ "link", act_link },
 };
 
 int cli_cmd_calls(struct cli *cli, int argc, char **argv)

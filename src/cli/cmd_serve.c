@@ -18,6 +18,7 @@
 #include "http/server.h"
 #include "notify/transport.h"
 #include "service/outbox.h"
+#include "service/related.h"
 #include "service/users.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -253,6 +254,7 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 	struct engine *engine = NULL;
 	struct engine *worker_engine = NULL;
 	struct outbox_worker *worker = NULL;
+	struct related_worker *related = NULL;
 	bool notify_ready = false;
 	struct http_server *srv = NULL;
 	int64_t v, drain_s = 10;
@@ -393,6 +395,14 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 		code = cli_fail(cli, &err);
 		goto out;
 	}
+	rc = related_worker_start(cli->db_path, cli->busy_timeout_ms,
+	                          worker_engine, &related, &err);
+	if (rc != HTD_OK) {
+		http_server_stop(srv, 0);
+		srv = NULL;
+		code = cli_fail(cli, &err);
+		goto out;
+	}
 	printf("htdispatch serve: listening on %s\n", http_server_url(srv));
 	fflush(stdout);
 	log_event(LOG_INFO, "listening", "url", http_server_url(srv), NULL);
@@ -415,11 +425,14 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 	srv = NULL;
 	/* After the server: what it queued while draining is attempted
 	 * now or, pending, after the restart. */
+	related_worker_stop(related);
+	related = NULL;
 	outbox_worker_stop(worker);
 	worker = NULL;
 	log_event(LOG_INFO, "stopped", NULL);
 	code = CLI_EXIT_OK;
 out:
+	related_worker_stop(related);
 	outbox_worker_stop(worker);
 	engine_close(worker_engine);
 	if (notify_ready)

@@ -4,6 +4,7 @@
 #include "core/call.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -568,6 +569,60 @@ static enum htd_err validate_mark(const struct call_event *e,
 	                       "required");
 }
 
+static const char *const suggestion_from[] = {
+#define CALL_SUGGESTION_FROM_NAME(e, n) n,
+	CALL_SUGGESTION_FROM(CALL_SUGGESTION_FROM_NAME)
+#undef CALL_SUGGESTION_FROM_NAME
+};
+
+/* A short printable label or kind: ASCII without controls, 1..max. */
+static bool label_valid(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/* NENA step 7: suggestions and links name records by id. */
+static enum htd_err validate_related(const struct call_event *e,
+                                     struct htd_error *err)
+{
+	if (e->type == CALL_EVENT_RECORD_LINKED) {
+		if (e->u.link.record <= 0)
+			return htd_error_field(err, HTD_ERR_INVALID, "record",
+			                       "a record id is a positive "
+			                       "number");
+		return check_reason("reason", e->u.link.reason, false, err);
+	}
+	if (e->u.suggested.n == 0 || e->u.suggested.n > CALL_SUGGESTIONS_MAX ||
+	    !e->u.suggested.items)
+		return htd_error_field(err, HTD_ERR_INVALID, "records",
+		                       "a suggestion names 1 to %d records",
+		                       CALL_SUGGESTIONS_MAX);
+	for (size_t i = 0; i < e->u.suggested.n; i++) {
+		const struct call_suggestion *g = &e->u.suggested.items[i];
+		bool from = false;
+		for (size_t k = 0;
+		     k < sizeof(suggestion_from) / sizeof(suggestion_from[0]);
+		     k++)
+			from |= strcmp(g->from, suggestion_from[k]) == 0;
+		if (g->record <= 0 || !id_valid(g->kind, sizeof(g->kind) - 1) ||
+		    !label_valid(g->label, CALL_SUGGESTION_LABEL_MAX) ||
+		    !isfinite(g->weight) || !from ||
+		    (g->why[0] &&
+		     !label_valid(g->why, CALL_SUGGESTION_WHY_MAX) &&
+		     !str_utf8_valid(g->why, strlen(g->why))))
+			return htd_error_field(err, HTD_ERR_INVALID, "records",
+			                       "suggestion %zu is not valid",
+			                       i + 1);
+	}
+	return HTD_OK;
+}
+
 /* The outbox's events: ids as the policy and the outbox write them. */
 static enum htd_err validate_notice(const struct call_event *e,
                                     struct htd_error *err)
@@ -678,6 +733,8 @@ enum htd_err call_event_validate(const struct call_event *e,
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
 	case CALL_EVENT_TASK_CONFIRMED: return validate_notice(e, err);
+	case CALL_EVENT_RECORDS_SUGGESTED:
+	case CALL_EVENT_RECORD_LINKED: return validate_related(e, err);
 	case CALL_EVENT__COUNT: break;
 	}
 	return htd_error_field(err, HTD_ERR_INVALID, "type",
@@ -976,6 +1033,8 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 		case CALL_EVENT_NOTICE_DELIVERED:
 		case CALL_EVENT_NOTICE_FAILED:
 		case CALL_EVENT_TASK_CONFIRMED:
+		case CALL_EVENT_RECORDS_SUGGESTED:
+		case CALL_EVENT_RECORD_LINKED:
 		case CALL_EVENT__COUNT: break;
 		}
 		if (why)
@@ -1052,7 +1111,9 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 		break;
 	}
 	case CALL_EVENT_NOTICE_QUEUED:
-	case CALL_EVENT_NOTICE_FAILED: break;
+	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_RECORDS_SUGGESTED:
+	case CALL_EVENT_RECORD_LINKED: break;
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_TASK_CONFIRMED:
 		if (e->u.notice.completes) {

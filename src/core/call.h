@@ -110,7 +110,9 @@ enum call_disposition {
 	X(NOTICE_QUEUED, "notice_queued")             \
 	X(NOTICE_DELIVERED, "notice_delivered")       \
 	X(NOTICE_FAILED, "notice_failed")             \
-	X(TASK_CONFIRMED, "task_confirmed")
+	X(TASK_CONFIRMED, "task_confirmed")           \
+	X(RECORDS_SUGGESTED, "records_suggested")     \
+	X(RECORD_LINKED, "record_linked")
 
 enum call_event_type {
 /* An X-macro expansion is a list: */
@@ -147,6 +149,30 @@ enum call_action_state {
  * 36 KiB of payload, within EVENT_PAYLOAD_MAX (formats/event_json.h). */
 #define CALL_HITS_EVENT_MAX 256
 #define CALL_VERSION_TEXT_MAX 128
+
+/* NENA step 7: records a search found for a call's details. */
+#define CALL_SUGGESTIONS_MAX 20       /* per records_suggested event */
+#define CALL_SUGGESTION_LABEL_MAX 100 /* "rms:P-000123" */
+#define CALL_SUGGESTION_WHY_MAX 300   /* the score explanation */
+
+/* What of the call a suggestion was found from. */
+#define CALL_SUGGESTION_FROM(X)                                      \
+	X(CALLER, "caller")     /* the caller's name (and number) */ \
+	X(CALLBACK, "callback") /* the callback number */            \
+	X(LOCATION, "location") /* where it is happening */          \
+	X(NOTE, "note")         /* a phone or plate in a note */
+
+/* One record found for a call: which, how well, from what, and why (the
+ * explanation names fields and agreement, never their values). */
+struct call_suggestion {
+	int64_t record; /* the record's id in the store */
+	char kind[16];  /* record_kind_name(): "person"... */
+	char label[CALL_SUGGESTION_LABEL_MAX + 1]; /* "<source>:<source_id>" */
+	double weight;
+	bool match;
+	char from[16]; /* a CALL_SUGGESTION_FROM name */
+	char why[CALL_SUGGESTION_WHY_MAX + 1];
+};
 
 /* One action of the call's checklist as the events left it. */
 struct call_action {
@@ -278,6 +304,19 @@ struct call_event {
 			 * event's actor at its time. */
 			bool completes;
 		} notice;
+		/* records_suggested: the records found (NENA step 7),
+		 * by "system:records". */
+		struct {
+			const struct call_suggestion *items;
+			size_t n; /* 1..CALL_SUGGESTIONS_MAX */
+		} suggested;
+		/* record_linked: a person confirms a record is related to
+		 * the call, or rejects a suggestion. */
+		struct {
+			int64_t record;
+			bool confirmed;
+			const char *reason; /* optional */
+		} link;
 	} u;
 };
 
@@ -377,6 +416,11 @@ void call_copy(struct call *dst, const struct call *src);
  * category_overridden records the override (category, reason, actor,
  * time); UNDETERMINED withdraws it. `category` changes only with the next
  * decision_made, which the service appends in the same transaction.
+ *
+ * records_suggested and record_linked change nothing but the version:
+ * they are the call's record of its related records, read from its
+ * history (service/related.h); accepted after closing, since an
+ * investigation goes on.
  *
  * notice_queued and notice_failed change nothing but the version (they
  * are the call's record of its outbox). notice_delivered and

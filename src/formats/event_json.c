@@ -131,6 +131,28 @@ static json_t *payload_json(const struct call_event *e)
 		json_object_set_new(o, "completes",
 		                    json_boolean(e->u.notice.completes));
 		break;
+	case CALL_EVENT_RECORDS_SUGGESTED: {
+		json_t *a = json_array();
+		for (size_t i = 0; i < e->u.suggested.n; i++) {
+			const struct call_suggestion *g =
+			    &e->u.suggested.items[i];
+			json_array_append_new(
+			    a, json_pack("{s:I,s:s,s:s,s:f,s:b,s:s,s:s}",
+			                 "record", (json_int_t)g->record,
+			                 "kind", g->kind, "label", g->label,
+			                 "weight", g->weight, "match", g->match,
+			                 "from", g->from, "why", g->why));
+		}
+		json_object_set_new(o, "records", a);
+		break;
+	}
+	case CALL_EVENT_RECORD_LINKED:
+		json_object_set_new(o, "record",
+		                    json_integer((json_int_t)e->u.link.record));
+		json_object_set_new(o, "confirmed",
+		                    json_boolean(e->u.link.confirmed));
+		json_object_set_new(o, "reason", str_json(e->u.link.reason));
+		break;
 	case CALL_EVENT__COUNT: break;
 	}
 	return o;
@@ -430,6 +452,8 @@ static enum htd_err decode_strings(json_t *doc, struct call_event *e,
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
 	case CALL_EVENT_TASK_CONFIRMED:
+	case CALL_EVENT_RECORDS_SUGGESTED:
+	case CALL_EVENT_RECORD_LINKED:
 	case CALL_EVENT__COUNT: break;
 	}
 	const char *values[5] = { 0 };
@@ -475,6 +499,8 @@ static enum htd_err decode_strings(json_t *doc, struct call_event *e,
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
 	case CALL_EVENT_TASK_CONFIRMED:
+	case CALL_EVENT_RECORDS_SUGGESTED:
+	case CALL_EVENT_RECORD_LINKED:
 	case CALL_EVENT__COUNT: break;
 	}
 	return HTD_OK;
@@ -653,6 +679,82 @@ static enum htd_err decode_notice(json_t *doc, struct call_event *e,
 	return rc;
 }
 
+static enum htd_err decode_suggested(json_t *doc, struct event_decoded *out,
+                                     struct htd_error *err)
+{
+	static const char *const members[] = { "records" };
+	static const char *const item_members[] = {
+		"record", "kind", "label", "weight", "match", "from", "why",
+	};
+	json_t *items = NULL;
+	enum htd_err rc = only_members(doc, members, 1, "", err);
+	if (rc == HTD_OK)
+		rc = get_array(doc, "records", CALL_SUGGESTIONS_MAX, &items,
+		               err);
+	if (rc != HTD_OK)
+		return rc;
+	size_t n = json_array_size(items);
+	out->suggestions = xcalloc(n ? n : 1, sizeof(*out->suggestions));
+	for (size_t i = 0; i < n && rc == HTD_OK; i++) {
+		json_t *it = json_array_get(items, i);
+		struct call_suggestion *g = &out->suggestions[i];
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "records[%zu].", i);
+		if (!json_is_object(it)) {
+			rc =
+			    htd_error_field(err, HTD_ERR_INVALID, "records",
+			                    "records[%zu] is not an object", i);
+			break;
+		}
+		rc = only_members(it, item_members, 7, prefix, err);
+		if (rc == HTD_OK)
+			rc = get_integer(it, prefix, "record", 1, INT64_MAX,
+			                 &g->record, err);
+		if (rc == HTD_OK)
+			rc = get_fixed(it, prefix, "kind", g->kind,
+			               sizeof(g->kind), err);
+		if (rc == HTD_OK)
+			rc = get_fixed(it, prefix, "label", g->label,
+			               sizeof(g->label), err);
+		if (rc == HTD_OK)
+			rc = get_fixed(it, prefix, "from", g->from,
+			               sizeof(g->from), err);
+		if (rc == HTD_OK)
+			rc = get_fixed(it, prefix, "why", g->why,
+			               sizeof(g->why), err);
+		if (rc == HTD_OK)
+			rc = get_bool(it, prefix, "match", &g->match, err);
+		if (rc == HTD_OK) {
+			json_t *w = json_object_get(it, "weight");
+			if (!json_is_number(w))
+				rc = htd_error_field(
+				    err, HTD_ERR_INVALID, "weight",
+				    "%sweight is not a number", prefix);
+			else
+				g->weight = json_number_value(w);
+		}
+	}
+	out->event.u.suggested.items = out->suggestions;
+	out->event.u.suggested.n = n;
+	return rc;
+}
+
+static enum htd_err decode_link(json_t *doc, struct call_event *e,
+                                struct htd_error *err)
+{
+	static const char *const members[] = { "record", "confirmed",
+		                               "reason" };
+	enum htd_err rc = only_members(doc, members, 3, "", err);
+	if (rc == HTD_OK)
+		rc = get_integer(doc, "", "record", 1, INT64_MAX,
+		                 &e->u.link.record, err);
+	if (rc == HTD_OK)
+		rc = get_bool(doc, "", "confirmed", &e->u.link.confirmed, err);
+	if (rc == HTD_OK)
+		rc = get_string(doc, "", "reason", &e->u.link.reason, err);
+	return rc;
+}
+
 enum htd_err event_json_decode(const char *type, int64_t at_ms,
                                const char *actor, const char *payload,
                                struct event_decoded *out, struct htd_error *err)
@@ -709,6 +811,10 @@ enum htd_err event_json_decode(const char *type, int64_t at_ms,
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
 	case CALL_EVENT_TASK_CONFIRMED: rc = decode_notice(doc, e, err); break;
+	case CALL_EVENT_RECORDS_SUGGESTED:
+		rc = decode_suggested(doc, out, err);
+		break;
+	case CALL_EVENT_RECORD_LINKED: rc = decode_link(doc, e, err); break;
 	case CALL_EVENT__COUNT: break;
 	}
 	if (rc == HTD_OK)
@@ -730,6 +836,7 @@ void event_decoded_release(struct event_decoded *d)
 	for (size_t i = 0; i < d->n_actions; i++)
 		free(d->actions[i].id);
 	free(d->actions);
+	free(d->suggestions);
 	memset(d, 0, sizeof(*d));
 }
 

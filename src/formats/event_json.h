@@ -47,7 +47,8 @@ struct event_decoded {
 	json_t *doc;
 	struct call_hit *hits;
 	struct call_action *actions;
-	size_t n_actions; /* actions whose id is allocated */
+	size_t n_actions;                    /* actions whose id is allocated */
+	struct call_suggestion *suggestions; /* records_suggested */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "http/internal.h"
+#include "service/related.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -562,6 +563,8 @@ static void handle(struct http_request *r)
 	r->svc.clock = clock_system();
 	r->svc.address = r->address;
 	r->svc.session_idle_ms = s->session_idle_ms;
+	/* NENA step 7: searched by the background worker (serve runs it). */
+	r->svc.details_changed = related_worker_hook;
 	if (!access_route_public(r->match.route) && !authorise(r))
 		return;
 	http_route(r);

@@ -384,6 +384,11 @@ out:
 	free(caller);
 	if (rc != HTD_OK)
 		rc = audit_call(svc, actor, "call.open", "", "", rc, err);
+	else if (svc->details_changed &&
+	         (!str_empty(out->location_text) ||
+	          !str_empty(out->callback_number) ||
+	          !str_empty(out->caller_name)))
+		svc->details_changed(svc, out->ref, NULL);
 	return rc;
 }
 
@@ -1041,6 +1046,8 @@ enum htd_err calls_add_note(struct service *svc, const char *actor,
 	e.u.note.text = t;
 	static const struct change_audit audit = { "call.note", "" };
 	enum htd_err rc = append_event(svc, ref, &e, &audit, out, err);
+	if (rc == HTD_OK && svc->details_changed)
+		svc->details_changed(svc, out->ref, t);
 	free(t);
 	return change_done(svc, actor, audit.action, ref, "", rc, err);
 }
@@ -1078,6 +1085,10 @@ enum htd_err calls_record_answer(struct service *svc, const char *actor,
 		e.u.answer.value = canonical;
 		struct change_audit audit = { "call.answer", q };
 		rc = append_event(svc, ref, &e, &audit, out, err);
+		if (rc == HTD_OK && svc->details_changed &&
+		    (str_eq(q, "caller_name") ||
+		     str_eq(q, "callback_number") || str_eq(q, "location")))
+			svc->details_changed(svc, out->ref, NULL);
 	}
 	/* The question's id only, never the value; and only when it looks
 	 * like an id (what was typed in its place could be anything). */

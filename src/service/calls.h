@@ -47,6 +47,15 @@ struct service {
 	 * default, SESSION_IDLE_MS (service/users.h). An agency may ask for
 	 * less (`serve --session-idle`), never more. */
 	int64_t session_idle_ms;
+	/* NENA step 7: called once a change that gave the call a name, a
+	 * phone or a place (its opening, the answers caller_name,
+	 * callback_number, location, or a note: `note`, else NULL) is
+	 * durable; service/related.h searches for what relates to it. NULL:
+	 * nothing (the core tests). The CLI searches at once; the server
+	 * hands the call to a background worker, so that no call-taker waits
+	 * for a search. */
+	void (*details_changed)(struct service *svc, const char *ref,
+	                        const char *note);
 };
 
 /* A new call as entered; NULL or "" for what is not known. */
