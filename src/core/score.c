@@ -282,6 +282,8 @@ static bool business_part(const char *part, void *ctx)
 		p->truncated = true;
 		return false;
 	}
+	if (!p->business)
+		p->business = xcalloc(SCORE_NAMES_MAX, sizeof(*p->business));
 	if (fold_text(part, p->business[p->n_business], sizeof(p->business[0]),
 	              false) > 0)
 		p->n_business++;
@@ -483,7 +485,8 @@ enum htd_err score_prepare(const struct record *r,
 	c.nn = nn;
 	c.names = names;
 	if (r->kind == RECORD_BUSINESS) {
-		business_part(f[RECORD_F_NAME] ? f[RECORD_F_NAME] : "", out);
+		if (f[RECORD_F_NAME])
+			business_part(f[RECORD_F_NAME], out);
 		each_part(f[RECORD_F_ALIASES], MATCH_NAME_MAX, business_part,
 		          out);
 	} else {
@@ -555,6 +558,7 @@ void score_record_free(struct score_record *p)
 		return;
 	free(p->names);
 	free(p->surnames);
+	free(p->business);
 	free(p->formal);
 	memset(p, 0, sizeof(*p));
 }

@@ -95,8 +95,10 @@ struct score_record {
 	size_t n_formal;
 
 	/* Businesses: the name then the aliases, folded as names are (lower
-	 * case, no accents, single spaces), legal forms kept ("llc"). */
-	char business[SCORE_NAMES_MAX][MATCH_NAME_MAX + 1];
+	 * case, no accents, single spaces), legal forms kept ("llc"). Owned
+	 * array of SCORE_NAMES_MAX names, n_business of them used; NULL when
+	 * none. */
+	char (*business)[MATCH_NAME_MAX + 1];
 	size_t n_business;
 	char business_type[SCORE_TEXT_SIZE];
 
