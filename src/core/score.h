@@ -175,6 +175,7 @@ void score_record_free(struct score_record *p);
 #define SCORE_KEY_ID "id:"            /* an identifier, "id:ssn:123456789" */
 #define SCORE_KEY_ADDRESS "ad:"       /* number and street: "ad:12|N MAIN ST" */
 #define SCORE_KEY_POSTCODE_NAME "pn:" /* postcode, a name's first 4 letters */
+#define SCORE_KEY_GIVEN_BIRTH "gb:"   /* given name, month and day of birth */
 #define SCORE_KEY_PLATE "pl:"         /* folded plate, "pl:A80123" */
 #define SCORE_KEY_VIN "vin:"          /* the whole VIN */
 #define SCORE_KEY_BUSINESS "bn:"      /* a folded word of a business name */
@@ -195,12 +196,15 @@ void score_record_free(struct score_record *p);
  * be a candidate): it is searched with a surname, a date of birth, a
  * phone or a postcode.
  *
- *   persons   match_person_keys() of each name form with the date of
- *             birth (sn:, sny:, snp:, dob:, gi:), then id: for each
- *             identifier, pn: (the postcode with the first 4 letters of
- *             the first given name, and with those of the surname: one
- *             family, so given name and surname entered the other way
- *             round still meet)
+ *   persons   id: for each identifier; gb: each given name (and its
+ *             formal names) with the month and day of birth
+ *             ("gb:maria:03-07": a surname missing, misspelt or changed
+ *             still meets); match_person_keys() of each name form with
+ *             the date of birth (sn:, sny:, snp:, dob:, gi:; dob: also
+ *             without a name); pn: the postcode with the first 4
+ *             letters of the first given name, and with those of the
+ *             surname (one family, so given name and surname entered
+ *             the other way round still meet)
  *   all kinds ph: for each phone, ad: for the address, geo: for the
  *             coordinates
  *   vehicles  pl: the folded plate (O/0, I/1, B/8 confusions meet), vin:
@@ -326,9 +330,22 @@ struct score_weights {
 /*
  * The default weights and threshold (see score.c for the table and how it
  * was derived: counted on FEBRL datasets 1 and 2, never on datasets 3, 4a
- * and 4b that bench/febrl.c reports). Returns a static table; never NULL.
+ * and 4b that bench/febrl.c reports). The threshold, 20, is
+ * score_threshold_for() an index of about a million records. Returns a
+ * static table; never NULL.
  */
 const struct score_weights *score_weights_default(void);
+
+/*
+ * The threshold at which a pair is more likely a match than not when the
+ * index holds `records` records (each person in it about once): the
+ * weights are log2 likelihood ratios against a random pair, whose prior
+ * odds of being the same person are about 1 in `records`, so the weight
+ * must reach log2(records). 1,000 gives 10.0; 1,000,000 gives 19.9.
+ * Counts under 2 are read as 2 (1.0). Copy the defaults and set
+ * .threshold to it to fit a smaller or larger index.
+ */
+double score_threshold_for(size_t records);
 
 /* One field's part of a pair's weight. */
 struct score_explain_item {

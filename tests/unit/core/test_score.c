@@ -592,6 +592,25 @@ Test(score, full_record_needs_the_threshold)
 	free2(&a, &b);
 }
 
+Test(score, threshold_follows_the_index_size)
+{
+	const struct score_weights *w = score_weights_default();
+
+	cr_assert_float_eq(score_threshold_for(1000), 9.9658, 1e-4);
+	cr_assert_float_eq(score_threshold_for((size_t)1 << 20), 20.0, 1e-12);
+	cr_assert_float_eq(score_threshold_for(0), 1.0, 1e-12);
+	cr_assert_float_eq(w->threshold, 20.0, 1e-12);
+	cr_assert(w->partial > 0 && w->partial <= 1);
+	/* MISSING never weighs anything. */
+	for (size_t f = 0; f < SCORE_FIELD__COUNT; f++) {
+		cr_assert_eq(w->w[f][SCORE_L_MISSING], 0);
+		/* More agreement never weighs less. */
+		for (size_t l = SCORE_L_EXACT; l + 1 < SCORE_LEVEL__COUNT; l++)
+			cr_assert_geq(w->w[f][l], w->w[f][l + 1], "%s %zu",
+			              score_field_name((enum score_field)f), l);
+	}
+}
+
 Test(score, symmetric)
 {
 	struct score_record r[6];
@@ -769,6 +788,8 @@ Test(score, keys_person)
 	cr_assert(has_key(&k, "snp:HRNN"));
 	cr_assert(has_key(&k, "gi:lupe:h"));
 	cr_assert(has_key(&k, "gi:guadalupe:h")); /* nickname's formal */
+	cr_assert(has_key(&k, "gb:lupe:03-07"));
+	cr_assert(has_key(&k, "gb:guadalupe:03-07"));
 	cr_assert(has_key(&k, "pn:78701:lupe"));
 	cr_assert(has_key(&k, "pn:78701:hern"));
 	cr_assert_not(k.truncated);
@@ -778,6 +799,30 @@ Test(score, keys_person)
 		for (size_t j = i + 1; j < k.n; j++)
 			cr_assert_str_neq(k.key[i], k.key[j]);
 	score_record_free(&p);
+}
+
+Test(score, keys_without_a_surname_or_a_name)
+{
+	struct score_record a, b, c;
+	struct match_keys ka, kb, kc;
+
+	/* The surname missing on one side: given name and birthday meet. */
+	PREP(&a, RECORD_PERSON, "given_name", "Grace", "birth_date",
+	     "1997-04-26", "city", "Hull");
+	PREP(&b, RECORD_PERSON, "given_name", "Grace", "family_name", "Kelly",
+	     "birth_date", "1991-04-26");
+	score_keys(&a, nick, &ka);
+	score_keys(&b, nick, &kb);
+	cr_assert(has_key(&ka, "gb:grace:04-26"));
+	cr_assert(has_key(&kb, "gb:grace:04-26"));
+	/* No name at all: the date of birth is still a key. */
+	PREP(&c, RECORD_PERSON, "birth_date", "2015-03-03", "city",
+	     "Portsmouth");
+	score_keys(&c, nick, &kc);
+	cr_assert_eq(kc.n, 1);
+	cr_assert_str_eq(kc.key[0], "dob:2015-03-03");
+	free2(&a, &b);
+	score_record_free(&c);
 }
 
 Test(score, keys_of_every_kind)
