@@ -611,6 +611,41 @@ Test(score, threshold_follows_the_index_size)
 	}
 }
 
+/* The table in score.h, which documents the defaults: the same numbers. */
+Test(score, default_weights_are_the_documented_ones)
+{
+	static const double doc[SCORE_FIELD__COUNT][4] = {
+		[SCORE_F_GIVEN] = { 7.13, 6.84, 1.20, -3.03 },
+		[SCORE_F_SURNAME] = { 7.47, 6.99, -0.09, -3.74 },
+		[SCORE_F_BIRTH] = { 14.80, 3.66, 3.66, -3.96 },
+		[SCORE_F_ID] = { 21.74, 14.63, 14.63, -4.24 },
+		[SCORE_F_HOUSE_NUMBER] = { 5.95, -1.48, -1.48, -2.85 },
+		[SCORE_F_STREET] = { 10.78, 10.54, -0.45, -3.21 },
+		[SCORE_F_ADDRESS_REST] = { 9.82, 9.80, 1.34, -3.69 },
+		[SCORE_F_CITY] = { 9.47, 9.28, -0.15, -3.79 },
+		[SCORE_F_POSTCODE] = { 9.52, 3.83, 3.83, -4.86 },
+		[SCORE_F_STATE] = { 2.05, 2.05, 2.05, -4.11 },
+		[SCORE_F_SEX] = { 0.97, 0.97, 0.97, -4.64 },
+		[SCORE_F_PHONE] = { 19.78, 11.55, 11.55, -3.84 },
+		[SCORE_F_COORDINATES] = { 12.55, 8.64, 3.32, -3.31 },
+		[SCORE_F_PLATE] = { 19.78, 12.29, 8.23, -5.63 },
+		[SCORE_F_VIN] = { 23.18, 14.87, 14.87, -5.64 },
+		[SCORE_F_MAKE] = { 3.17, 1.32, 1.32, -4.14 },
+		[SCORE_F_MODEL] = { 5.41, 2.32, 2.32, -3.28 },
+		[SCORE_F_COLOR] = { 2.42, 0, 0, -2.42 },
+		[SCORE_F_BUSINESS_NAME] = { 12.77, 8.64, 3.32, -4.32 },
+		[SCORE_F_BUSINESS_TYPE] = { 2.00, 1.00, 1.00, -2.91 },
+	};
+	const struct score_weights *w = score_weights_default();
+
+	for (size_t f = 0; f < SCORE_FIELD__COUNT; f++)
+		for (size_t l = 0; l < 4; l++)
+			cr_assert_float_eq(
+			    w->w[f][l + 1], doc[f][l], 1e-9, "%s level %zu",
+			    score_field_name((enum score_field)f), l + 1);
+	cr_assert_float_eq(w->partial, 0.75, 1e-12);
+}
+
 Test(score, symmetric)
 {
 	struct score_record r[6];
