@@ -667,17 +667,26 @@ static void address_key(const struct score_record *p, struct match_keys *out)
 	key_add(out, key);
 }
 
+/*
+ * geo: cells of 0.01 degree (about 1.1 km north-south) on four grids, each
+ * shifted by half a cell in latitude, longitude or both ("geo:0:3026:-9775"
+ * .. "geo:3:..."): two points closer than half a cell on each axis share a
+ * cell on at least one grid, whatever boundary lies between them.
+ */
 static void geo_key(const struct score_record *p, struct match_keys *out)
 {
 	char key[MATCH_KEY_SIZE];
 
 	if (!p->has_coordinates)
 		return;
-	/* Cells of 0.01 degree: about 1.1 km north-south. */
-	(void)str_format(key, sizeof(key), "%s%ld:%ld", SCORE_KEY_GEO,
-	                 (long)floor(p->latitude * 100.0),
-	                 (long)floor(p->longitude * 100.0));
-	key_add(out, key);
+	for (int grid = 0; grid < 4; grid++) {
+		double lat = p->latitude * 100.0 + (grid & 1 ? 0.5 : 0.0);
+		double lon = p->longitude * 100.0 + (grid & 2 ? 0.5 : 0.0);
+		(void)str_format(key, sizeof(key), "%s%d:%ld:%ld",
+		                 SCORE_KEY_GEO, grid, (long)floor(lat),
+		                 (long)floor(lon));
+		key_add(out, key);
+	}
 }
 
 /*

@@ -180,7 +180,7 @@ void score_record_free(struct score_record *p);
 #define SCORE_KEY_VIN "vin:"          /* the whole VIN */
 #define SCORE_KEY_BUSINESS "bn:"      /* a folded word of a business name */
 #define SCORE_KEY_BUSINESS_PHONETIC "bnp:" /* its Double Metaphone */
-#define SCORE_KEY_GEO "geo:"               /* a ~1 km cell of the coordinates */
+#define SCORE_KEY_GEO "geo:" /* a ~1 km cell on one of four grids */
 
 /*
  * Writes the blocking keys of `p` into `out` (replacing its contents),
@@ -206,7 +206,9 @@ void score_record_free(struct score_record *p);
  *             surname (one family, so given name and surname entered
  *             the other way round still meet)
  *   all kinds ph: for each phone, ad: for the address, geo: for the
- *             coordinates
+ *             coordinates (four keys: cells of 0.01 degree on grids
+ *             shifted by half a cell, so points within about 500 m always
+ *             share one)
  *   vehicles  pl: the folded plate (O/0, I/1, B/8 confusions meet), vin:
  *   business  bn: each word of each name of 3 letters or more that is not
  *             a legal form or a filler ("llc", "inc", "the", "and"), and

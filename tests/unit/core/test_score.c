@@ -860,6 +860,33 @@ Test(score, keys_without_a_surname_or_a_name)
 	score_record_free(&c);
 }
 
+/* Two points 30 m apart across a cell boundary still share a cell. */
+Test(score, geo_keys_meet_across_a_boundary)
+{
+	struct score_record a, b, far;
+	struct match_keys ka, kb, kf;
+	size_t shared = 0;
+
+	PREP(&a, RECORD_LOCATION, "latitude", "30.26999", "longitude",
+	     "-97.74001");
+	PREP(&b, RECORD_LOCATION, "latitude", "30.27001", "longitude",
+	     "-97.73999");
+	PREP(&far, RECORD_LOCATION, "latitude", "30.30000", "longitude",
+	     "-97.74000");
+	score_keys(&a, nick, &ka);
+	score_keys(&b, nick, &kb);
+	score_keys(&far, nick, &kf);
+	cr_assert_eq(ka.n, 4);
+	for (size_t i = 0; i < ka.n; i++)
+		shared += has_key(&kb, ka.key[i]);
+	cr_assert_geq(shared, 1);
+	cr_assert_str_neq(ka.key[0], kb.key[0]); /* grid 0 splits them */
+	for (size_t i = 0; i < ka.n; i++)
+		cr_assert_not(has_key(&kf, ka.key[i]), "%s", ka.key[i]);
+	free2(&a, &b);
+	score_record_free(&far);
+}
+
 Test(score, keys_of_every_kind)
 {
 	struct score_record v, b, l, h, person;
@@ -889,8 +916,9 @@ Test(score, keys_of_every_kind)
 	     "longitude", "-97.743");
 	score_keys(&l, nick, &k);
 	cr_assert(has_key(&k, "ad:5|ELM ST"));
-	cr_assert(has_key(&k, "geo:3026:-9775"));
-	cr_assert_eq(k.n, 2);
+	cr_assert(has_key(&k, "geo:0:3026:-9775"));
+	cr_assert(has_key(&k, "geo:3:3027:-9774"));
+	cr_assert_eq(k.n, 5);
 
 	PREP(&h, RECORD_PHONE, "phone", "956.555.0100");
 	score_keys(&h, nick, &k);
