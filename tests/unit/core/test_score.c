@@ -13,6 +13,7 @@
 
 #include "core/record.h"
 #include "core/score.h"
+#include "formats/nicknames_csv.h"
 #include "util/str.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -494,6 +495,44 @@ Test(score, lupe_hernandes_matches_ma_guadalupe_hernandez)
 	cr_assert_not(score_is_match(&ex, NULL), "weight %.2f", w_other);
 	score_record_free(&other);
 	free2(&rec, &query);
+}
+
+/* The issue's example end to end with the shipped nickname lists: the
+ * query's keys meet the record's, and it scores as a match. */
+Test(score, issue_example_with_the_shipped_nicknames)
+{
+	const char *root = getenv("HTD_SOURCE_ROOT");
+	char dir[1024];
+	struct match_nicknames *shipped = NULL;
+	struct htd_error err;
+	struct record r;
+	struct score_record rec, query;
+	struct match_keys kr, kq;
+	struct score_explain ex;
+	bool shared = false;
+
+	cr_assert_not_null(root, "HTD_SOURCE_ROOT is not set");
+	cr_assert(str_format(dir, sizeof(dir), "%s/data/linkage", root));
+	cr_assert_eq(nicknames_csv_load_dir(dir, &shipped, &err), HTD_OK, "%s",
+	             err.message);
+	build(&r, RECORD_PERSON, "name", "Ma. Guadalupe Hernández López",
+	      "birth_date", "1985-03-07", (const char *)NULL);
+	cr_assert_eq(score_prepare(&r, shipped, &rec, NULL), HTD_OK);
+	record_free(&r);
+	build(&r, RECORD_PERSON, "name", "Lupe Hernandes", (const char *)NULL);
+	cr_assert_eq(score_prepare(&r, shipped, &query, NULL), HTD_OK);
+	record_free(&r);
+	score_keys(&rec, shipped, &kr);
+	score_keys(&query, shipped, &kq);
+	for (size_t i = 0; i < kq.n; i++)
+		shared = shared || has_key(&kr, kq.key[i]);
+	cr_assert(shared);
+	cr_assert(has_key(&kq, "gi:guadalupe:h"));
+	score_compare(&query, &rec, NULL, &ex);
+	cr_assert_eq(level_of(&ex, SCORE_F_GIVEN), SCORE_L_EXACT);
+	cr_assert(score_is_match(&ex, NULL));
+	free2(&rec, &query);
+	match_nicknames_free(shipped);
 }
 
 Test(score, explanation_adds_up_and_reads)
