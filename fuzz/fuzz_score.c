@@ -61,8 +61,8 @@ static void fill(struct record *r, char *s)
 }
 
 static const char *const families[] = {
-	"ph:", "dob:", "sny:", "sn:",  "gi:", "snp:", "id:",
-	"ad:", "pn:",  "pl:",  "vin:", "bn:", "bnp:", "geo:",
+	"ph:", "dob:", "sny:", "sn:",  "gi:", "snp:", "id:",  "ad:",
+	"pn:", "gb:",  "pl:",  "vin:", "bn:", "bnp:", "geo:",
 };
 
 static void check_keys(const struct score_record *p)

@@ -282,6 +282,8 @@ static bool business_part(const char *part, void *ctx)
 		p->truncated = true;
 		return false;
 	}
+	if (!p->business)
+		p->business = xcalloc(SCORE_NAMES_MAX, sizeof(*p->business));
 	if (fold_text(part, p->business[p->n_business], sizeof(p->business[0]),
 	              false) > 0)
 		p->n_business++;
@@ -483,7 +485,8 @@ enum htd_err score_prepare(const struct record *r,
 	c.nn = nn;
 	c.names = names;
 	if (r->kind == RECORD_BUSINESS) {
-		business_part(f[RECORD_F_NAME] ? f[RECORD_F_NAME] : "", out);
+		if (f[RECORD_F_NAME])
+			business_part(f[RECORD_F_NAME], out);
 		each_part(f[RECORD_F_ALIASES], MATCH_NAME_MAX, business_part,
 		          out);
 	} else {
@@ -555,6 +558,7 @@ void score_record_free(struct score_record *p)
 		return;
 	free(p->names);
 	free(p->surnames);
+	free(p->business);
 	free(p->formal);
 	memset(p, 0, sizeof(*p));
 }
@@ -663,17 +667,26 @@ static void address_key(const struct score_record *p, struct match_keys *out)
 	key_add(out, key);
 }
 
+/*
+ * geo: cells of 0.01 degree (about 1.1 km north-south) on four grids, each
+ * shifted by half a cell in latitude, longitude or both ("geo:0:3026:-9775"
+ * .. "geo:3:..."): two points closer than half a cell on each axis share a
+ * cell on at least one grid, whatever boundary lies between them.
+ */
 static void geo_key(const struct score_record *p, struct match_keys *out)
 {
 	char key[MATCH_KEY_SIZE];
 
 	if (!p->has_coordinates)
 		return;
-	/* Cells of 0.01 degree: about 1.1 km north-south. */
-	(void)str_format(key, sizeof(key), "%s%ld:%ld", SCORE_KEY_GEO,
-	                 (long)floor(p->latitude * 100.0),
-	                 (long)floor(p->longitude * 100.0));
-	key_add(out, key);
+	for (int grid = 0; grid < 4; grid++) {
+		double lat = p->latitude * 100.0 + (grid & 1 ? 0.5 : 0.0);
+		double lon = p->longitude * 100.0 + (grid & 2 ? 0.5 : 0.0);
+		(void)str_format(key, sizeof(key), "%s%d:%ld:%ld",
+		                 SCORE_KEY_GEO, grid, (long)floor(lat),
+		                 (long)floor(lon));
+		key_add(out, key);
+	}
 }
 
 /*
@@ -704,6 +717,39 @@ static void postcode_keys(const struct score_record *p, struct match_keys *out)
 	}
 }
 
+/*
+ * gb: each given name of each name form (not an initial), and each of its
+ * formal names, with the month and day of birth when both are known: a
+ * person whose surname is missing, misspelt at its start or changed (by
+ * marriage, or as a victim's papers were taken) still meets.
+ */
+static void given_birth_keys(const struct score_record *p,
+                             struct match_keys *out)
+{
+	char md[8];
+
+	if (p->birth.month == 0 || p->birth.day == 0)
+		return;
+	(void)str_format(md, sizeof(md), "%02d-%02d", p->birth.month,
+	                 p->birth.day);
+	for (size_t i = 0; i < p->n_names; i++) {
+		const struct match_name *m = &p->names[i];
+		if (m->one_word)
+			continue;
+		for (size_t g = 0; g < m->n_given; g++) {
+			if (m->given[g][1] == '\0')
+				continue;
+			key_addf(out, SCORE_KEY_GIVEN_BIRTH, m->given[g], md);
+			for (size_t k = 0; k < p->n_formal; k++) {
+				const struct score_formal *f = &p->formal[k];
+				if (f->name == i && f->given == g)
+					key_addf(out, SCORE_KEY_GIVEN_BIRTH,
+					         f->text, md);
+			}
+		}
+	}
+}
+
 size_t score_keys(const struct score_record *p,
                   const struct match_nicknames *nn, struct match_keys *out)
 {
@@ -722,6 +768,14 @@ size_t score_keys(const struct score_record *p,
 	if (p->plate.folded[0])
 		key_addf(out, SCORE_KEY_PLATE, p->plate.folded, NULL);
 	address_key(p, out);
+	given_birth_keys(p, out);
+	if (p->n_names == 0 && match_date_known(&p->birth)) {
+		/* No name: the date of birth is still a key (dob:). */
+		struct match_person person = { .birth = &p->birth };
+		match_person_keys(&person, nn, &k);
+		for (size_t j = 0; j < k.n; j++)
+			key_add(out, k.key[j]);
+	}
 	for (size_t i = 0; i < p->n_names; i++) {
 		struct match_person person = {
 			.name = &p->names[i],
@@ -1091,9 +1145,15 @@ static struct outcome compare_business(const struct score_record *a,
  * levels pooled where a level of more agreement would weigh less than one
  * of less (pool-adjacent-violators; a level no pair reached, which that
  * field's comparator cannot give, takes the weight of the level before).
- * The threshold is the one of the best F1 on the blocked pairs of the same
- * two sets. Datasets 3, 4a and 4b, on which bench/febrl.c reports, were
- * not used.
+ * Datasets 3, 4a and 4b, on which bench/febrl.c reports, were not used.
+ *
+ * The threshold is where a pair becomes more likely a match than not
+ * (Fellegi-Sunter): u was counted over random pairs, so the prior odds of
+ * a match are about one in the number of records, and the weight must
+ * reach log2 of it; 20 is an index of about a million records (see
+ * score_threshold_for()). FEBRL cannot set it: on the blocked pairs of
+ * datasets 1 and 2, F1 is within 0.001 of its best (0.99996) for every
+ * threshold from 3.2 to 24.9.
  *
  * Fields FEBRL lacks carry weights from assumed m and u, written next to
  * them (m: how often a true pair agrees so; u: how often two different
@@ -1135,7 +1195,7 @@ static const struct score_weights default_weights = {
 		/* m 0.8, u 0.2; alike 0.1, 0.05. */
 		[SCORE_F_BUSINESS_TYPE] = { 0, 2.0, 1.0, 1.0, -2.91 },
 	},
-	.threshold = 21.39,
+	.threshold = 20.0,
 	.partial = 0.75,
 };
 
@@ -1297,6 +1357,11 @@ double score_compare(const struct score_record *a, const struct score_record *b,
 		ex->names_swapped = swapped;
 	}
 	return total;
+}
+
+double score_threshold_for(size_t records)
+{
+	return log2(records > 2 ? (double)records : 2.0);
 }
 
 bool score_is_match(const struct score_explain *ex,

@@ -95,8 +95,10 @@ struct score_record {
 	size_t n_formal;
 
 	/* Businesses: the name then the aliases, folded as names are (lower
-	 * case, no accents, single spaces), legal forms kept ("llc"). */
-	char business[SCORE_NAMES_MAX][MATCH_NAME_MAX + 1];
+	 * case, no accents, single spaces), legal forms kept ("llc"). Owned
+	 * array of SCORE_NAMES_MAX names, n_business of them used; NULL when
+	 * none. */
+	char (*business)[MATCH_NAME_MAX + 1];
 	size_t n_business;
 	char business_type[SCORE_TEXT_SIZE];
 
@@ -173,11 +175,12 @@ void score_record_free(struct score_record *p);
 #define SCORE_KEY_ID "id:"            /* an identifier, "id:ssn:123456789" */
 #define SCORE_KEY_ADDRESS "ad:"       /* number and street: "ad:12|N MAIN ST" */
 #define SCORE_KEY_POSTCODE_NAME "pn:" /* postcode, a name's first 4 letters */
+#define SCORE_KEY_GIVEN_BIRTH "gb:"   /* given name, month and day of birth */
 #define SCORE_KEY_PLATE "pl:"         /* folded plate, "pl:A80123" */
 #define SCORE_KEY_VIN "vin:"          /* the whole VIN */
 #define SCORE_KEY_BUSINESS "bn:"      /* a folded word of a business name */
 #define SCORE_KEY_BUSINESS_PHONETIC "bnp:" /* its Double Metaphone */
-#define SCORE_KEY_GEO "geo:"               /* a ~1 km cell of the coordinates */
+#define SCORE_KEY_GEO "geo:" /* a ~1 km cell on one of four grids */
 
 /*
  * Writes the blocking keys of `p` into `out` (replacing its contents),
@@ -193,14 +196,19 @@ void score_record_free(struct score_record *p);
  * be a candidate): it is searched with a surname, a date of birth, a
  * phone or a postcode.
  *
- *   persons   match_person_keys() of each name form with the date of
- *             birth (sn:, sny:, snp:, dob:, gi:), then id: for each
- *             identifier, pn: (the postcode with the first 4 letters of
- *             the first given name, and with those of the surname: one
- *             family, so given name and surname entered the other way
- *             round still meet)
+ *   persons   id: for each identifier; gb: each given name (and its
+ *             formal names) with the month and day of birth
+ *             ("gb:maria:03-07": a surname missing, misspelt or changed
+ *             still meets); match_person_keys() of each name form with
+ *             the date of birth (sn:, sny:, snp:, dob:, gi:; dob: also
+ *             without a name); pn: the postcode with the first 4
+ *             letters of the first given name, and with those of the
+ *             surname (one family, so given name and surname entered
+ *             the other way round still meet)
  *   all kinds ph: for each phone, ad: for the address, geo: for the
- *             coordinates
+ *             coordinates (four keys: cells of 0.01 degree on grids
+ *             shifted by half a cell, so points within about 500 m always
+ *             share one)
  *   vehicles  pl: the folded plate (O/0, I/1, B/8 confusions meet), vin:
  *   business  bn: each word of each name of 3 letters or more that is not
  *             a legal form or a filler ("llc", "inc", "the", "and"), and
@@ -322,11 +330,47 @@ struct score_weights {
 };
 
 /*
- * The default weights and threshold (see score.c for the table and how it
- * was derived: counted on FEBRL datasets 1 and 2, never on datasets 3, 4a
- * and 4b that bench/febrl.c reports). Returns a static table; never NULL.
+ * The default weights and threshold. Returns a static table; never NULL.
+ *
+ *   field          exact  close   fair  different   derived from
+ *   given_name      7.13   6.84   1.20   -3.03      counted on FEBRL
+ *   surname         7.47   6.99  -0.09   -3.74      datasets 1 and 2
+ *   birth_date     14.80   3.66   3.66   -3.96      (bench_febrl --train):
+ *   id_number      21.74  14.63  14.63   -4.24      m over their 2,434 true
+ *   house_number    5.95  -1.48  -1.48   -2.85      pairs, u over 2,000,000
+ *   street         10.78  10.54  -0.45   -3.21      random other pairs,
+ *   address_rest    9.82   9.80   1.34   -3.69      levels pooled to be
+ *   city            9.47   9.28  -0.15   -3.79      monotone; never on
+ *   postcode        9.52   3.83   3.83   -4.86      datasets 3, 4a, 4b
+ *   state           2.05   2.05   2.05   -4.11
+ *   sex             0.97   0.97   0.97   -4.64      assumed m and u, each
+ *   phone          19.78  11.55  11.55   -3.84      written beside it in
+ *   coordinates    12.55   8.64   3.32   -3.31      score.c (a phone: m 0.9
+ *   plate          19.78  12.29   8.23   -5.63      the same, u 1e-6)
+ *   vin            23.18  14.87  14.87   -5.64
+ *   make            3.17   1.32   1.32   -4.14
+ *   model           5.41   2.32   2.32   -3.28
+ *   color           2.42   0      0      -2.42
+ *   business_name  12.77   8.64   3.32   -4.32
+ *   business_type   2.00   1.00   1.00   -2.91
+ *
+ * A level a field's comparator cannot give carries the weight of the one
+ * before. threshold 20 = score_threshold_for() an index of about a million
+ * records (FEBRL cannot set it: on its training pairs F1 is within 0.001
+ * of the best from 3.2 to 24.9); partial 0.75.
  */
 const struct score_weights *score_weights_default(void);
+
+/*
+ * The threshold at which a pair is more likely a match than not when the
+ * index holds `records` records (each person in it about once): the
+ * weights are log2 likelihood ratios against a random pair, whose prior
+ * odds of being the same person are about 1 in `records`, so the weight
+ * must reach log2(records). 1,000 gives 10.0; 1,000,000 gives 19.9.
+ * Counts under 2 are read as 2 (1.0). Copy the defaults and set
+ * .threshold to it to fit a smaller or larger index.
+ */
+double score_threshold_for(size_t records);
 
 /* One field's part of a pair's weight. */
 struct score_explain_item {

@@ -13,6 +13,7 @@
 
 #include "core/record.h"
 #include "core/score.h"
+#include "formats/nicknames_csv.h"
 #include "util/str.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -496,6 +497,44 @@ Test(score, lupe_hernandes_matches_ma_guadalupe_hernandez)
 	free2(&rec, &query);
 }
 
+/* The issue's example end to end with the shipped nickname lists: the
+ * query's keys meet the record's, and it scores as a match. */
+Test(score, issue_example_with_the_shipped_nicknames)
+{
+	const char *root = getenv("HTD_SOURCE_ROOT");
+	char dir[1024];
+	struct match_nicknames *shipped = NULL;
+	struct htd_error err;
+	struct record r;
+	struct score_record rec, query;
+	struct match_keys kr, kq;
+	struct score_explain ex;
+	bool shared = false;
+
+	cr_assert_not_null(root, "HTD_SOURCE_ROOT is not set");
+	cr_assert(str_format(dir, sizeof(dir), "%s/data/linkage", root));
+	cr_assert_eq(nicknames_csv_load_dir(dir, &shipped, &err), HTD_OK, "%s",
+	             err.message);
+	build(&r, RECORD_PERSON, "name", "Ma. Guadalupe Hernández López",
+	      "birth_date", "1985-03-07", (const char *)NULL);
+	cr_assert_eq(score_prepare(&r, shipped, &rec, NULL), HTD_OK);
+	record_free(&r);
+	build(&r, RECORD_PERSON, "name", "Lupe Hernandes", (const char *)NULL);
+	cr_assert_eq(score_prepare(&r, shipped, &query, NULL), HTD_OK);
+	record_free(&r);
+	score_keys(&rec, shipped, &kr);
+	score_keys(&query, shipped, &kq);
+	for (size_t i = 0; i < kq.n; i++)
+		shared = shared || has_key(&kr, kq.key[i]);
+	cr_assert(shared);
+	cr_assert(has_key(&kq, "gi:guadalupe:h"));
+	score_compare(&query, &rec, NULL, &ex);
+	cr_assert_eq(level_of(&ex, SCORE_F_GIVEN), SCORE_L_EXACT);
+	cr_assert(score_is_match(&ex, NULL));
+	free2(&rec, &query);
+	match_nicknames_free(shipped);
+}
+
 Test(score, explanation_adds_up_and_reads)
 {
 	struct score_record a, b;
@@ -590,6 +629,60 @@ Test(score, full_record_needs_the_threshold)
 	cr_assert_lt(ex.total, 0);
 	cr_assert_not(score_is_match(&ex, NULL));
 	free2(&a, &b);
+}
+
+Test(score, threshold_follows_the_index_size)
+{
+	const struct score_weights *w = score_weights_default();
+
+	cr_assert_float_eq(score_threshold_for(1000), 9.9658, 1e-4);
+	cr_assert_float_eq(score_threshold_for((size_t)1 << 20), 20.0, 1e-12);
+	cr_assert_float_eq(score_threshold_for(0), 1.0, 1e-12);
+	cr_assert_float_eq(w->threshold, 20.0, 1e-12);
+	cr_assert(w->partial > 0 && w->partial <= 1);
+	/* MISSING never weighs anything. */
+	for (size_t f = 0; f < SCORE_FIELD__COUNT; f++) {
+		cr_assert_eq(w->w[f][SCORE_L_MISSING], 0);
+		/* More agreement never weighs less. */
+		for (size_t l = SCORE_L_EXACT; l + 1 < SCORE_LEVEL__COUNT; l++)
+			cr_assert_geq(w->w[f][l], w->w[f][l + 1], "%s %zu",
+			              score_field_name((enum score_field)f), l);
+	}
+}
+
+/* The table in score.h, which documents the defaults: the same numbers. */
+Test(score, default_weights_are_the_documented_ones)
+{
+	static const double doc[SCORE_FIELD__COUNT][4] = {
+		[SCORE_F_GIVEN] = { 7.13, 6.84, 1.20, -3.03 },
+		[SCORE_F_SURNAME] = { 7.47, 6.99, -0.09, -3.74 },
+		[SCORE_F_BIRTH] = { 14.80, 3.66, 3.66, -3.96 },
+		[SCORE_F_ID] = { 21.74, 14.63, 14.63, -4.24 },
+		[SCORE_F_HOUSE_NUMBER] = { 5.95, -1.48, -1.48, -2.85 },
+		[SCORE_F_STREET] = { 10.78, 10.54, -0.45, -3.21 },
+		[SCORE_F_ADDRESS_REST] = { 9.82, 9.80, 1.34, -3.69 },
+		[SCORE_F_CITY] = { 9.47, 9.28, -0.15, -3.79 },
+		[SCORE_F_POSTCODE] = { 9.52, 3.83, 3.83, -4.86 },
+		[SCORE_F_STATE] = { 2.05, 2.05, 2.05, -4.11 },
+		[SCORE_F_SEX] = { 0.97, 0.97, 0.97, -4.64 },
+		[SCORE_F_PHONE] = { 19.78, 11.55, 11.55, -3.84 },
+		[SCORE_F_COORDINATES] = { 12.55, 8.64, 3.32, -3.31 },
+		[SCORE_F_PLATE] = { 19.78, 12.29, 8.23, -5.63 },
+		[SCORE_F_VIN] = { 23.18, 14.87, 14.87, -5.64 },
+		[SCORE_F_MAKE] = { 3.17, 1.32, 1.32, -4.14 },
+		[SCORE_F_MODEL] = { 5.41, 2.32, 2.32, -3.28 },
+		[SCORE_F_COLOR] = { 2.42, 0, 0, -2.42 },
+		[SCORE_F_BUSINESS_NAME] = { 12.77, 8.64, 3.32, -4.32 },
+		[SCORE_F_BUSINESS_TYPE] = { 2.00, 1.00, 1.00, -2.91 },
+	};
+	const struct score_weights *w = score_weights_default();
+
+	for (size_t f = 0; f < SCORE_FIELD__COUNT; f++)
+		for (size_t l = 0; l < 4; l++)
+			cr_assert_float_eq(
+			    w->w[f][l + 1], doc[f][l], 1e-9, "%s level %zu",
+			    score_field_name((enum score_field)f), l + 1);
+	cr_assert_float_eq(w->partial, 0.75, 1e-12);
 }
 
 Test(score, symmetric)
@@ -769,6 +862,8 @@ Test(score, keys_person)
 	cr_assert(has_key(&k, "snp:HRNN"));
 	cr_assert(has_key(&k, "gi:lupe:h"));
 	cr_assert(has_key(&k, "gi:guadalupe:h")); /* nickname's formal */
+	cr_assert(has_key(&k, "gb:lupe:03-07"));
+	cr_assert(has_key(&k, "gb:guadalupe:03-07"));
 	cr_assert(has_key(&k, "pn:78701:lupe"));
 	cr_assert(has_key(&k, "pn:78701:hern"));
 	cr_assert_not(k.truncated);
@@ -778,6 +873,57 @@ Test(score, keys_person)
 		for (size_t j = i + 1; j < k.n; j++)
 			cr_assert_str_neq(k.key[i], k.key[j]);
 	score_record_free(&p);
+}
+
+Test(score, keys_without_a_surname_or_a_name)
+{
+	struct score_record a, b, c;
+	struct match_keys ka, kb, kc;
+
+	/* The surname missing on one side: given name and birthday meet. */
+	PREP(&a, RECORD_PERSON, "given_name", "Grace", "birth_date",
+	     "1997-04-26", "city", "Hull");
+	PREP(&b, RECORD_PERSON, "given_name", "Grace", "family_name", "Kelly",
+	     "birth_date", "1991-04-26");
+	score_keys(&a, nick, &ka);
+	score_keys(&b, nick, &kb);
+	cr_assert(has_key(&ka, "gb:grace:04-26"));
+	cr_assert(has_key(&kb, "gb:grace:04-26"));
+	/* No name at all: the date of birth is still a key. */
+	PREP(&c, RECORD_PERSON, "birth_date", "2015-03-03", "city",
+	     "Portsmouth");
+	score_keys(&c, nick, &kc);
+	cr_assert_eq(kc.n, 1);
+	cr_assert_str_eq(kc.key[0], "dob:2015-03-03");
+	free2(&a, &b);
+	score_record_free(&c);
+}
+
+/* Two points 30 m apart across a cell boundary still share a cell. */
+Test(score, geo_keys_meet_across_a_boundary)
+{
+	struct score_record a, b, far;
+	struct match_keys ka, kb, kf;
+	size_t shared = 0;
+
+	PREP(&a, RECORD_LOCATION, "latitude", "30.26999", "longitude",
+	     "-97.74001");
+	PREP(&b, RECORD_LOCATION, "latitude", "30.27001", "longitude",
+	     "-97.73999");
+	PREP(&far, RECORD_LOCATION, "latitude", "30.30000", "longitude",
+	     "-97.74000");
+	score_keys(&a, nick, &ka);
+	score_keys(&b, nick, &kb);
+	score_keys(&far, nick, &kf);
+	cr_assert_eq(ka.n, 4);
+	for (size_t i = 0; i < ka.n; i++)
+		shared += has_key(&kb, ka.key[i]);
+	cr_assert_geq(shared, 1);
+	cr_assert_str_neq(ka.key[0], kb.key[0]); /* grid 0 splits them */
+	for (size_t i = 0; i < ka.n; i++)
+		cr_assert_not(has_key(&kf, ka.key[i]), "%s", ka.key[i]);
+	free2(&a, &b);
+	score_record_free(&far);
 }
 
 Test(score, keys_of_every_kind)
@@ -809,8 +955,9 @@ Test(score, keys_of_every_kind)
 	     "longitude", "-97.743");
 	score_keys(&l, nick, &k);
 	cr_assert(has_key(&k, "ad:5|ELM ST"));
-	cr_assert(has_key(&k, "geo:3026:-9775"));
-	cr_assert_eq(k.n, 2);
+	cr_assert(has_key(&k, "geo:0:3026:-9775"));
+	cr_assert(has_key(&k, "geo:3:3027:-9774"));
+	cr_assert_eq(k.n, 5);
 
 	PREP(&h, RECORD_PHONE, "phone", "956.555.0100");
 	score_keys(&h, nick, &k);
