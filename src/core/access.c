@@ -87,6 +87,8 @@ bool access_route_reads_call(enum access_route r)
 	case ACCESS_ROUTE_CALLS_GET:
 	case ACCESS_ROUTE_CALLS_HISTORY:
 	case ACCESS_ROUTE_CALLS_DECISION:
+	case ACCESS_ROUTE_CALLS_RELATED:
+	case ACCESS_ROUTE_CALLS_GRAPH:
 	case ACCESS_ROUTE_CALLS_RECOMMEND: /* reads the call's language */
 	case ACCESS_ROUTE_EVENTS: return true;
 	default: return false;

@@ -77,54 +77,63 @@ bool access_role_parse(const char *s, enum access_role *out);
 	(ACCESS_R(CALLTAKER) | ACCESS_R(DISPATCHER) | ACCESS_R(SUPERVISOR) | \
 	 ACCESS_R(INVESTIGATOR) | ACCESS_R(RECORDS))
 #define ACCESS_R_SEALED_READ (ACCESS_R(INVESTIGATOR) | ACCESS_R(RECORDS))
+/* Confirming or rejecting a call's related record: the dispatchers and
+ * supervisors who work the call, and the investigators. */
+#define ACCESS_R_RECORDS_LINK \
+	(ACCESS_R(DISPATCHER) | ACCESS_R(SUPERVISOR) | ACCESS_R(INVESTIGATOR))
 
-#define ACCESS_ROUTES(X)                                                     \
-	X(HEALTHZ, "GET", "/healthz", ACCESS_R_ALL)                          \
-	X(READYZ, "GET", "/readyz", ACCESS_R_ALL)                            \
-	X(METRICS, "GET", "/metrics", ACCESS_R_ALL)                          \
-	X(LOGIN, "POST", "/api/v1/sessions", ACCESS_R_ALL)                   \
-	X(LOGOUT, "DELETE", "/api/v1/sessions/current", ACCESS_R_ALL)        \
-	X(WHOAMI, "GET", "/api/v1/sessions/current", ACCESS_R_ALL)           \
-	X(CALLS_OPEN, "POST", "/api/v1/calls", ACCESS_R_CALLS_TAKE)          \
-	X(CALLS_LIST, "GET", "/api/v1/calls", ACCESS_R_CALLS_READ)           \
-	X(CALLS_GET, "GET", "/api/v1/calls/{id}", ACCESS_R_CALLS_READ)       \
-	X(CALLS_HISTORY, "GET", "/api/v1/calls/{id}/events",                 \
-	  ACCESS_R_CALLS_READ)                                               \
-	X(CALLS_NOTE, "POST", "/api/v1/calls/{id}/notes",                    \
-	  ACCESS_R_CALLS_TAKE | ACCESS_R(INVESTIGATOR))                      \
-	X(CALLS_ANSWER, "PUT", "/api/v1/calls/{id}/answers/{qid}",           \
-	  ACCESS_R_CALLS_TAKE)                                               \
-	X(CALLS_DECISION, "GET", "/api/v1/calls/{id}/decision",              \
-	  ACCESS_R_CALLS_READ)                                               \
-	X(CALLS_OVERRIDE, "POST", "/api/v1/calls/{id}/override",             \
-	  ACCESS_R_CALLS_DECIDE)                                             \
-	X(CALLS_MARK, "POST", "/api/v1/calls/{id}/actions/{action}",         \
-	  ACCESS_R_CALLS_DECIDE)                                             \
-	X(CALLS_CLOSE, "POST", "/api/v1/calls/{id}/close",                   \
-	  ACCESS_R_CALLS_TAKE)                                               \
-	X(ASSESS, "POST", "/api/v1/assess", ACCESS_R_CALLS_READ)             \
-	X(PROTOCOL_GET, "GET", "/api/v1/protocol", ACCESS_R_CONFIG_READ)     \
-	X(POLICY_GET, "GET", "/api/v1/policy", ACCESS_R_CONFIG_READ)         \
-	X(LEXICON_GET, "GET", "/api/v1/lexicon", ACCESS_R_CONFIG_READ)       \
-	X(USERS_LIST, "GET", "/api/v1/users", ACCESS_R_USERS)                \
-	X(USERS_ADD, "POST", "/api/v1/users", ACCESS_R_USERS)                \
-	X(USERS_UPDATE, "PATCH", "/api/v1/users/{username}", ACCESS_R_USERS) \
-	X(AUDIT_LIST, "GET", "/api/v1/audit", ACCESS_R_AUDIT)                \
-	X(EVENTS, "GET", "/api/v1/events", ACCESS_R_CALLS_READ)              \
-	X(SEARCH, "POST", "/api/v1/search", ACCESS_R_RECORDS_SEARCH)         \
-	X(UNITS_LIST, "GET", "/api/v1/units", ACCESS_R_UNITS_READ)           \
-	X(UNITS_ADD, "POST", "/api/v1/units", ACCESS_R_UNITS_MANAGE)         \
-	X(UNITS_GET, "GET", "/api/v1/units/{callsign}", ACCESS_R_UNITS_READ) \
-	X(UNITS_UPDATE, "PATCH", "/api/v1/units/{callsign}",                 \
-	  ACCESS_R_UNITS_MANAGE)                                             \
-	X(UNITS_POSITION, "PUT", "/api/v1/units/{callsign}/position",        \
-	  ACCESS_R_UNITS_MANAGE)                                             \
-	X(CALLS_RECOMMEND, "GET", "/api/v1/calls/{id}/recommendation",       \
-	  ACCESS_R_CALLS_TAKE)                                               \
-	X(CALLS_DISPATCH, "POST", "/api/v1/calls/{id}/dispatch",             \
-	  ACCESS_R_CALLS_DECIDE)                                             \
-	X(OUTBOX_LIST, "GET", "/api/v1/outbox", ACCESS_R_OUTBOX)             \
-	X(CALLS_TASK_CONFIRM, "POST",                                        \
+#define ACCESS_ROUTES(X)                                                       \
+	X(HEALTHZ, "GET", "/healthz", ACCESS_R_ALL)                            \
+	X(READYZ, "GET", "/readyz", ACCESS_R_ALL)                              \
+	X(METRICS, "GET", "/metrics", ACCESS_R_ALL)                            \
+	X(LOGIN, "POST", "/api/v1/sessions", ACCESS_R_ALL)                     \
+	X(LOGOUT, "DELETE", "/api/v1/sessions/current", ACCESS_R_ALL)          \
+	X(WHOAMI, "GET", "/api/v1/sessions/current", ACCESS_R_ALL)             \
+	X(CALLS_OPEN, "POST", "/api/v1/calls", ACCESS_R_CALLS_TAKE)            \
+	X(CALLS_LIST, "GET", "/api/v1/calls", ACCESS_R_CALLS_READ)             \
+	X(CALLS_GET, "GET", "/api/v1/calls/{id}", ACCESS_R_CALLS_READ)         \
+	X(CALLS_HISTORY, "GET", "/api/v1/calls/{id}/events",                   \
+	  ACCESS_R_CALLS_READ)                                                 \
+	X(CALLS_NOTE, "POST", "/api/v1/calls/{id}/notes",                      \
+	  ACCESS_R_CALLS_TAKE | ACCESS_R(INVESTIGATOR))                        \
+	X(CALLS_ANSWER, "PUT", "/api/v1/calls/{id}/answers/{qid}",             \
+	  ACCESS_R_CALLS_TAKE)                                                 \
+	X(CALLS_DECISION, "GET", "/api/v1/calls/{id}/decision",                \
+	  ACCESS_R_CALLS_READ)                                                 \
+	X(CALLS_OVERRIDE, "POST", "/api/v1/calls/{id}/override",               \
+	  ACCESS_R_CALLS_DECIDE)                                               \
+	X(CALLS_MARK, "POST", "/api/v1/calls/{id}/actions/{action}",           \
+	  ACCESS_R_CALLS_DECIDE)                                               \
+	X(CALLS_CLOSE, "POST", "/api/v1/calls/{id}/close",                     \
+	  ACCESS_R_CALLS_TAKE)                                                 \
+	X(ASSESS, "POST", "/api/v1/assess", ACCESS_R_CALLS_READ)               \
+	X(PROTOCOL_GET, "GET", "/api/v1/protocol", ACCESS_R_CONFIG_READ)       \
+	X(POLICY_GET, "GET", "/api/v1/policy", ACCESS_R_CONFIG_READ)           \
+	X(LEXICON_GET, "GET", "/api/v1/lexicon", ACCESS_R_CONFIG_READ)         \
+	X(USERS_LIST, "GET", "/api/v1/users", ACCESS_R_USERS)                  \
+	X(USERS_ADD, "POST", "/api/v1/users", ACCESS_R_USERS)                  \
+	X(USERS_UPDATE, "PATCH", "/api/v1/users/{username}", ACCESS_R_USERS)   \
+	X(AUDIT_LIST, "GET", "/api/v1/audit", ACCESS_R_AUDIT)                  \
+	X(EVENTS, "GET", "/api/v1/events", ACCESS_R_CALLS_READ)                \
+	X(SEARCH, "POST", "/api/v1/search", ACCESS_R_RECORDS_SEARCH)           \
+	X(CALLS_RELATED, "GET", "/api/v1/calls/{id}/related",                  \
+	  ACCESS_R_CALLS_READ)                                                 \
+	X(CALLS_LINK, "POST", "/api/v1/calls/{id}/related/{record}",           \
+	  ACCESS_R_RECORDS_LINK)                                               \
+	X(CALLS_GRAPH, "GET", "/api/v1/calls/{id}/graph", ACCESS_R_CALLS_READ) \
+	X(UNITS_LIST, "GET", "/api/v1/units", ACCESS_R_UNITS_READ)             \
+	X(UNITS_ADD, "POST", "/api/v1/units", ACCESS_R_UNITS_MANAGE)           \
+	X(UNITS_GET, "GET", "/api/v1/units/{callsign}", ACCESS_R_UNITS_READ)   \
+	X(UNITS_UPDATE, "PATCH", "/api/v1/units/{callsign}",                   \
+	  ACCESS_R_UNITS_MANAGE)                                               \
+	X(UNITS_POSITION, "PUT", "/api/v1/units/{callsign}/position",          \
+	  ACCESS_R_UNITS_MANAGE)                                               \
+	X(CALLS_RECOMMEND, "GET", "/api/v1/calls/{id}/recommendation",         \
+	  ACCESS_R_CALLS_TAKE)                                                 \
+	X(CALLS_DISPATCH, "POST", "/api/v1/calls/{id}/dispatch",               \
+	  ACCESS_R_CALLS_DECIDE)                                               \
+	X(OUTBOX_LIST, "GET", "/api/v1/outbox", ACCESS_R_OUTBOX)               \
+	X(CALLS_TASK_CONFIRM, "POST",                                          \
 	  "/api/v1/calls/{id}/tasks/{key}/confirm", ACCESS_R_CALLS_TAKE)
 
 enum access_route {

@@ -12,6 +12,7 @@
 #include "http/internal.h"
 #include "service/assess.h"
 #include "service/outbox.h"
+#include "service/related.h"
 #include "service/search.h"
 #include "service/units.h"
 #include "util/clock.h"
@@ -1034,6 +1035,120 @@ static void route_search(struct http_request *r)
 	search_result_free(&res);
 }
 
+/* ---- a call's related records (NENA step 7) ---------------------------- */
+
+static void route_calls_related(struct http_request *r)
+{
+	struct related_list l;
+	struct htd_error err;
+	htd_error_clear(&err);
+	if (related_list(&r->svc, param(r, "id"),
+	                 access_sealed_visible(r->session.user.role), &l,
+	                 &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < l.n; i++) {
+		const struct related_item *it = &l.items[i];
+		json_array_append_new(
+		    arr,
+		    json_pack(
+		        "{s:I,s:s,s:s,s:f,s:b,s:s,s:s,s:s,s:s*,s:o,s:s*,"
+		        "s:b}",
+		        "record", (json_int_t)it->s.record, "kind", it->s.kind,
+		        "label", it->s.label, "weight", it->s.weight, "match",
+		        it->s.match, "from", it->s.from, "why", it->s.why,
+		        "state", related_state_name(it->state), "by",
+		        it->by[0] ? it->by : NULL, "at", time_json(it->at_ms),
+		        "reason", it->reason[0] ? it->reason : NULL, "sealed",
+		        it->sealed));
+	}
+	related_list_free(&l);
+	http_json(r, 200, json_pack("{s:o}", "related", arr));
+}
+
+static void route_calls_link(struct http_request *r)
+{
+	int confirmed = -1;
+	const char *reason = NULL;
+	const struct http_member m[] = {
+		{ "confirmed", HTTP_BOOL, true, &confirmed },
+		{ "reason", HTTP_STRING, false, &reason },
+	};
+	struct htd_error err;
+	htd_error_clear(&err);
+	int64_t record = 0;
+	if (http_body(r, m, 2, NULL, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	if (!str_to_i64(param(r, "record"), 1, INT64_MAX, &record)) {
+		htd_error_field(&err, HTD_ERR_NOT_FOUND, "record",
+		                "no record '%.40s'", param(r, "record"));
+		fail(r, &err);
+		return;
+	}
+	struct call c;
+	call_init(&c);
+	if (related_link(&r->svc, r->actor, param(r, "id"), record,
+	                 confirmed == 1, reason,
+	                 access_sealed_visible(r->session.user.role), &c,
+	                 &err) != HTD_OK) {
+		call_free(&c);
+		fail(r, &err);
+		return;
+	}
+	http_json(r, 200, call_json(&c));
+	call_free(&c);
+}
+
+static void route_calls_graph(struct http_request *r)
+{
+	static const char *const allowed[] = { "depth", NULL };
+	struct related_graph g;
+	struct htd_error err;
+	int64_t depth = 2;
+	htd_error_clear(&err);
+	const char *d = NULL;
+	if (http_query_only(r, allowed, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	d = http_query(r, "depth");
+	if (d && !str_to_i64(d, 1, RELATED_DEPTH_MAX, &depth)) {
+		htd_error_field(&err, HTD_ERR_INVALID, "depth",
+		                "depth must be 1 to %d", RELATED_DEPTH_MAX);
+		fail(r, &err);
+		return;
+	}
+	if (!with_engine(r))
+		return;
+	if (related_graph(&r->svc, param(r, "id"), (int)depth,
+	                  access_sealed_visible(r->session.user.role), &g,
+	                  &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	json_t *nodes = json_array(), *edges = json_array();
+	for (size_t i = 0; i < g.n_nodes; i++)
+		json_array_append_new(
+		    nodes,
+		    json_pack("{s:s,s:s,s:s,s:i}", "id", g.nodes[i].id, "kind",
+		              g.nodes[i].kind, "label", g.nodes[i].label,
+		              "depth", g.nodes[i].depth));
+	for (size_t i = 0; i < g.n_edges; i++)
+		json_array_append_new(edges,
+		                      json_pack("{s:s,s:s,s:s}", "from",
+		                                g.nodes[g.edges[i].from].id,
+		                                "to", g.nodes[g.edges[i].to].id,
+		                                "via", g.edges[i].via));
+	http_json(r, 200,
+	          json_pack("{s:o,s:o,s:b}", "nodes", nodes, "edges", edges,
+	                    "cut", g.cut));
+	related_graph_free(&g);
+}
+
 static void route_units_add(struct http_request *r)
 {
 	struct units_add_request req = { 0 };
@@ -1283,6 +1398,9 @@ void http_route(struct http_request *r)
 	case ACCESS_ROUTE_AUDIT_LIST: route_audit_list(r); break;
 	case ACCESS_ROUTE_EVENTS: route_events(r); break;
 	case ACCESS_ROUTE_SEARCH: route_search(r); break;
+	case ACCESS_ROUTE_CALLS_RELATED: route_calls_related(r); break;
+	case ACCESS_ROUTE_CALLS_LINK: route_calls_link(r); break;
+	case ACCESS_ROUTE_CALLS_GRAPH: route_calls_graph(r); break;
 	case ACCESS_ROUTE_UNITS_LIST: route_units_list(r); break;
 	case ACCESS_ROUTE_OUTBOX_LIST: route_outbox_list(r); break;
 	case ACCESS_ROUTE_CALLS_TASK_CONFIRM:
@@ -1336,6 +1454,9 @@ const char *http_route_action(const struct http_request *r, char *obj,
 	case ACCESS_ROUTE_CALLS_GET:
 	case ACCESS_ROUTE_CALLS_HISTORY:
 	case ACCESS_ROUTE_CALLS_DECISION: return "call.read";
+	case ACCESS_ROUTE_CALLS_RELATED: return "call.related";
+	case ACCESS_ROUTE_CALLS_LINK: return "call.link";
+	case ACCESS_ROUTE_CALLS_GRAPH: return "call.graph";
 	case ACCESS_ROUTE_CALLS_NOTE: return "call.note";
 	case ACCESS_ROUTE_CALLS_ANSWER: return "call.answer";
 	case ACCESS_ROUTE_CALLS_OVERRIDE: return "call.override";

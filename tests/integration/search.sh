@@ -16,6 +16,7 @@ P-1,Lupe,Hernandes,1985-03-07,F,(512) 555-0142,1200 Ranch Rd 5,Immokalee,FL,
 P-2,Maria,Hernandez,1962-11-30,F,,,,,
 P-3,John,Smith,1985-03-07,M,,,,,
 P-4,Guadalupe,Hernández,1985-03-07,F,,,,,true
+P-5,Lupita,Hernandez,1985-03-07,F,512-555-0142,,,,true
 CSV
 cat >vehicles.csv <<'CSV'
 source_id,plate,plate_state,make,model,color
@@ -77,9 +78,45 @@ http POST /api/v1/search "$Q"; status_is 200 "an investigator searches"
 json_is '.hits[0].source_id' "P-4" "and sees the sealed record first"
 json_is '.hits[0].sealed' true "marked sealed"
 inv_count=$(printf '%s' "$RESP" | jq -r '.candidates')
-is "$inv_count" "$((ct_count + 1))" "the call-taker's count left the sealed record out"
+is "$inv_count" "$((ct_count + 2))" "the call-taker's count left the two sealed records out"
 login adm1
 http POST /api/v1/search "$Q"; status_is 403 "the admin may not search records"
+
+# ---- related records on a call (the server's background worker) -----------------
+login ct1
+http POST /api/v1/calls '{"channel":"voice","callback":"(512) 555-0142","location":"Immokalee"}'
+status_is 201 "a call with a callback number"
+REF=$(printf '%s' "$RESP" | jq -r '.id')
+related=""
+for i in $(seq 1 300); do
+	http GET "/api/v1/calls/$REF/related"
+	related=$(printf '%s' "$RESP" | jq -r '[.related[].label] | join(" ")' 2>/dev/null)
+	[ -n "$related" ] && break
+	sleep 0.1
+done
+has "$related" "rms:P-1" "the worker attached the record with the same phone"
+lacks "$related" "rms:P-5" "a sealed record is never suggested"
+json_is '.related[0].from' "callback" "found from the callback number"
+json_is '.related[0].state' "suggested" "not yet decided"
+P1=$(printf '%s' "$RESP" | jq -r '.related[] | select(.label == "rms:P-1") | .record')
+http GET "/api/v1/calls/$REF/events"
+has "$RESP" '"type":"records_suggested"' "the suggestion is an event on the call"
+http POST "/api/v1/calls/$REF/related/$P1" '{"confirmed":true}'
+status_is 403 "a call-taker may not link records"
+login inv1
+http POST "/api/v1/calls/$REF/related/$P1" '{"confirmed":true,"reason":"same phone as the tip"}'
+status_is 200 "an investigator confirms the record"
+http POST "/api/v1/calls/$REF/related/999999" '{"confirmed":false}'
+status_is 404 "no such record"
+http GET "/api/v1/calls/$REF/related"
+json_is ".related[] | select(.record == $P1) | .state" confirmed "the record is confirmed"
+json_is ".related[] | select(.record == $P1) | .by" "user:inv1" "by whom"
+http GET "/api/v1/calls/$REF/graph?depth=2"
+status_is 200 "the link graph"
+json_is "[.edges[] | select(.via == \"confirmed\")] | length" 1 "shows the confirmed link"
+json_is "[.nodes[] | select(.id == \"call:$REF\")] | length" 1 "starts at the call"
+http GET "/api/v1/calls/$REF/graph?depth=9"
+error_is 422 invalid depth "a depth out of range"
 serve_stop
 is "$SERVER_RC" "0" "the server stops cleanly"
 
@@ -87,5 +124,18 @@ run audit list --json --limit 100
 denied=$(printf '%s' "$OUT" | jq '[.entries[] | select(.action == "records.search" and .outcome == "denied")] | length')
 is "$denied" "1" "the admin's refused search is audited"
 lacks "$(printf '%s' "$OUT" | jq -r '.entries[] | .detail')" "Guadalupe" "no audit entry names the person"
+has "$(printf '%s' "$OUT" | jq -r '.entries[] | .action')" "call.link" "the link is audited"
+has "$(printf '%s' "$OUT" | jq -r '.entries[] | .action')" "call.related" "reading the related records is audited"
+
+# ---- the CLI on the same call ---------------------------------------------------
+run calls related "$REF"
+rc_is 0 "calls related"; has "$OUT" "confirmed person   rms:P-1" "lists the confirmed record"
+run calls related "$REF" --graph --json
+rc_is 0 "calls related --graph"
+is "$(printf '%s' "$OUT" | jq -r '[.nodes[].id] | index("call:'"$REF"'") != null')" "true" "the graph has the call"
+run calls link "$REF" "$P1" maybe; rc_is 2 "a decision that is neither"
+run calls link "$REF" "$P1" rejected --reason "second look: another Lupe"
+rc_is 0 "the decision can be revised"
+run calls related "$REF"; has "$OUT" "rejected" "and shows the latest"
 
 done_testing
