@@ -94,8 +94,7 @@ static inline json_t *bench_machine_json(void)
 	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:f,s:s}", "hostname", host,
 	                 "kernel", u.release, "cpu", cpu, "arch", u.machine,
 	                 "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
-	                 "load_1min", bench_load(), "htdispatch",
-	                 HTD_VERSION);
+	                 "load_1min", bench_load(), "htdispatch", HTD_VERSION);
 }
 
 #endif
