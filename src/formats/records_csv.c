@@ -29,7 +29,8 @@ struct scan {
 	int problem_line;
 };
 
-/* Puts back the byte just read (one at most). */
+/* Puts back the byte just read (one at most). A byte read from the
+ * pending ones is still there: step back over it. */
 static void unget(struct records_reader *rd, int c)
 {
 	if (rd->next_pending > 0) {

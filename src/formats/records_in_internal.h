@@ -48,9 +48,14 @@ struct records_reader {
 /* The next byte, or EOF; counts offset and lines. */
 static inline int records_in_getc(struct records_reader *rd)
 {
-	int c = rd->next_pending < rd->n_pending
-	            ? rd->pending[rd->next_pending++]
-	            : getc_unlocked(rd->in);
+	int c;
+	if (rd->next_pending < rd->n_pending) {
+		c = rd->pending[rd->next_pending++];
+	} else {
+		/* Emptied: a byte put back now is one from the stream. */
+		rd->n_pending = rd->next_pending = 0;
+		c = getc_unlocked(rd->in);
+	}
 	if (c != EOF) {
 		rd->offset++;
 		if (c == '\n')

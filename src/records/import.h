@@ -31,7 +31,7 @@
 
 #define RECORDS_SOURCE_DEFAULT "rms"
 /* Records written per store_records_put(). */
-#define RECORDS_IMPORT_BATCH 16384
+#define RECORDS_IMPORT_BATCH 8192
 /* How often the progress callback runs, in records read. */
 #define RECORDS_PROGRESS_EVERY 16384
 
@@ -55,10 +55,13 @@ struct records_import_options {
 	/* The nickname table of the search (the same one: core/score.h); NULL
 	 * makes keys without formal names. Borrowed. */
 	const struct match_nicknames *nicknames;
+	/* Callbacks are called from the thread that reads the input, one
+	 * at a time, never after records_import() returns. */
 	/* Optional: each rejected record, in file order (`err` borrowed:
 	 * file, line, field, message). */
 	void (*rejected)(void *ctx, const struct htd_error *err);
-	/* Optional: every RECORDS_PROGRESS_EVERY records, and at the end,
+	/* Optional: every RECORDS_PROGRESS_EVERY records (so_far: read and
+	 * rejected), and at the end (all of it, from the calling thread),
 	 * with the bytes of `in` consumed. */
 	void (*progress)(void *ctx, const struct records_import_report *so_far,
 	                 uint64_t bytes);

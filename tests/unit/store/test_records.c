@@ -273,3 +273,71 @@ Test(store_records, incomplete_record_refused)
 	             HTD_ERR_INVALID);
 	cr_assert_str_eq(err.field, "plate");
 }
+
+/* A source that names a record twice in one batch: the later wins, and the
+ * keys of the earlier (queued, not yet written) are replaced too. */
+Test(store_records, a_record_twice_in_a_batch)
+{
+	struct record r[2];
+	struct match_keys k[2];
+	person(&r[0], "p1", "Hernández", NULL);
+	person(&r[1], "p1", "Nguyen", NULL);
+	keys_of(&k[0], "sn:hern", NULL, NULL);
+	keys_of(&k[1], "sn:nguy", NULL, NULL);
+	struct store_record_counts c = put(r, k, 2);
+	cr_assert_eq(c.inserted, 1);
+	cr_assert_eq(c.updated, 1);
+	struct store_candidate cand[2];
+	size_t n = 9;
+	struct htd_error err;
+	cr_assert_eq(store_records_candidates(store, &k[0], 2, cand, &n, &err),
+	             HTD_OK);
+	cr_assert_eq(n, 0, "the earlier version's key is gone");
+	cr_assert_eq(store_records_candidates(store, &k[1], 2, cand, &n, &err),
+	             HTD_OK);
+	cr_assert_eq(n, 1);
+	struct store_record got;
+	cr_assert_eq(store_record_get(store, cand[0].record_id, &got, &err),
+	             HTD_OK);
+	cr_assert_str_eq(got.record.field[RECORD_F_FAMILY_NAME], "Nguyen");
+	store_record_free(&got);
+	free_all(r, 2);
+}
+
+/* More keys than a statement writes at once, and a common key bounded. */
+Test(store_records, many_keys_and_a_common_one)
+{
+	enum { N = 200 };
+	static struct record r[N];
+	static struct match_keys k[N];
+	static struct store_record_put items[N];
+	for (int i = 0; i < N; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "m%d", i);
+		person(&r[i], id, "Tran", NULL);
+		memset(&k[i], 0, sizeof(k[i]));
+		str_copy(k[i].key[k[i].n++], MATCH_KEY_SIZE, "sn:tran");
+		snprintf(k[i].key[k[i].n++], MATCH_KEY_SIZE, "id:x:%d", i);
+		items[i] = (struct store_record_put){ &r[i], &k[i] };
+	}
+	struct store_record_counts c = { 0 };
+	struct htd_error err;
+	cr_assert_eq(store_records_upsert(store, items, N, 7, NULL, &c, &err),
+	             HTD_OK, "%s", err.message);
+	cr_assert_eq(c.inserted, N);
+	struct match_keys q;
+	keys_of(&q, "sn:tran", "id:x:150", NULL);
+	struct store_candidate cand[STORE_CANDIDATES_MAX];
+	size_t n = 0;
+	cr_assert_eq(store_records_candidates(store, &q, STORE_CANDIDATES_MAX,
+	                                      cand, &n, &err),
+	             HTD_OK);
+	cr_assert_eq(n, N);
+	cr_assert_eq(cand[0].shared, 2, "the one with both keys first");
+	struct store_record got;
+	cr_assert_eq(store_record_get(store, cand[0].record_id, &got, &err),
+	             HTD_OK);
+	cr_assert_str_eq(got.record.source_id, "m150");
+	store_record_free(&got);
+	free_all(r, N);
+}
