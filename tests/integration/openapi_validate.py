@@ -932,6 +932,72 @@ def scenario(c, server, users):
     r, _ = sse_messages(server, J + "/events", {}, 1)
     check("GET", J + "/events", r, 401)
 
+    # -- records: search, a call's related records, its link graph
+    people = os.path.join(server.work, "people.csv")
+    with open(people, "w") as f:
+        f.write("source_id,given_name,family_name,birth_date,phone,sealed\n"
+                "P-1,Lupe,Hernandes,1985-03-07,(512) 555-0142,\n"
+                "P-2,Lupita,Hernandez,1985-03-07,(512) 555-0142,true\n")
+    p = server.cli("import", "--kind", "persons", people, "--db", server.db)
+    tap.is_(p.returncode, 0, "import two people")
+    S = J + "/search"
+    q = {"query": "Guadalupe Hernandez 1985-03-07", "purpose": "HT-1 check"}
+    r = c.call("POST", S, q, token=ct, expect=200)
+    tap.ok(r.json and r.json["hits"] and
+           all(not h["sealed"] for h in r.json["hits"]),
+           "a call-taker's search shows no sealed record")
+    r = c.call("POST", S, q, token=inv, expect=200, name="investigator")
+    tap.ok(r.json and any(h["sealed"] for h in r.json["hits"]),
+           "an investigator's shows the sealed one")
+    c.call("POST", S, {"query": "Lupe"}, token=ct, expect=422,
+           name="no purpose")
+    c.call("POST", S, '{"query": ', token=ct, expect=400,
+           name="malformed JSON")
+    c.call("POST", S, "query=Lupe", token=ct, ctype="text/plain",
+           expect=415)
+    oversized(server, "POST", S, ct)
+    c.call("POST", S, q, token=adm, expect=403)
+    c.call("POST", S, q, expect=401)
+
+    r = open_call(ct, {"callback": "512-555-0142"}, name="for related")
+    R = r.json["id"] if r.json else "HT-2026-999999"
+    related = []
+    for _ in range(600 if VALGRIND else 100):
+        r = c.call("GET", "%s/calls/%s/related" % (J, R), token=ct,
+                   expect=200, name="related, waiting")
+        related = (r.json or {}).get("related", [])
+        if related:
+            break
+        time.sleep(0.1)
+    tap.ok(related and all(not x["sealed"] for x in related),
+           "the worker attached the record with the same phone")
+    rid = related[0]["record"] if related else 1
+    c.call("GET", "%s/calls/HT-2026-999999/related" % J, token=ct,
+           expect=404)
+    c.call("GET", "%s/calls/nope/related" % J, token=ct, expect=422)
+    c.call("GET", "%s/calls/%s/related" % (J, R), token=adm, expect=403)
+    c.call("GET", "%s/calls/%s/related" % (J, R), expect=401)
+    L = "%s/calls/%s/related/%d" % (J, R, rid)
+    c.call("POST", L, {"confirmed": True, "reason": "same phone"},
+           token=inv, expect=200)
+    c.call("POST", "%s/calls/%s/related/999999" % (J, R),
+           {"confirmed": False}, token=inv, expect=404)
+    c.call("POST", L, {"confirmed": "yes"}, token=inv, expect=422)
+    c.call("POST", L, '{"confirmed": ', token=inv, expect=400)
+    c.call("POST", L, "confirmed=true", token=inv, ctype="text/plain",
+           expect=415)
+    oversized(server, "POST", L, inv)
+    c.call("POST", L, {"confirmed": True}, token=ct, expect=403)
+    c.call("POST", L, {"confirmed": True}, expect=401)
+    G = "%s/calls/%s/graph" % (J, R)
+    r = c.call("GET", G + "?depth=2", token=ct, expect=200)
+    tap.ok(r.json and any(e["via"] == "confirmed" for e in r.json["edges"]),
+           "the graph shows the confirmed link")
+    c.call("GET", G + "?depth=7", token=ct, expect=422)
+    c.call("GET", "%s/calls/HT-2026-999999/graph" % J, token=ct, expect=404)
+    c.call("GET", G, token=adm, expect=403)
+    c.call("GET", G, expect=401)
+
     # -- the database held by another writer: 503, nothing changed
     db = sqlite3.connect(server.db, timeout=30, isolation_level=None)
     db.execute("BEGIN IMMEDIATE")
