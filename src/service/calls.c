@@ -384,10 +384,9 @@ out:
 	free(caller);
 	if (rc != HTD_OK)
 		rc = audit_call(svc, actor, "call.open", "", "", rc, err);
-	else if (svc->details_changed &&
-	         (!str_empty(out->location_text) ||
-	          !str_empty(out->callback_number) ||
-	          !str_empty(out->caller_name)))
+	else if (svc->details_changed && (!str_empty(out->location_text) ||
+	                                  !str_empty(out->callback_number) ||
+	                                  !str_empty(out->caller_name)))
 		svc->details_changed(svc, out->ref, NULL);
 	return rc;
 }
@@ -607,6 +606,30 @@ static enum htd_err change_queue_notices(struct service *svc, struct change *ch,
 }
 
 /*
+ * NENA step 7: after a change, the records are searched (through the
+ * service's hook) when it gave the call a name, a phone or a place, or
+ * while search_records is required and not yet done (related.c marks it
+ * done once it searched on something).
+ */
+static void search_when_due(struct service *svc, const struct call *c,
+                            const struct call_event *e)
+{
+	if (!svc->details_changed)
+		return;
+	const char *note =
+	    e && e->type == CALL_EVENT_NOTE_ADDED ? e->u.note.text : NULL;
+	bool details =
+	    note || (e && e->type == CALL_EVENT_ANSWER_RECORDED &&
+	             (str_eq(e->u.answer.question, "caller_name") ||
+	              str_eq(e->u.answer.question, "callback_number") ||
+	              str_eq(e->u.answer.question, "location")));
+	const struct call_action *a = call_action_get(c, "search_records");
+	bool due = a && a->state == CALL_ACTION_REQUIRED && !a->marked;
+	if (details || due)
+		svc->details_changed(svc, c->ref, note);
+}
+
+/*
  * Reads the call, applies `e` and what follows from it (the indicators a
  * note holds, the new decision), and appends them in one transaction,
  * retrying on a stale version. `e` NULL: only decide again. With `plan`
@@ -744,6 +767,7 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 		call_free(out);
 		*out = c;
 		call_init(&c);
+		search_when_due(svc, out, e);
 	}
 	change_reset(&ch);
 	call_free(&c);
@@ -1046,8 +1070,6 @@ enum htd_err calls_add_note(struct service *svc, const char *actor,
 	e.u.note.text = t;
 	static const struct change_audit audit = { "call.note", "" };
 	enum htd_err rc = append_event(svc, ref, &e, &audit, out, err);
-	if (rc == HTD_OK && svc->details_changed)
-		svc->details_changed(svc, out->ref, t);
 	free(t);
 	return change_done(svc, actor, audit.action, ref, "", rc, err);
 }
@@ -1085,10 +1107,6 @@ enum htd_err calls_record_answer(struct service *svc, const char *actor,
 		e.u.answer.value = canonical;
 		struct change_audit audit = { "call.answer", q };
 		rc = append_event(svc, ref, &e, &audit, out, err);
-		if (rc == HTD_OK && svc->details_changed &&
-		    (str_eq(q, "caller_name") ||
-		     str_eq(q, "callback_number") || str_eq(q, "location")))
-			svc->details_changed(svc, out->ref, NULL);
 	}
 	/* The question's id only, never the value; and only when it looks
 	 * like an id (what was typed in its place could be anything). */

@@ -389,10 +389,31 @@ enum htd_err related_refresh(struct service *svc, const char *ref_text,
 		};
 		e.u.suggested.items = found;
 		e.u.suggested.n = nf;
-		rc = append_one(svc, ref, &e, NULL, NULL, err);
+		rc = append_one(svc, ref, &e, NULL, &c, err);
 		if (rc == HTD_OK)
 			log_event(LOG_INFO, "records_suggested", "call", ref,
 			          NULL);
+	}
+	/* The records were searched: the checklist says so, by whom (the
+	 * system), when and with what result. A person may still search
+	 * further; the mark is theirs to withdraw. */
+	const struct call_action *a = call_action_get(&c, "search_records");
+	if (rc == HTD_OK && c.status == CALL_STATUS_OPEN && a &&
+	    a->state == CALL_ACTION_REQUIRED && !a->marked) {
+		char reason[128];
+		str_format(reason, sizeof(reason),
+		           "records searched (%zu searches); %zu related "
+		           "record%s suggested",
+		           nq, h.n + nf, h.n + nf == 1 ? "" : "s");
+		struct call_event m = {
+			.type = CALL_EVENT_ACTION_MARKED,
+			.at_ms = now_ms(svc),
+			.actor = "system:records",
+		};
+		m.u.mark.action = "search_records";
+		m.u.mark.state = CALL_ACTION_DONE;
+		m.u.mark.reason = reason;
+		rc = append_one(svc, ref, &m, NULL, NULL, err);
 	}
 out:
 	for (size_t i = 0; i < nq; i++)

@@ -214,6 +214,7 @@ Test(call_names, event_types_round_trip)
 		"call_closed",         "indicators_found", "decision_made",
 		"category_overridden", "action_marked",    "notice_queued",
 		"notice_delivered",    "notice_failed",    "task_confirmed",
+		"records_suggested",   "record_linked",
 	};
 	cr_assert_eq(CALL_EVENT__COUNT, 14);
 	for (int i = 0; i < CALL_EVENT__COUNT; i++) {

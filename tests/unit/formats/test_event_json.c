@@ -1365,3 +1365,79 @@ Test(event_views, event_json_of_a_decision_keeps_the_rationale)
 	json_decref(o);
 	free(payload);
 }
+
+/* ---- NENA step 7: suggestions and links -------------------------------- */
+
+Test(event_round_trip, records_suggested_and_record_linked)
+{
+	struct call_suggestion g[2] = {
+		{ .record = 7,
+		  .kind = "person",
+		  .label = "rms:P-1",
+		  .weight = 29.4,
+		  .match = true,
+		  .from = "callback",
+		  .why = "29.4: phone exact (+19.8)" },
+		{ .record = 9,
+		  .kind = "business",
+		  .label = "calls:HT-2026-000001",
+		  .weight = 21.0,
+		  .match = true,
+		  .from = "note",
+		  .why = "" },
+	};
+	struct call_event e = { .type = CALL_EVENT_RECORDS_SUGGESTED,
+		                .at_ms = T0,
+		                .actor = "system:records" };
+	e.u.suggested.items = g;
+	e.u.suggested.n = 2;
+	struct event_decoded d;
+	round_trip(&e, &d);
+	cr_assert_eq(d.event.u.suggested.n, 2);
+	cr_assert_eq(d.event.u.suggested.items[1].record, 9);
+	cr_assert_str_eq(d.event.u.suggested.items[0].label, "rms:P-1");
+	cr_assert_str_eq(d.event.u.suggested.items[1].from, "note");
+	cr_assert_float_eq(d.event.u.suggested.items[0].weight, 29.4, 1e-9);
+	cr_assert(d.event.u.suggested.items[0].match);
+	event_decoded_release(&d);
+
+	struct call_event l = { .type = CALL_EVENT_RECORD_LINKED,
+		                .at_ms = T0,
+		                .actor = ACTOR };
+	l.u.link.record = 7;
+	l.u.link.confirmed = true;
+	l.u.link.reason = "same phone";
+	round_trip(&l, &d);
+	cr_assert_eq(d.event.u.link.record, 7);
+	cr_assert(d.event.u.link.confirmed);
+	cr_assert_str_eq(d.event.u.link.reason, "same phone");
+	event_decoded_release(&d);
+}
+
+Test(event_decode, bad_suggestions_are_refused)
+{
+	struct event_decoded d;
+	struct htd_error err;
+	cr_assert_eq(event_json_decode("records_suggested", T0, ACTOR,
+	                               "{\"records\":[]}", &d, &err),
+	             HTD_ERR_INVALID);
+	cr_assert_eq(
+	    event_json_decode("records_suggested", T0, ACTOR,
+	                      "{\"records\":[{\"record\":0,\"kind\":\"person\","
+	                      "\"label\":\"rms:1\",\"weight\":1,\"match\":true,"
+	                      "\"from\":\"note\",\"why\":\"\"}]}",
+	                      &d, &err),
+	    HTD_ERR_INVALID);
+	cr_assert_eq(
+	    event_json_decode("records_suggested", T0, ACTOR,
+	                      "{\"records\":[{\"record\":3,\"kind\":\"person\","
+	                      "\"label\":\"rms:1\",\"weight\":1,\"match\":true,"
+	                      "\"from\":\"gossip\",\"why\":\"\"}]}",
+	                      &d, &err),
+	    HTD_ERR_INVALID);
+	cr_assert_eq(event_json_decode("record_linked", T0, ACTOR,
+	                               "{\"record\":-1,\"confirmed\":true,"
+	                               "\"reason\":\"\"}",
+	                               &d, &err),
+	             HTD_ERR_INVALID);
+}
