@@ -2849,13 +2849,6 @@ static enum htd_err sq_record_find(struct store *base, enum record_kind kind,
 	return record_read_one(s, st, what, out, err);
 }
 
-/* Postings by record id (struct posting's id is its first member). */
-static int posting_cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 static int candidate_cmp(const void *a, const void *b)
 {
 	const struct store_candidate *x = a, *y = b;
@@ -2864,6 +2857,43 @@ static int candidate_cmp(const void *a, const void *b)
 	if (x->shared != y->shared)
 		return x->shared < y->shared ? 1 : -1;
 	return (x->record_id > y->record_id) - (x->record_id < y->record_id);
+}
+
+/*
+ * Keeps `c` among the best `limit` candidates in heap[0..*n) (a heap with
+ * the worst, by candidate_cmp, at the root).
+ */
+static void candidates_keep(struct store_candidate *heap, size_t *n,
+                            size_t limit, const struct store_candidate *c)
+{
+	size_t i;
+	if (*n < limit) {
+		i = (*n)++;
+		while (i > 0 && candidate_cmp(&heap[(i - 1) / 2], c) < 0) {
+			heap[i] = heap[(i - 1) / 2];
+			i = (i - 1) / 2;
+		}
+		heap[i] = *c;
+		return;
+	}
+	if (limit == 0 || candidate_cmp(c, &heap[0]) >= 0)
+		return; /* no better than the worst kept */
+	i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, worst = i;
+		const struct store_candidate *w = c;
+		if (l < *n && candidate_cmp(&heap[l], w) > 0) {
+			worst = l;
+			w = &heap[l];
+		}
+		if (r < *n && candidate_cmp(&heap[r], w) > 0)
+			worst = r;
+		if (worst == i)
+			break;
+		heap[i] = heap[worst];
+		i = worst;
+	}
+	heap[i] = *c;
 }
 
 /*
@@ -2922,26 +2952,33 @@ static enum htd_err sq_records_candidates(struct store *base,
 			e = sq_error(s, rc, "finding candidate records", err);
 	}
 	if (e == HTD_OK && n > 0) {
-		qsort(ids, n, sizeof(*ids), posting_cmp);
-		struct store_candidate *all = xmalloc(n * sizeof(*all));
-		size_t m = 0;
+		/* Each record's postings summed in an open-addressing table
+		 * (record ids are positive: 0 marks a free slot), then the
+		 * best `limit` kept in a bounded heap: no sort of every
+		 * candidate, which at a million records was a fifth of a
+		 * search. */
+		size_t hcap = 16;
+		while (hcap < 2 * n)
+			hcap <<= 1;
+		struct store_candidate *tab = xcalloc(hcap, sizeof(*tab));
 		for (size_t i = 0; i < n; i++) {
-			if (m && all[m - 1].record_id == ids[i].id) {
-				all[m - 1].shared++;
-				all[m - 1].weight += ids[i].weight;
-				continue;
-			}
-			all[m].record_id = ids[i].id;
-			all[m].shared = 1;
-			all[m].weight = ids[i].weight;
-			m++;
+			uint64_t h =
+			    (uint64_t)ids[i].id * 0x9e3779b97f4a7c15ULL;
+			size_t at = (size_t)(h >> 17) & (hcap - 1);
+			while (tab[at].record_id != 0 &&
+			       tab[at].record_id != ids[i].id)
+				at = (at + 1) & (hcap - 1);
+			tab[at].record_id = ids[i].id;
+			tab[at].shared++;
+			tab[at].weight += ids[i].weight;
 		}
-		qsort(all, m, sizeof(*all), candidate_cmp);
-		if (m > limit)
-			m = limit;
-		memcpy(out, all, m * sizeof(*all));
+		size_t m = 0;
+		for (size_t i = 0; i < hcap; i++)
+			if (tab[i].record_id != 0)
+				candidates_keep(out, &m, limit, &tab[i]);
+		qsort(out, m, sizeof(*out), candidate_cmp);
 		*n_out = m;
-		free(all);
+		free(tab);
 	}
 	free(ids);
 	return e;
