@@ -118,8 +118,8 @@ struct person {
 	char family[128];
 	int year, month, day;
 	char sex;
-	char phone[16];
-	char address[96];
+	char phone[32];
+	char address[160];
 	const char *city, *state;
 	int postcode;
 };

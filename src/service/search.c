@@ -207,18 +207,18 @@ enum htd_err search_records(struct service *svc, const char *actor,
 
 	if (svc->address) {
 		if (rc == HTD_OK)
-			snprintf(detail, sizeof(detail),
-			         "kind=%s fields=%s hits=%zu q=%s purpose=%s",
-			         record_kind_name(kind), asked, out->n, digest,
-			         purpose);
+			str_format(detail, sizeof(detail),
+			           "kind=%s fields=%s hits=%zu q=%s purpose=%s",
+			           record_kind_name(kind), asked, out->n,
+			           digest, purpose);
 		else
 			/* The reason by its name and field only: a message
 			 * may quote the query. */
-			snprintf(detail, sizeof(detail),
-			         "kind=%s refused=%s field=%s purpose=%s",
-			         record_kind_name(kind), htd_err_name(rc),
-			         err && err->field[0] ? err->field : "-",
-			         purpose[0] ? purpose : "(none)");
+			str_format(detail, sizeof(detail),
+			           "kind=%s refused=%s field=%s purpose=%s",
+			           record_kind_name(kind), htd_err_name(rc),
+			           err && err->field[0] ? err->field : "-",
+			           purpose[0] ? purpose : "(none)");
 		struct audit_entry ae = {
 			.actor = actor,
 			.action = "records.search",
