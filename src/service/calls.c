@@ -21,6 +21,7 @@
 #include "formats/event_json.h"
 #include "service/audit.h"
 #include "service/notices.h"
+#include "service/outbox.h"
 #include "service/units.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -365,6 +366,8 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 	if (rc != HTD_OK)
 		goto out;
 	str_copy(c.ref, sizeof(c.ref), ref);
+	if (queue.rows.n)
+		outbox_doorbell();
 	log_event(LOG_INFO, "call_opened", "call", ref, "channel",
 	          call_channel_name(c.channel), "language", c.language, "actor",
 	          actor, NULL);
@@ -732,6 +735,9 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 			break;
 	}
 	if (rc == HTD_OK) {
+		for (size_t i = 0; i < ch.n; i++)
+			if (ch.items[i].n_outbox)
+				outbox_doorbell();
 		for (size_t i = 0; i < ch.n; i++)
 			log_event(
 			    LOG_INFO, call_event_type_name(ch.events[i].type),

@@ -197,12 +197,16 @@ static enum htd_err notice_complete(struct outbox_sender *s,
 	if (rc != HTD_OK)
 		return rc;
 	bool all = true;
-	for (size_t i = 0; i < l.n; i++)
-		if (l.rows[i].id != row->id &&
-		    str_eq(l.rows[i].kind, row->kind) &&
-		    !str_eq(l.rows[i].transport, "task") &&
-		    l.rows[i].state != STORE_OUTBOX_DELIVERED)
+	for (size_t i = 0; i < l.n; i++) {
+		const struct store_outbox *o = &l.rows[i];
+		if (o->id == row->id || !str_eq(o->kind, row->kind))
+			continue;
+		/* A warm transfer is done when the call-taker confirms it,
+		 * not when its packet is delivered. */
+		if (str_eq(o->transport, NOTICES_TASK_TRANSPORT) ||
+		    o->state != STORE_OUTBOX_DELIVERED)
 			all = false;
+	}
 	store_outbox_list_free(&l);
 	*out = all;
 	return HTD_OK;
@@ -737,6 +741,10 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* The worker of this process, for the doorbell. */
+static pthread_mutex_t doorbell_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct outbox_worker *doorbell_worker;
+
 enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
                                  struct outbox_worker **out,
                                  struct htd_error *err)
@@ -747,8 +755,9 @@ enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
 	*out = NULL;
 	enum htd_err rc = store_open(&so, &w->store, err);
 	if (rc == HTD_OK)
-		rc = outbox_sender_open(w->store, &o->engine->policy,
-		                        &w->sender, err);
+		rc = outbox_sender_open(
+		    w->store, o->engine ? &o->engine->policy : o->policy,
+		    &w->sender, err);
 	if (rc != HTD_OK) {
 		store_close(w->store);
 		free(w);
@@ -768,8 +777,19 @@ enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
 		return htd_error_set(err, HTD_ERR_INTERNAL,
 		                     "cannot start the delivery worker");
 	}
+	pthread_mutex_lock(&doorbell_lock);
+	if (!doorbell_worker)
+		doorbell_worker = w;
+	pthread_mutex_unlock(&doorbell_lock);
 	*out = w;
 	return HTD_OK;
+}
+
+void outbox_doorbell(void)
+{
+	pthread_mutex_lock(&doorbell_lock);
+	outbox_worker_wake(doorbell_worker);
+	pthread_mutex_unlock(&doorbell_lock);
 }
 
 void outbox_worker_wake(struct outbox_worker *w)
@@ -786,6 +806,10 @@ void outbox_worker_stop(struct outbox_worker *w)
 {
 	if (!w)
 		return;
+	pthread_mutex_lock(&doorbell_lock);
+	if (doorbell_worker == w)
+		doorbell_worker = NULL;
+	pthread_mutex_unlock(&doorbell_lock);
 	pthread_mutex_lock(&w->lock);
 	w->stop = true;
 	pthread_cond_signal(&w->wake);

@@ -111,6 +111,8 @@ struct outbox_worker_options {
 	const char *db_path;
 	int busy_timeout_ms;
 	struct engine *engine; /* borrowed: its policy; must outlive it */
+	/* Without an engine: this policy (borrowed; must outlive it). */
+	const struct policy *policy;
 	const struct htd_clock *clock; /* NULL: the system clock */
 	int64_t poll_ms;               /* 0: OUTBOX_POLL_MS_DEFAULT */
 };
@@ -133,5 +135,13 @@ void outbox_worker_stop(struct outbox_worker *w);
 
 /* Wakes the worker now (a notice was queued); accepts NULL. */
 void outbox_worker_wake(struct outbox_worker *w);
+
+/*
+ * Rings the process's doorbell: wakes the worker this process runs, if
+ * any, so a notice just committed goes out at once rather than at the
+ * next poll (another process's commits wait for the poll). The service
+ * rings it after every change that queued rows. Cannot fail.
+ */
+void outbox_doorbell(void);
 
 #endif
