@@ -876,7 +876,8 @@ def scenario(c, server, users):
                token=ct, expect=200, name="tip answer " + q)
     r = c.call("GET", "%s/outbox?state=task_open&call=%s" % (J, T),
                token=sv, expect=200, name="open tasks")
-    tasks = [n["key"] for n in (r.json or {}).get("notifications", [])]
+    tasks = [n["key"] for n in (r.json or {}).get("notifications", [])
+             if n["kind"] == "tip_handoff"]
     tap.ok(len(tasks) == 1, "the tip's hand-off is a call-taker task")
     K = tasks[0] if tasks else "none"
     TC = "%s/calls/%s/tasks/%s/confirm" % (J, T, K)
