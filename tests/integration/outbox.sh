@@ -264,6 +264,20 @@ wait_until 60 test "$(delivered poc "$KEY2")" -ge 1
 is "$(delivered poc "$KEY2")" 1 "it arrives once the receiver is back"
 is "$(jq -r --arg k "$KEY2" 'select(.headers["Idempotency-Key"] == $k) | .headers["Idempotency-Key"]' "$T/poc.log" | sort -u | wc -l)" 1 "every attempt carried the same key"
 
+# ---- a receiver that stalls delays only its own notices ---------------------
+control poc '{"delay_ms":20000}'
+TOKEN=$CT_TOKEN
+new_victim_call
+KEYS="$ID2-supervisor_notice-supervisor_console"
+KEYP="$ID2-poc_notice-ht_poc"
+wait_until 60 test "$(posts poc "$KEYP")" -ge 1
+wait_until 60 test "$(delivered sup "$KEYS")" -ge 1
+is "$(delivered sup "$KEYS")" 1 "the supervisor's notice arrives while the POC's receiver stalls"
+is "$(row_state "$KEYP")" pending "the POC's notice is still pending then (one lane per target)"
+control poc '{"delay_ms":0}'
+wait_until 90 test "$(delivered poc "$KEYP")" -ge 1
+is "$(delivered poc "$KEYP")" 1 "and it arrives once the receiver answers again"
+
 # ---- a receiver answering 500, and one hanging up ---------------------------
 for mode in '{"status":500}' '{"close":true}'; do
 	control poc "$mode"
