@@ -313,7 +313,8 @@ Test(notices, the_outbox_records_outcomes_with_their_events)
 	cr_assert_eq(store_outbox_due(store, now - 60000, NULL, 10, &due, &err),
 	             HTD_OK);
 	cr_assert_eq(due.n, 0, "nothing is due before it was queued");
-	cr_assert_eq(store_outbox_due(store, now, NULL, 10, &due, &err), HTD_OK);
+	cr_assert_eq(store_outbox_due(store, now, NULL, 10, &due, &err),
+	             HTD_OK);
 	cr_assert_eq(due.n, 3);
 	struct store_outbox_list board = { 0 };
 	struct store_outbox_filter pending = { .by_state = true,
@@ -333,7 +334,8 @@ Test(notices, the_outbox_records_outcomes_with_their_events)
 	    store_outbox_record(store, &r, STORE_OUTBOX_PENDING, NULL, 0, &err),
 	    HTD_OK, "%s", err.message);
 	struct store_outbox_list after = { 0 };
-	cr_assert_eq(store_outbox_due(store, now, NULL, 10, &after, &err), HTD_OK);
+	cr_assert_eq(store_outbox_due(store, now, NULL, 10, &after, &err),
+	             HTD_OK);
 	cr_assert_eq(after.n, 2, "the retried row waits");
 	store_outbox_list_free(&after);
 
@@ -413,8 +415,9 @@ Test(notices, a_transfer_is_a_task_until_the_call_taker_confirms_it)
 	cr_assert_eq(task->state, STORE_OUTBOX_TASK_OPEN);
 	cr_assert_str_eq(task->transport, "task");
 	store_outbox_list_free(&l);
-	cr_assert_eq(store_outbox_due(store, now + 3600000, NULL, 100, &due, &err),
-	             HTD_OK);
+	cr_assert_eq(
+	    store_outbox_due(store, now + 3600000, NULL, 100, &due, &err),
+	    HTD_OK);
 	for (size_t i = 0; i < due.n; i++)
 		cr_assert_str_neq(due.rows[i].key, key, "a task is never sent");
 	store_outbox_list_free(&due);
