@@ -521,8 +521,8 @@ static enum htd_err attempt_row(struct outbox_sender *s,
  * know (a policy changed meanwhile: they fail, loudly).
  */
 static enum htd_err pass_lane(struct outbox_sender *s, int64_t now_ms,
-                              uint64_t random, const char *target,
-                              bool orphans, size_t limit, size_t *attempted,
+                              uint64_t random, const char *target, bool orphans,
+                              size_t limit, size_t *attempted,
                               struct htd_error *err)
 {
 	struct store_outbox_list due = { 0 };
@@ -547,8 +547,7 @@ enum htd_err outbox_sender_pass(struct outbox_sender *s, int64_t now_ms,
                                 uint64_t random, size_t limit,
                                 size_t *attempted, struct htd_error *err)
 {
-	return pass_lane(s, now_ms, random, NULL, false, limit, attempted,
-	                 err);
+	return pass_lane(s, now_ms, random, NULL, false, limit, attempted, err);
 }
 
 /* ---- the board -------------------------------------------------------- */
@@ -758,10 +757,10 @@ static void *lane_main(void *arg)
 		size_t n = 0;
 		htd_error_clear(&err);
 		l->seed = mix(l->seed);
-		enum htd_err rc = pass_lane(
-		    l->sender, clock_now_ms(w->clock), l->seed, l->target,
-		    l->target == NULL, l->target ? OUTBOX_BATCH : ORPHAN_SCAN,
-		    &n, &err);
+		enum htd_err rc =
+		    pass_lane(l->sender, clock_now_ms(w->clock), l->seed,
+		              l->target, l->target == NULL,
+		              l->target ? OUTBOX_BATCH : ORPHAN_SCAN, &n, &err);
 		if (rc != HTD_OK && !logged) {
 			/* The store is down or busy: said once, retried at
 			 * every poll; the rows stay pending. */
