@@ -572,9 +572,13 @@ static enum htd_err change_queue_notices(struct service *svc, struct change *ch,
 	units_text(svc, ref, units, sizeof(units));
 	for (size_t i = 0; i < plan.n && ch->n < CHANGE_EVENTS_MAX; i++) {
 		const struct policy_notice *pn = plan.notices[i];
-		struct notice_context nc = { .ref = ref,
-			                     .units = units,
-			                     .at_ms = at_ms };
+		struct notice_context nc = {
+			.ref = ref,
+			.units = units,
+			.at_ms = at_ms,
+			/* The seq of the decision this follows. */
+			.update_seq = plan.update[i] ? c->version : 0,
+		};
 		struct notice_rows rows = { 0 };
 		enum htd_err rc = notices_render(pol, pn, c, &nc, &rows, err);
 		if (rc != HTD_OK)
@@ -584,7 +588,11 @@ static enum htd_err change_queue_notices(struct service *svc, struct change *ch,
 			.at_ms = at_ms,
 			.actor = "system:notify",
 		};
-		qe.u.notice.kind = policy_notice_kind_name(pn->kind);
+		char kind[STORE_OUTBOX_KIND_MAX + 1];
+		str_format(kind, sizeof(kind), "%s%s",
+		           policy_notice_kind_name(pn->kind),
+		           plan.update[i] ? "_update" : "");
+		qe.u.notice.kind = kind;
 		qe.u.notice.action = pn->action;
 		qe.u.notice.target = "";
 		qe.u.notice.key = "";

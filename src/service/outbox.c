@@ -225,9 +225,10 @@ static void raise_rows(struct outbox_sender *s, const struct store_outbox *row,
 	targets[0] = '\0';
 	/* The supervisor's own notice, or a raise, failing: the board and
 	 * the log only (never a loop of raises). */
+	const char *sup_kind =
+	    policy_notice_kind_name(POLICY_NOTICE_SUPERVISOR_NOTICE);
 	if (!sup || sup->n_targets == 0 ||
-	    str_eq(row->kind,
-	           policy_notice_kind_name(POLICY_NOTICE_SUPERVISOR_NOTICE)) ||
+	    strncmp(row->kind, sup_kind, strlen(sup_kind)) == 0 ||
 	    str_eq(row->kind, OUTBOX_KIND_FAILED))
 		return;
 	str_format(subject, sizeof(subject), "DELIVERY FAILED: %s for call %s",

@@ -454,3 +454,42 @@ Test(notices, a_transfer_is_a_task_until_the_call_taker_confirms_it)
 	call_free(&after);
 	call_free(&c);
 }
+
+/* Screening moves a call through categories: who was told "other" hears
+ * "victim call", as an update with a key of its own. */
+Test(notices, a_category_change_updates_the_supervisor)
+{
+	struct call c;
+	struct store_outbox_list l;
+	open_call(&c, "", "", "1200 E 6th St");
+	answer(&c, "caller_is_victim", "yes");
+	answer(&c, "in_danger_now", "no");
+	cr_assert_eq(c.category, CALL_CATEGORY_OTHER);
+	answer(&c, "free_to_leave", "no");
+	cr_assert_eq(c.category, CALL_CATEGORY_VICTIM_CALL);
+	rows_of(c.ref, &l);
+	const struct store_outbox *first = row_of(&l, "supervisor_notice");
+	const struct store_outbox *update =
+	    row_of(&l, "supervisor_notice_update");
+	cr_assert_not_null(first);
+	cr_assert_not_null(update, "the supervisor hears of the change");
+	char *t1 = text_of(first, "text"), *t2 = text_of(update, "text");
+	cr_assert(strstr(t1, "Category: other"), "%s", t1);
+	cr_assert(strstr(t2, "Category: victim_call"), "%s", t2);
+	cr_assert(strncmp(update->subject, "Update: ", 8) == 0, "%s",
+	          update->subject);
+	cr_assert_str_neq(first->key, update->key);
+	free(t1);
+	free(t2);
+	size_t n = l.n;
+	store_outbox_list_free(&l);
+	/* The same category again: nothing more. */
+	answer(&c, "weapons_present", "no");
+	rows_of(c.ref, &l);
+	cr_assert_eq(l.n, n);
+	store_outbox_list_free(&l);
+	struct htd_error err;
+	cr_assert_eq(calls_verify(&svc, c.ref, &err), HTD_OK, "%s",
+	             err.message);
+	call_free(&c);
+}
