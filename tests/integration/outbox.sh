@@ -220,6 +220,8 @@ TOKEN=$SUP_TOKEN
 http GET "/api/v1/outbox?state=task_open"
 has "$RESP" "$TASK" "open tasks are on the board"
 TOKEN=$CT_TOKEN
+http GET "/api/v1/calls/$TIP"
+is "$(printf '%s' "$RESP" | jq -r --arg k "$TASK" '.tasks[] | select(.key == $k) | .state')" task_open "the call-taker sees the open task with the call"
 http POST "/api/v1/calls/$TIP/tasks/$TASK/confirm" '{"note":"Crime Stoppers took it, tip 4411"}'
 status_is 200 "the call-taker confirms the warm transfer"
 is "$(printf '%s' "$RESP" | jq -r '.actions[] | select(.id == "transfer_crime_stoppers") | .state')" done "the transfer is done"
@@ -231,6 +233,9 @@ status_is 404 "no such task"
 run calls task confirm "$TIP" "$TASK"
 rc_is 1 "the CLI refuses a second confirmation too" || echo "# $ERR"
 is "$(row_state "$TASK")" task_confirmed "the task row is confirmed"
+TOKEN=$CT_TOKEN
+http GET "/api/v1/calls/$TIP"
+is "$(printf '%s' "$RESP" | jq -r --arg k "$TASK" '.tasks[] | select(.key == $k) | .state')" task_confirmed "and the call shows it confirmed"
 
 # ---- the board --------------------------------------------------------------
 TOKEN=$CT_TOKEN
