@@ -5,7 +5,8 @@
  *
  * Input: the first byte picks the event type (call_opened, note_added,
  * answer_recorded, call_closed, indicators_found, decision_made,
- * category_overridden, action_marked); the rest is the payload.
+ * category_overridden, action_marked, notice_queued, notice_delivered,
+ * notice_failed, task_confirmed); the rest is the payload.
  * Properties: a rejection names a field; an accepted payload re-encodes
  * with event_json_encode() to text that decodes to an equal event and that
  * is canonical (encoding again gives the same text); a decoded (hence
@@ -34,6 +35,10 @@ static const enum call_event_type fuzz_types[] = {
 	CALL_EVENT_DECISION_MADE,
 	CALL_EVENT_CATEGORY_OVERRIDDEN,
 	CALL_EVENT_ACTION_MARKED,
+	CALL_EVENT_NOTICE_QUEUED,
+	CALL_EVENT_NOTICE_DELIVERED,
+	CALL_EVENT_NOTICE_FAILED,
+	CALL_EVENT_TASK_CONFIRMED,
 };
 
 /* indicators_found naming a note at most this far in gets a call with
@@ -118,6 +123,16 @@ static bool events_equal(const struct call_event *a, const struct call_event *b)
 		return str_eq(a->u.mark.action, b->u.mark.action) &&
 		       a->u.mark.state == b->u.mark.state &&
 		       str_eq(a->u.mark.reason, b->u.mark.reason);
+	case CALL_EVENT_NOTICE_QUEUED:
+	case CALL_EVENT_NOTICE_DELIVERED:
+	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_TASK_CONFIRMED:
+		return str_eq(a->u.notice.kind, b->u.notice.kind) &&
+		       str_eq(a->u.notice.action, b->u.notice.action) &&
+		       str_eq(a->u.notice.target, b->u.notice.target) &&
+		       str_eq(a->u.notice.key, b->u.notice.key) &&
+		       str_eq(a->u.notice.detail, b->u.notice.detail) &&
+		       a->u.notice.completes == b->u.notice.completes;
 	case CALL_EVENT__COUNT: break;
 	}
 	return false;

@@ -363,6 +363,34 @@ static void route_calls_list(struct http_request *r)
 
 /* A read answered from the cache of rendered calls when the call has not
  * changed since it was rendered (http/cache.h); audited either way. */
+/* Adds the call's call-taker tasks (service/outbox.h) to `o`. */
+static enum htd_err call_tasks(struct http_request *r, const char *ref,
+                               json_t *o, struct htd_error *err)
+{
+	struct store_outbox_list l = { 0 };
+	struct store_outbox_filter f = { .call_ref = ref,
+		                         .limit = STORE_OUTBOX_LIST_MAX };
+	enum htd_err rc = store_outbox_list(r->svc.store, &f, &l, err);
+	if (rc != HTD_OK)
+		return rc;
+	json_t *arr = json_array();
+	for (size_t i = l.n; i-- > 0;) {
+		const struct store_outbox *t = &l.rows[i];
+		if (t->state != STORE_OUTBOX_TASK_OPEN &&
+		    t->state != STORE_OUTBOX_TASK_CONFIRMED)
+			continue;
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "key",
+		                   t->key, "kind", t->kind, "action", t->action,
+		                   "state", store_outbox_state_name(t->state),
+		                   "created", time_json(t->created_at_ms),
+		                   "confirmed", time_json(t->delivered_at_ms)));
+	}
+	store_outbox_list_free(&l);
+	json_object_set_new(o, "tasks", arr);
+	return HTD_OK;
+}
+
 static void route_calls_get(struct http_request *r)
 {
 	struct htd_error err;
@@ -386,7 +414,17 @@ static void route_calls_get(struct http_request *r)
 		http_text(r, 200, HTTP_JSON_TYPE, doc, len);
 	} else {
 		free(doc);
-		doc = http_json_dump(call_json(&c), &len);
+		doc = NULL;
+		json_t *o = call_json(&c);
+		if (call_tasks(r, c.ref, o, &err) != HTD_OK) {
+			json_decref(o);
+			fail(r, &err);
+			call_free(&c);
+			return;
+		}
+		/* Tasks change only with an event of the call: the cache
+		 * keyed by its version stays right. */
+		doc = http_json_dump(o, &len);
 		if (cacheable)
 			http_cache_put(r->server->calls, ref, c.version, doc,
 			               len);

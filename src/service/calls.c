@@ -21,6 +21,7 @@
 #include "formats/event_json.h"
 #include "service/audit.h"
 #include "service/notices.h"
+#include "service/outbox.h"
 #include "service/units.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -365,6 +366,8 @@ enum htd_err calls_open(struct service *svc, const char *actor,
 	if (rc != HTD_OK)
 		goto out;
 	str_copy(c.ref, sizeof(c.ref), ref);
+	if (queue.rows.n)
+		outbox_doorbell();
 	log_event(LOG_INFO, "call_opened", "call", ref, "channel",
 	          call_channel_name(c.channel), "language", c.language, "actor",
 	          actor, NULL);
@@ -573,9 +576,13 @@ static enum htd_err change_queue_notices(struct service *svc, struct change *ch,
 	units_text(svc, ref, units, sizeof(units));
 	for (size_t i = 0; i < plan.n && ch->n < CHANGE_EVENTS_MAX; i++) {
 		const struct policy_notice *pn = plan.notices[i];
-		struct notice_context nc = { .ref = ref,
-			                     .units = units,
-			                     .at_ms = at_ms };
+		struct notice_context nc = {
+			.ref = ref,
+			.units = units,
+			.at_ms = at_ms,
+			/* The seq of the decision this follows. */
+			.update_seq = plan.update[i] ? c->version : 0,
+		};
 		struct notice_rows rows = { 0 };
 		enum htd_err rc = notices_render(pol, pn, c, &nc, &rows, err);
 		if (rc != HTD_OK)
@@ -585,7 +592,11 @@ static enum htd_err change_queue_notices(struct service *svc, struct change *ch,
 			.at_ms = at_ms,
 			.actor = "system:notify",
 		};
-		qe.u.notice.kind = policy_notice_kind_name(pn->kind);
+		char kind[STORE_OUTBOX_KIND_MAX + 1];
+		str_format(kind, sizeof(kind), "%s%s",
+		           policy_notice_kind_name(pn->kind),
+		           plan.update[i] ? "_update" : "");
+		qe.u.notice.kind = kind;
 		qe.u.notice.action = pn->action;
 		qe.u.notice.target = "";
 		qe.u.notice.key = "";
@@ -760,6 +771,9 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 			break;
 	}
 	if (rc == HTD_OK) {
+		for (size_t i = 0; i < ch.n; i++)
+			if (ch.items[i].n_outbox)
+				outbox_doorbell();
 		for (size_t i = 0; i < ch.n; i++)
 			log_event(
 			    LOG_INFO, call_event_type_name(ch.events[i].type),

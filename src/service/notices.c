@@ -37,6 +37,24 @@ static bool first_required(const struct call *before, const struct call *after,
 	return !b || b->required_since_ms == 0;
 }
 
+/* The supervisor's or the POC's notice went out, and the category in
+ * force moved from one decided category to another. */
+static bool category_update(const struct policy_notice *n,
+                            const struct call *before, const struct call *after)
+{
+	if (!before || (n->kind != POLICY_NOTICE_SUPERVISOR_NOTICE &&
+	                n->kind != POLICY_NOTICE_POC_NOTICE))
+		return false;
+	const struct call_action *b = call_action_get(before, n->action);
+	const struct call_action *a = call_action_get(after, n->action);
+	return b && a && b->required_since_ms != 0 &&
+	       (a->state == CALL_ACTION_REQUIRED ||
+	        a->state == CALL_ACTION_DONE) &&
+	       before->category != CALL_CATEGORY_UNDETERMINED &&
+	       after->category != CALL_CATEGORY_UNDETERMINED &&
+	       before->category != after->category;
+}
+
 void notices_plan(const struct policy *p, const struct call *before,
                   const struct call *after, struct notice_plan *out)
 {
@@ -45,8 +63,12 @@ void notices_plan(const struct policy *p, const struct call *before,
 		const struct policy_notice *n = &p->notify.notices[i];
 		if (n->n_targets == 0 || out->n >= POLICY_NOTICE__COUNT)
 			continue;
-		if (first_required(before, after, n->action))
+		if (first_required(before, after, n->action)) {
 			out->notices[out->n++] = n;
+		} else if (category_update(n, before, after)) {
+			out->update[out->n] = true;
+			out->notices[out->n++] = n;
+		}
 	}
 }
 
@@ -446,6 +468,15 @@ enum htd_err notices_render(const struct policy *p,
 	buf_init(&text, TEXT_MAX);
 	buf_init(&cap, TEXT_MAX);
 	buf_init(&script, FIELD_MAX);
+	char kind[STORE_OUTBOX_KIND_MAX + 1];
+	char target_key[STORE_OUTBOX_TARGET_MAX + 32];
+	if (ctx->update_seq) {
+		str_format(kind, sizeof(kind), "%s_update",
+		           policy_notice_kind_name(n->kind));
+		(void)buf_puts(&subject, "Update: ");
+	} else {
+		str_copy(kind, sizeof(kind), policy_notice_kind_name(n->kind));
+	}
 	enum htd_err rc = render(n->subject, &l, &subject);
 	if (rc == HTD_OK)
 		rc = render(n->text, &l, &text);
@@ -458,11 +489,10 @@ enum htd_err notices_render(const struct policy *p,
 		goto out;
 
 	/* What a webhook receives and a spool file holds. */
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind",
-	                policy_notice_kind_name(n->kind), "call_id", ctx->ref,
-	                "agency", p->agency_name ? p->agency_name : "",
-	                "action", n->action, "subject", buf_str(&subject),
-	                "text", buf_str(&text));
+	doc = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", kind, "call_id", ctx->ref,
+	    "agency", p->agency_name ? p->agency_name : "", "action", n->action,
+	    "subject", buf_str(&subject), "text", buf_str(&text));
 	if (!doc) {
 		rc = htd_error_set(err, HTD_ERR_INVALID,
 		                   "notice %s for call %s: a text is not UTF-8",
@@ -480,13 +510,17 @@ enum htd_err notices_render(const struct policy *p,
 		struct store_outbox row;
 		memset(&row, 0, sizeof(row));
 		str_copy(row.call_ref, sizeof(row.call_ref), ctx->ref);
-		str_copy(row.kind, sizeof(row.kind),
-		         policy_notice_kind_name(n->kind));
+		str_copy(row.kind, sizeof(row.kind), kind);
 		str_copy(row.action, sizeof(row.action), n->action);
 		str_copy(row.target, sizeof(row.target), t->id);
+		if (ctx->update_seq)
+			str_format(target_key, sizeof(target_key), "%s-%lld",
+			           t->id, (long long)ctx->update_seq);
+		else
+			str_copy(target_key, sizeof(target_key), t->id);
 		str_copy(row.transport, sizeof(row.transport),
 		         policy_transport_name(t->transport));
-		if (!notices_key(ctx->ref, row.kind, t->id, row.key,
+		if (!notices_key(ctx->ref, row.kind, target_key, row.key,
 		                 sizeof(row.key))) {
 			rc = htd_error_set(err, HTD_ERR_TOO_LARGE,
 			                   "the key of notice %s to %s is too "
@@ -517,7 +551,7 @@ enum htd_err notices_render(const struct policy *p,
 		    xrealloc(out->rows, (out->n + 1) * sizeof(*out->rows));
 		out->rows[out->n++] = row;
 	}
-	if (n->confirm_call_taker) {
+	if (n->confirm_call_taker && !ctx->update_seq) {
 		/* The warm transfer the call-taker makes and confirms
 		 * (NENA-STA-020.1): a row the worker never sends. */
 		struct store_outbox row;

@@ -37,13 +37,20 @@
 /* The notices one change queues: borrowed from the policy. */
 struct notice_plan {
 	const struct policy_notice *notices[POLICY_NOTICE__COUNT];
+	/* An update of a notice already sent (the category changed): kind
+	 * "<kind>_update", key "<call>-<kind>_update-<target>-<seq>". */
+	bool update[POLICY_NOTICE__COUNT];
 	size_t n;
 };
 
 /*
  * Fills `out` with the notices of `p` whose action is required in `after`
  * for the first time: not required before `before` (NULL: a new call).
- * A notice without targets queues nothing.
+ * And, as updates, the supervisor's and the point of contact's notices
+ * already queued (their action required or done) when the category in
+ * force changes from one decided category to another: screening moves a
+ * call through categories, and who was told "other" must hear "victim
+ * call". A notice without targets queues nothing.
  */
 void notices_plan(const struct policy *p, const struct call *before,
                   const struct call *after, struct notice_plan *out);
@@ -62,6 +69,9 @@ struct notice_context {
 	const char *ref;   /* the call's id */
 	const char *units; /* units sent: "2A31, 2A32"; NULL or "": none */
 	int64_t at_ms;     /* when it is queued; the first attempt's time */
+	/* 0: the notice; else an update, numbered by the seq of the
+	 * decision that made it (deterministic, so its key is stable). */
+	int64_t update_seq;
 };
 
 /*

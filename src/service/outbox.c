@@ -197,12 +197,16 @@ static enum htd_err notice_complete(struct outbox_sender *s,
 	if (rc != HTD_OK)
 		return rc;
 	bool all = true;
-	for (size_t i = 0; i < l.n; i++)
-		if (l.rows[i].id != row->id &&
-		    str_eq(l.rows[i].kind, row->kind) &&
-		    !str_eq(l.rows[i].transport, "task") &&
-		    l.rows[i].state != STORE_OUTBOX_DELIVERED)
+	for (size_t i = 0; i < l.n; i++) {
+		const struct store_outbox *o = &l.rows[i];
+		if (o->id == row->id || !str_eq(o->kind, row->kind))
+			continue;
+		/* A warm transfer is done when the call-taker confirms it,
+		 * not when its packet is delivered. */
+		if (str_eq(o->transport, NOTICES_TASK_TRANSPORT) ||
+		    o->state != STORE_OUTBOX_DELIVERED)
 			all = false;
+	}
 	store_outbox_list_free(&l);
 	*out = all;
 	return HTD_OK;
@@ -221,9 +225,10 @@ static void raise_rows(struct outbox_sender *s, const struct store_outbox *row,
 	targets[0] = '\0';
 	/* The supervisor's own notice, or a raise, failing: the board and
 	 * the log only (never a loop of raises). */
+	const char *sup_kind =
+	    policy_notice_kind_name(POLICY_NOTICE_SUPERVISOR_NOTICE);
 	if (!sup || sup->n_targets == 0 ||
-	    str_eq(row->kind,
-	           policy_notice_kind_name(POLICY_NOTICE_SUPERVISOR_NOTICE)) ||
+	    strncmp(row->kind, sup_kind, strlen(sup_kind)) == 0 ||
 	    str_eq(row->kind, OUTBOX_KIND_FAILED))
 		return;
 	str_format(subject, sizeof(subject), "DELIVERY FAILED: %s for call %s",
@@ -371,6 +376,10 @@ static enum htd_err record(struct outbox_sender *s,
 	                   raise, n_raise, NULL, err);
 }
 
+/* Held while a delivery decides whether it completes its notice and
+ * records it (one worker per database: see docs/notify.md). */
+static pthread_mutex_t complete_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* splitmix64: 64 fresh bits per row from the pass's seed. */
 static uint64_t mix(uint64_t x)
 {
@@ -424,9 +433,15 @@ static enum htd_err attempt_row(struct outbox_sender *s,
 
 	if (r.outcome == NOTIFY_DELIVERED) {
 		bool complete = false;
+		/* Lanes deliver a notice's targets in parallel: whether this
+		 * delivery is the last one is decided and recorded under one
+		 * lock, so exactly one of them completes the action. */
+		pthread_mutex_lock(&complete_lock);
 		enum htd_err rc = notice_complete(s, row, &complete, err);
-		if (rc != HTD_OK)
+		if (rc != HTD_OK) {
+			pthread_mutex_unlock(&complete_lock);
 			return rc;
+		}
 		row->state = STORE_OUTBOX_DELIVERED;
 		row->delivered_at_ms = now_ms;
 		str_format(detail, sizeof(detail), "%s delivered to %s",
@@ -435,6 +450,7 @@ static enum htd_err attempt_row(struct outbox_sender *s,
 		ev[0].u.notice.detail = detail;
 		ev[0].u.notice.completes = complete;
 		rc = record(s, row, ev, 1, NULL, 0, err);
+		pthread_mutex_unlock(&complete_lock);
 		if (rc == HTD_OK) {
 			count(&count_delivered);
 			log_event(LOG_INFO, "notice_delivered", "call",
@@ -500,16 +516,25 @@ static enum htd_err attempt_row(struct outbox_sender *s,
 	return rc;
 }
 
-enum htd_err outbox_sender_pass(struct outbox_sender *s, int64_t now_ms,
-                                uint64_t random, size_t limit,
-                                size_t *attempted, struct htd_error *err)
+/*
+ * One pass over the due rows of a lane: target `target`'s (NULL: every
+ * target's), or with `orphans` the rows of targets the sender does not
+ * know (a policy changed meanwhile: they fail, loudly).
+ */
+static enum htd_err pass_lane(struct outbox_sender *s, int64_t now_ms,
+                              uint64_t random, const char *target, bool orphans,
+                              size_t limit, size_t *attempted,
+                              struct htd_error *err)
 {
 	struct store_outbox_list due = { 0 };
 	size_t n = 0;
 	if (attempted)
 		*attempted = 0;
-	enum htd_err rc = store_outbox_due(s->store, now_ms, limit, &due, err);
+	enum htd_err rc =
+	    store_outbox_due(s->store, now_ms, target, limit, &due, err);
 	for (size_t i = 0; rc == HTD_OK && i < due.n; i++) {
+		if (orphans && target_find(s, due.rows[i].target))
+			continue;
 		rc = attempt_row(s, &due.rows[i], now_ms, mix(random + i), err);
 		n++;
 	}
@@ -517,6 +542,13 @@ enum htd_err outbox_sender_pass(struct outbox_sender *s, int64_t now_ms,
 	if (attempted)
 		*attempted = n;
 	return rc;
+}
+
+enum htd_err outbox_sender_pass(struct outbox_sender *s, int64_t now_ms,
+                                uint64_t random, size_t limit,
+                                size_t *attempted, struct htd_error *err)
+{
+	return pass_lane(s, now_ms, random, NULL, false, limit, attempted, err);
 }
 
 /* ---- the board -------------------------------------------------------- */
@@ -678,46 +710,69 @@ out:
 
 /* ---- the worker ------------------------------------------------------- */
 
-struct outbox_worker {
+/*
+ * A lane: one thread, its own connection and sender, delivering the rows
+ * of one target, so a receiver that hangs (up to its timeout, at every
+ * attempt) delays only its own notices, never another target's. The last
+ * lane takes the rows of targets not in the policy (orphans).
+ */
+struct lane {
+	struct outbox_worker *w;
+	const char *target; /* borrowed from the policy; NULL: orphans */
 	struct store *store;
 	struct outbox_sender *sender;
-	const struct htd_clock *clock;
-	int64_t poll_ms;
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop, woken;
+	bool started;
 	uint64_t seed;
 };
 
-static void *worker_main(void *arg)
+/* Rows the orphan lane looks through per pass: due rows of known targets
+ * are skipped there, so it must see past them. */
+#define ORPHAN_SCAN 256
+
+struct outbox_worker {
+	const struct htd_clock *clock;
+	int64_t poll_ms;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	uint64_t rung; /* doorbell count: each lane passes again on change */
+	struct lane *lanes;
+	size_t n_lanes;
+};
+
+static void *lane_main(void *arg)
 {
-	struct outbox_worker *w = arg;
+	struct lane *l = arg;
+	struct outbox_worker *w = l->w;
 	bool logged = false;
+	uint64_t seen = 0;
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
 		bool stop = w->stop;
-		w->woken = false;
+		seen = w->rung;
 		pthread_mutex_unlock(&w->lock);
 		if (stop)
 			break;
 		struct htd_error err;
 		size_t n = 0;
 		htd_error_clear(&err);
-		w->seed = mix(w->seed);
+		l->seed = mix(l->seed);
 		enum htd_err rc =
-		    outbox_sender_pass(w->sender, clock_now_ms(w->clock),
-		                       w->seed, OUTBOX_BATCH, &n, &err);
+		    pass_lane(l->sender, clock_now_ms(w->clock), l->seed,
+		              l->target, l->target == NULL,
+		              l->target ? OUTBOX_BATCH : ORPHAN_SCAN, &n, &err);
 		if (rc != HTD_OK && !logged) {
 			/* The store is down or busy: said once, retried at
 			 * every poll; the rows stay pending. */
-			log_event(LOG_ERROR, "outbox_error", "error",
+			log_event(LOG_ERROR, "outbox_error", "target",
+			          l->target ? l->target : "(orphans)", "error",
 			          err.message, NULL);
 			logged = true;
 		} else if (rc == HTD_OK) {
 			logged = false;
 		}
-		if (rc == HTD_OK && n == OUTBOX_BATCH)
+		if (rc == HTD_OK && l->target && n == OUTBOX_BATCH)
 			continue; /* more may be due */
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -728,7 +783,7 @@ static void *worker_main(void *arg)
 			until.tv_nsec -= 1000000000L;
 		}
 		pthread_mutex_lock(&w->lock);
-		while (!w->stop && !w->woken)
+		while (!w->stop && w->rung == seen)
 			if (pthread_cond_timedwait(&w->wake, &w->lock,
 			                           &until) == ETIMEDOUT)
 				break;
@@ -737,39 +792,82 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* The worker of this process, for the doorbell. */
+static pthread_mutex_t doorbell_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct outbox_worker *doorbell_worker;
+
+static void worker_free(struct outbox_worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	for (size_t i = 0; i < w->n_lanes; i++) {
+		struct lane *l = &w->lanes[i];
+		if (l->started)
+			pthread_join(l->thread, NULL);
+		outbox_sender_close(l->sender);
+		store_close(l->store);
+	}
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w->lanes);
+	free(w);
+}
+
 enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
                                  struct outbox_worker **out,
                                  struct htd_error *err)
 {
+	const struct policy *pol = o->engine ? &o->engine->policy : o->policy;
 	struct outbox_worker *w = xcalloc(1, sizeof(*w));
 	struct store_options so = { .path = o->db_path,
 		                    .busy_timeout_ms = o->busy_timeout_ms };
+	enum htd_err rc = HTD_OK;
 	*out = NULL;
-	enum htd_err rc = store_open(&so, &w->store, err);
-	if (rc == HTD_OK)
-		rc = outbox_sender_open(w->store, &o->engine->policy,
-		                        &w->sender, err);
-	if (rc != HTD_OK) {
-		store_close(w->store);
-		free(w);
-		return rc;
-	}
 	w->clock = o->clock;
 	w->poll_ms = o->poll_ms > 0 ? o->poll_ms : OUTBOX_POLL_MS_DEFAULT;
-	w->seed = (uint64_t)clock_now_ms(NULL) ^ (uint64_t)(uintptr_t)w;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-		pthread_cond_destroy(&w->wake);
-		pthread_mutex_destroy(&w->lock);
-		outbox_sender_close(w->sender);
-		store_close(w->store);
-		free(w);
-		return htd_error_set(err, HTD_ERR_INTERNAL,
-		                     "cannot start the delivery worker");
+	w->n_lanes = pol->notify.n_targets + 1;
+	w->lanes = xcalloc(w->n_lanes, sizeof(*w->lanes));
+	for (size_t i = 0; rc == HTD_OK && i < w->n_lanes; i++) {
+		struct lane *l = &w->lanes[i];
+		l->w = w;
+		l->target = i < pol->notify.n_targets
+		                ? pol->notify.targets[i].id
+		                : NULL;
+		l->seed = (uint64_t)clock_now_ms(NULL) ^
+		          (uint64_t)(uintptr_t)l ^ mix(i);
+		rc = store_open(&so, &l->store, err);
+		if (rc == HTD_OK)
+			rc = outbox_sender_open(l->store, pol, &l->sender, err);
 	}
+	for (size_t i = 0; rc == HTD_OK && i < w->n_lanes; i++) {
+		struct lane *l = &w->lanes[i];
+		if (pthread_create(&l->thread, NULL, lane_main, l) != 0)
+			rc = htd_error_set(err, HTD_ERR_INTERNAL,
+			                   "cannot start the delivery worker");
+		else
+			l->started = true;
+	}
+	if (rc != HTD_OK) {
+		worker_free(w);
+		return rc;
+	}
+	pthread_mutex_lock(&doorbell_lock);
+	if (!doorbell_worker)
+		doorbell_worker = w;
+	pthread_mutex_unlock(&doorbell_lock);
 	*out = w;
 	return HTD_OK;
+}
+
+void outbox_doorbell(void)
+{
+	pthread_mutex_lock(&doorbell_lock);
+	outbox_worker_wake(doorbell_worker);
+	pthread_mutex_unlock(&doorbell_lock);
 }
 
 void outbox_worker_wake(struct outbox_worker *w)
@@ -777,8 +875,8 @@ void outbox_worker_wake(struct outbox_worker *w)
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->lock);
-	w->woken = true;
-	pthread_cond_signal(&w->wake);
+	w->rung++;
+	pthread_cond_broadcast(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -786,14 +884,9 @@ void outbox_worker_stop(struct outbox_worker *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->wake);
-	pthread_mutex_destroy(&w->lock);
-	outbox_sender_close(w->sender);
-	store_close(w->store);
-	free(w);
+	pthread_mutex_lock(&doorbell_lock);
+	if (doorbell_worker == w)
+		doorbell_worker = NULL;
+	pthread_mutex_unlock(&doorbell_lock);
+	worker_free(w);
 }

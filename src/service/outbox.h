@@ -111,6 +111,8 @@ struct outbox_worker_options {
 	const char *db_path;
 	int busy_timeout_ms;
 	struct engine *engine; /* borrowed: its policy; must outlive it */
+	/* Without an engine: this policy (borrowed; must outlive it). */
+	const struct policy *policy;
 	const struct htd_clock *clock; /* NULL: the system clock */
 	int64_t poll_ms;               /* 0: OUTBOX_POLL_MS_DEFAULT */
 };
@@ -119,19 +121,30 @@ struct outbox_worker_options {
 #define OUTBOX_BATCH 16
 
 /*
- * Opens the worker's own connection to the database and a sender (see
- * outbox_sender_open() for the errors), then starts its thread. On
- * success *out is owned: stop it with outbox_worker_stop().
+ * Starts the worker: one lane per target of the policy, each a thread
+ * with its own database connection and sender (see outbox_sender_open()
+ * for the errors), delivering only that target's rows, so a receiver that
+ * hangs delays only its own notices; and one lane for rows of targets the
+ * policy no longer has (they fail loudly). On success *out is owned: stop
+ * it with outbox_worker_stop().
  */
 enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
                                  struct outbox_worker **out,
                                  struct htd_error *err);
 
-/* Asks the thread to stop, waits for the attempt in progress to be
+/* Asks the lanes to stop, waits for the attempts in progress to be
  * recorded, and frees the worker; accepts NULL. */
 void outbox_worker_stop(struct outbox_worker *w);
 
 /* Wakes the worker now (a notice was queued); accepts NULL. */
 void outbox_worker_wake(struct outbox_worker *w);
+
+/*
+ * Rings the process's doorbell: wakes the worker this process runs, if
+ * any, so a notice just committed goes out at once rather than at the
+ * next poll (another process's commits wait for the poll). The service
+ * rings it after every change that queued rows. Cannot fail.
+ */
+void outbox_doorbell(void);
 
 #endif

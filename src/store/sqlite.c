@@ -505,6 +505,7 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    "?7, ?8, ?9, ?10, 0, ?11, 0, '', ?12, ?12, 0)",
 	[STMT_OUTBOX_DUE] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
 	                    "state = 'pending' AND next_attempt_ms <= ?1 "
+	                    "AND (?3 IS NULL OR target = ?3) "
 	                    "ORDER BY next_attempt_ms, id LIMIT ?2",
 	[STMT_OUTBOX_LIST] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
 	                     "(?1 IS NULL OR call_ref = ?1) AND "
@@ -3100,13 +3101,16 @@ static enum htd_err read_outbox(struct sqlite_store *s, sqlite3_stmt *st,
 }
 
 static enum htd_err sq_outbox_due(struct store *base, int64_t now_ms,
-                                  size_t limit, struct store_outbox_list *out,
+                                  const char *target, size_t limit,
+                                  struct store_outbox_list *out,
                                   struct htd_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = stmt_get(s, STMT_OUTBOX_DUE);
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	if (target)
+		bind_text(st, 3, target);
 	return read_outbox(s, st, out, err);
 }
 

@@ -293,7 +293,8 @@ bool store_outbox_state_parse(const char *s, enum store_outbox_state *out)
 	return false;
 }
 
-enum htd_err store_outbox_due(struct store *s, int64_t now_ms, size_t limit,
+enum htd_err store_outbox_due(struct store *s, int64_t now_ms,
+                              const char *target, size_t limit,
                               struct store_outbox_list *out,
                               struct htd_error *err)
 {
@@ -302,7 +303,7 @@ enum htd_err store_outbox_due(struct store *s, int64_t now_ms, size_t limit,
 		return htd_error_field(err, HTD_ERR_INVALID, "limit",
 		                       "limit must be 1..%d",
 		                       STORE_OUTBOX_LIST_MAX);
-	return s->ops->outbox_due(s, now_ms, limit, out, err);
+	return s->ops->outbox_due(s, now_ms, target, limit, out, err);
 }
 
 enum htd_err store_outbox_list(struct store *s,

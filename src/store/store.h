@@ -442,7 +442,8 @@ struct store_ops {
 	                         const struct store_unit_change *units,
 	                         size_t n_units, struct htd_error *err);
 	enum htd_err (*outbox_due)(struct store *s, int64_t now_ms,
-	                           size_t limit, struct store_outbox_list *out,
+	                           const char *target, size_t limit,
+	                           struct store_outbox_list *out,
 	                           struct htd_error *err);
 	enum htd_err (*outbox_list)(struct store *s,
 	                            const struct store_outbox_filter *f,
@@ -718,9 +719,11 @@ enum htd_err store_dispatch(struct store *s, const struct store_append *items,
 /* ---- the notification outbox ------------------------------------------ */
 
 /* Lists up to `limit` (1..STORE_OUTBOX_LIST_MAX) pending rows due at
- * `now_ms` (next_attempt_ms <= now_ms), oldest due first. `out` is
- * emptied first; free with store_outbox_list_free(). */
-enum htd_err store_outbox_due(struct store *s, int64_t now_ms, size_t limit,
+ * `now_ms` (next_attempt_ms <= now_ms), of target `target` (NULL: any),
+ * oldest due first. `out` is emptied first; free with
+ * store_outbox_list_free(). */
+enum htd_err store_outbox_due(struct store *s, int64_t now_ms,
+                              const char *target, size_t limit,
                               struct store_outbox_list *out,
                               struct htd_error *err);
 

@@ -864,6 +864,41 @@ def scenario(c, server, users):
     tap.is_(r.json and r.json["status"], "available",
             "a refused dispatch changed no unit")
 
+    # -- the notification board and a call-taker task (a credible tip's
+    # warm transfer, NENA-STA-020.1)
+    r = c.call("POST", J + "/calls", {"location": "4400 Elm St"}, token=ct,
+               expect=201, name="a tip")
+    T = r.json["id"] if r.json else "HT-2026-999998"
+    for q, v in (("caller_is_victim", "no"), ("first_hand", "yes"),
+                 ("specific_location", "yes"), ("in_danger_now", "no"),
+                 ("free_to_leave", "no")):
+        c.call("PUT", "%s/calls/%s/answers/%s" % (J, T, q), {"value": v},
+               token=ct, expect=200, name="tip answer " + q)
+    r = c.call("GET", "%s/outbox?state=task_open&call=%s" % (J, T),
+               token=sv, expect=200, name="open tasks")
+    tasks = [n["key"] for n in (r.json or {}).get("notifications", [])
+             if n["kind"] == "tip_handoff"]
+    tap.ok(len(tasks) == 1, "the tip's hand-off is a call-taker task")
+    K = tasks[0] if tasks else "none"
+    TC = "%s/calls/%s/tasks/%s/confirm" % (J, T, K)
+    c.call("GET", J + "/outbox", token=adm, expect=200, name="admin")
+    c.call("GET", J + "/outbox?state=lost", token=sv, expect=422)
+    c.call("GET", J + "/outbox?color=red", token=sv, expect=422,
+           name="unknown parameter")
+    c.call("GET", J + "/outbox", token=ct, expect=403)
+    c.call("GET", J + "/outbox", expect=401)
+    c.call("POST", TC, {"note": 5}, token=ct, expect=422)
+    c.call("POST", TC, {}, token=inv, expect=403)
+    c.call("POST", TC, {}, token=None, expect=401)
+    c.call("POST", TC, "{", token=ct, expect=400)
+    c.call("POST", TC, "x", ctype="text/plain", token=ct, expect=415)
+    oversized(server, "POST", TC, ct)
+    c.call("POST", "%s/calls/%s/tasks/%s-nothing/confirm" % (J, T, T), {},
+           token=ct, expect=404)
+    c.call("POST", TC, {"note": "Crime Stoppers took it"}, token=ct,
+           expect=200)
+    c.call("POST", TC, {}, token=ct, expect=409, name="confirmed already")
+
     # -- the audit log
     r = c.call("GET", J + "/audit", token=aud, expect=200)
     tap.ok(r.json and r.json["entries"], "the audit log has entries")

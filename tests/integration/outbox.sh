@@ -220,6 +220,8 @@ TOKEN=$SUP_TOKEN
 http GET "/api/v1/outbox?state=task_open"
 has "$RESP" "$TASK" "open tasks are on the board"
 TOKEN=$CT_TOKEN
+http GET "/api/v1/calls/$TIP"
+is "$(printf '%s' "$RESP" | jq -r --arg k "$TASK" '.tasks[] | select(.key == $k) | .state')" task_open "the call-taker sees the open task with the call"
 http POST "/api/v1/calls/$TIP/tasks/$TASK/confirm" '{"note":"Crime Stoppers took it, tip 4411"}'
 status_is 200 "the call-taker confirms the warm transfer"
 is "$(printf '%s' "$RESP" | jq -r '.actions[] | select(.id == "transfer_crime_stoppers") | .state')" done "the transfer is done"
@@ -231,6 +233,9 @@ status_is 404 "no such task"
 run calls task confirm "$TIP" "$TASK"
 rc_is 1 "the CLI refuses a second confirmation too" || echo "# $ERR"
 is "$(row_state "$TASK")" task_confirmed "the task row is confirmed"
+TOKEN=$CT_TOKEN
+http GET "/api/v1/calls/$TIP"
+is "$(printf '%s' "$RESP" | jq -r --arg k "$TASK" '.tasks[] | select(.key == $k) | .state')" task_confirmed "and the call shows it confirmed"
 
 # ---- the board --------------------------------------------------------------
 TOKEN=$CT_TOKEN
@@ -263,6 +268,20 @@ sink_start poc --port "$PORT_poc"
 wait_until 60 test "$(delivered poc "$KEY2")" -ge 1
 is "$(delivered poc "$KEY2")" 1 "it arrives once the receiver is back"
 is "$(jq -r --arg k "$KEY2" 'select(.headers["Idempotency-Key"] == $k) | .headers["Idempotency-Key"]' "$T/poc.log" | sort -u | wc -l)" 1 "every attempt carried the same key"
+
+# ---- a receiver that stalls delays only its own notices ---------------------
+control poc '{"delay_ms":20000}'
+TOKEN=$CT_TOKEN
+new_victim_call
+KEYS="$ID2-supervisor_notice-supervisor_console"
+KEYP="$ID2-poc_notice-ht_poc"
+wait_until 60 test "$(posts poc "$KEYP")" -ge 1
+wait_until 60 test "$(delivered sup "$KEYS")" -ge 1
+is "$(delivered sup "$KEYS")" 1 "the supervisor's notice arrives while the POC's receiver stalls"
+is "$(row_state "$KEYP")" pending "the POC's notice is still pending then (one lane per target)"
+control poc '{"delay_ms":0}'
+wait_until 90 test "$(delivered poc "$KEYP")" -ge 1
+is "$(delivered poc "$KEYP")" 1 "and it arrives once the receiver answers again"
 
 # ---- a receiver answering 500, and one hanging up ---------------------------
 for mode in '{"status":500}' '{"close":true}'; do

@@ -266,6 +266,9 @@ Test(policy_notify, shipped_policy_has_its_notifications)
 	cr_assert_eq(n->first_delay_ms, 5000);
 	cr_assert_eq(n->max_delay_ms, 600000);
 	cr_assert_eq(n->n_targets, 5);
+	cr_assert(policy_notice_find(&pol, POLICY_NOTICE_TIP_HANDOFF)
+	              ->confirm_call_taker,
+	          "the shipped tip hand-off is a warm transfer");
 	static const char *const ids[] = { "supervisor_console", "ht_poc",
 		                           "tip_line", "referrals",
 		                           "radio_console" };
@@ -632,9 +635,44 @@ Test(policy_notify, notice_errors)
 	assert_error(10, 80, "notice tip_handoff: text is empty");
 	assert_error(10, 84,
 	             "unknown key 'colour' in a notice; it has kind, "
-	             "action, targets, subject and text");
+	             "action, targets, subject, text and confirm");
 	assert_error(11, 61, "notice hotline_referral: targets must be a list");
 	cr_assert_eq(errs.n, 10);
+}
+
+/* NENA-STA-020.1: only transfers are confirmed by the call-taker. */
+Test(policy_notify, confirm_call_taker)
+{
+	cr_assert_eq(
+	    load("notifications:\n"
+	         "  targets:\n"
+	         "    - {id: s, transport: spool, dir: d}\n"
+	         "  notices:\n"
+	         "    - {kind: tip_handoff, action: transfer_crime_stoppers, "
+	         "targets: [s], text: t, confirm: call_taker}\n"
+	         "    - {kind: hotline_referral, action: refer_nhth, "
+	         "targets: [s], text: t}\n"),
+	    HTD_OK);
+	cr_assert(policy_notice_find(&pol, POLICY_NOTICE_TIP_HANDOFF)
+	              ->confirm_call_taker);
+	cr_assert_not(policy_notice_find(&pol, POLICY_NOTICE_HOTLINE_REFERRAL)
+	                  ->confirm_call_taker);
+	cr_assert_eq(
+	    load("notifications:\n"                          /* 1 */
+	         "  targets:\n"                              /* 2 */
+	         "    - {id: s, transport: spool, dir: d}\n" /* 3 */
+	         "  notices:\n"                              /* 4 */
+	         "    - {kind: radio_alert, action: radio_alert, "
+	         "targets: [s], text: t, confirm: call_taker}\n" /* 5 */
+	         "    - {kind: tip_handoff, action: transfer_crime_stoppers, "
+	         "targets: [s], text: t, confirm: dispatcher}\n"), /* 6 */
+	    HTD_ERR_INVALID);
+	assert_error(5, 80,
+	             "notice radio_alert: only tip_handoff and "
+	             "hotline_referral are transfers a call-taker confirms");
+	assert_error(6, 92,
+	             "notice tip_handoff: confirm takes call_taker, "
+	             "not 'dispatcher'");
 }
 
 Test(policy_notify, notices_resolve_their_targets)

@@ -310,10 +310,11 @@ Test(notices, the_outbox_records_outcomes_with_their_events)
 	open_call(&c, "", "", "1200 E 6th St");
 	answer(&c, "caller_is_victim", "yes");
 	answer(&c, "free_to_leave", "no");
-	cr_assert_eq(store_outbox_due(store, now - 60000, 10, &due, &err),
+	cr_assert_eq(store_outbox_due(store, now - 60000, NULL, 10, &due, &err),
 	             HTD_OK);
 	cr_assert_eq(due.n, 0, "nothing is due before it was queued");
-	cr_assert_eq(store_outbox_due(store, now, 10, &due, &err), HTD_OK);
+	cr_assert_eq(store_outbox_due(store, now, NULL, 10, &due, &err),
+	             HTD_OK);
 	cr_assert_eq(due.n, 3);
 	struct store_outbox_list board = { 0 };
 	struct store_outbox_filter pending = { .by_state = true,
@@ -333,7 +334,8 @@ Test(notices, the_outbox_records_outcomes_with_their_events)
 	    store_outbox_record(store, &r, STORE_OUTBOX_PENDING, NULL, 0, &err),
 	    HTD_OK, "%s", err.message);
 	struct store_outbox_list after = { 0 };
-	cr_assert_eq(store_outbox_due(store, now, 10, &after, &err), HTD_OK);
+	cr_assert_eq(store_outbox_due(store, now, NULL, 10, &after, &err),
+	             HTD_OK);
 	cr_assert_eq(after.n, 2, "the retried row waits");
 	store_outbox_list_free(&after);
 
@@ -413,8 +415,9 @@ Test(notices, a_transfer_is_a_task_until_the_call_taker_confirms_it)
 	cr_assert_eq(task->state, STORE_OUTBOX_TASK_OPEN);
 	cr_assert_str_eq(task->transport, "task");
 	store_outbox_list_free(&l);
-	cr_assert_eq(store_outbox_due(store, now + 3600000, 100, &due, &err),
-	             HTD_OK);
+	cr_assert_eq(
+	    store_outbox_due(store, now + 3600000, NULL, 100, &due, &err),
+	    HTD_OK);
 	for (size_t i = 0; i < due.n; i++)
 		cr_assert_str_neq(due.rows[i].key, key, "a task is never sent");
 	store_outbox_list_free(&due);
@@ -449,5 +452,44 @@ Test(notices, a_transfer_is_a_task_until_the_call_taker_confirms_it)
 	cr_assert_eq(calls_verify(&svc, c.ref, &err), HTD_OK, "%s",
 	             err.message);
 	call_free(&after);
+	call_free(&c);
+}
+
+/* Screening moves a call through categories: who was told "other" hears
+ * "victim call", as an update with a key of its own. */
+Test(notices, a_category_change_updates_the_supervisor)
+{
+	struct call c;
+	struct store_outbox_list l;
+	open_call(&c, "", "", "1200 E 6th St");
+	answer(&c, "caller_is_victim", "yes");
+	answer(&c, "in_danger_now", "no");
+	cr_assert_eq(c.category, CALL_CATEGORY_OTHER);
+	answer(&c, "free_to_leave", "no");
+	cr_assert_eq(c.category, CALL_CATEGORY_VICTIM_CALL);
+	rows_of(c.ref, &l);
+	const struct store_outbox *first = row_of(&l, "supervisor_notice");
+	const struct store_outbox *update =
+	    row_of(&l, "supervisor_notice_update");
+	cr_assert_not_null(first);
+	cr_assert_not_null(update, "the supervisor hears of the change");
+	char *t1 = text_of(first, "text"), *t2 = text_of(update, "text");
+	cr_assert(strstr(t1, "Category: other"), "%s", t1);
+	cr_assert(strstr(t2, "Category: victim_call"), "%s", t2);
+	cr_assert(strncmp(update->subject, "Update: ", 8) == 0, "%s",
+	          update->subject);
+	cr_assert_str_neq(first->key, update->key);
+	free(t1);
+	free(t2);
+	size_t n = l.n;
+	store_outbox_list_free(&l);
+	/* The same category again: nothing more. */
+	answer(&c, "weapons_present", "no");
+	rows_of(c.ref, &l);
+	cr_assert_eq(l.n, n);
+	store_outbox_list_free(&l);
+	struct htd_error err;
+	cr_assert_eq(calls_verify(&svc, c.ref, &err), HTD_OK, "%s",
+	             err.message);
 	call_free(&c);
 }
