@@ -1137,7 +1137,14 @@ static void route_calls_link(struct http_request *r)
 		fail(r, &err);
 		return;
 	}
-	http_json(r, 200, call_json(&c));
+	json_t *o = call_json(&c);
+	if (call_tasks(r, c.ref, o, &err) != HTD_OK) {
+		json_decref(o);
+		call_free(&c);
+		fail(r, &err);
+		return;
+	}
+	http_json(r, 200, o);
 	call_free(&c);
 }
 

@@ -91,7 +91,9 @@ deferred=0
 want_changes="call_opened,answer_recorded:free_to_leave,answer_recorded:caller_is_victim,answer_recorded:happening_now"
 while read -r id _; do
 	http GET "/api/v1/calls/$id/events" "" -H "Authorization: Bearer $CT"
-	changes=$(printf '%s' "$RESP" | jq -r '[.events[] | select(.type != "decision_made") |
+	# The client's own changes: not the decisions, nor what the system
+	# did after them (notices, related records).
+	changes=$(printf '%s' "$RESP" | jq -r '[.events[] | select(.type != "decision_made" and (.actor | startswith("system:") | not)) |
 		if .type == "answer_recorded" then "answer_recorded:" + .question else .type end] | join(",")')
 	types=$(printf '%s' "$RESP" | jq -r '[.events[].type] | join(",")')
 	seqs=$(printf '%s' "$RESP" | jq -r '[.events[].seq] | join(",")')
