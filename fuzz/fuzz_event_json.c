@@ -133,6 +133,26 @@ static bool events_equal(const struct call_event *a, const struct call_event *b)
 		       str_eq(a->u.notice.key, b->u.notice.key) &&
 		       str_eq(a->u.notice.detail, b->u.notice.detail) &&
 		       a->u.notice.completes == b->u.notice.completes;
+	case CALL_EVENT_RECORDS_SUGGESTED:
+		if (a->u.suggested.n != b->u.suggested.n)
+			return false;
+		for (size_t i = 0; i < a->u.suggested.n; i++) {
+			const struct call_suggestion *x =
+			    &a->u.suggested.items[i];
+			const struct call_suggestion *y =
+			    &b->u.suggested.items[i];
+			if (x->record != y->record || x->weight != y->weight ||
+			    x->match != y->match || !str_eq(x->kind, y->kind) ||
+			    !str_eq(x->label, y->label) ||
+			    !str_eq(x->from, y->from) ||
+			    !str_eq(x->why, y->why))
+				return false;
+		}
+		return true;
+	case CALL_EVENT_RECORD_LINKED:
+		return a->u.link.record == b->u.link.record &&
+		       a->u.link.confirmed == b->u.link.confirmed &&
+		       str_eq(a->u.link.reason, b->u.link.reason);
 	case CALL_EVENT__COUNT: break;
 	}
 	return false;
