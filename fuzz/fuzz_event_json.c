@@ -6,7 +6,8 @@
  * Input: the first byte picks the event type (call_opened, note_added,
  * answer_recorded, call_closed, indicators_found, decision_made,
  * category_overridden, action_marked, notice_queued, notice_delivered,
- * notice_failed, task_confirmed); the rest is the payload.
+ * notice_failed, task_confirmed, records_suggested, record_linked); the
+ * rest is the payload.
  * Properties: a rejection names a field; an accepted payload re-encodes
  * with event_json_encode() to text that decodes to an equal event and that
  * is canonical (encoding again gives the same text); a decoded (hence
