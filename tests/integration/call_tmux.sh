@@ -20,7 +20,10 @@ fi
 # hook, then removes $T).
 tm() { tmux -u -S "$T/tmux.sock" -f "$T/tmux.conf" "$@"; }
 cleanup_hook() { tm kill-server >/dev/null 2>&1; }
-printf 'set -g history-limit 50000\nset -g status off\n' >"$T/tmux.conf"
+# exit-empty off: the server stays up between the two sessions (killing the
+# first one must not race the start of the second: "server exited
+# unexpectedly", seen once in CI under load).
+printf 'set -g history-limit 50000\nset -g status off\nset -s exit-empty off\n' >"$T/tmux.conf"
 export LC_ALL=C.UTF-8
 
 # screen: everything the pane has shown, wrapped lines joined.
