@@ -63,6 +63,15 @@ wait_until() {
 	done
 	return 1
 }
+# at_least N COMMAND...: COMMAND's output, a number, is N or more. For
+# wait_until, which must run the count again at each poll (a "$(...)" in
+# its arguments would be counted once, before the wait).
+at_least() {
+	local n=$1 v
+	shift
+	v=$("$@")
+	[ "${v:-0}" -ge "$n" ] 2>/dev/null
+}
 row_state() { # row_state KEY: the outbox state of a key (as the supervisor)
 	local t=$TOKEN
 	TOKEN=$SUP_TOKEN
@@ -150,8 +159,8 @@ http POST "/api/v1/calls/$ID/dispatch" '{"units":["2A31"]}'; status_is 200 "disp
 SUP_KEY="$ID-supervisor_notice-supervisor_console"
 POC_KEY="$ID-poc_notice-ht_poc"
 RADIO_KEY="$ID-radio_alert-radio_console"
-wait_until 60 test "$(delivered sup "$SUP_KEY")" -ge 1; is "$(delivered sup "$SUP_KEY")" 1 "the supervisor's notice arrived once"
-wait_until 60 test "$(delivered poc "$POC_KEY")" -ge 1; is "$(delivered poc "$POC_KEY")" 1 "the POC's notice arrived once"
+wait_until 60 at_least 1 delivered sup "$SUP_KEY"; is "$(delivered sup "$SUP_KEY")" 1 "the supervisor's notice arrived once"
+wait_until 60 at_least 1 delivered poc "$POC_KEY"; is "$(delivered poc "$POC_KEY")" 1 "the POC's notice arrived once"
 wait_until 60 test -f "spool/radio/$RADIO_KEY.json"
 if [ -f "spool/radio/$RADIO_KEY.json" ]; then pass "the radio alert is in the spool"; else fail "the radio alert is in the spool" "$(ls spool/radio)"; fi
 is "$(jq -r --arg k "$SUP_KEY" 'select(.headers["Idempotency-Key"] == $k) | .signature_valid' "$T/sup.log" | head -n1)" true "the webhook is signed with the target's key"
@@ -265,7 +274,7 @@ else
 	fail "the POC's notice is retried while its receiver is down" "$(grep notice_ "$T/serve.err" | tail -n 5)"
 fi
 sink_start poc --port "$PORT_poc"
-wait_until 60 test "$(delivered poc "$KEY2")" -ge 1
+wait_until 60 at_least 1 delivered poc "$KEY2"
 is "$(delivered poc "$KEY2")" 1 "it arrives once the receiver is back"
 is "$(jq -r --arg k "$KEY2" 'select(.headers["Idempotency-Key"] == $k) | .headers["Idempotency-Key"]' "$T/poc.log" | sort -u | wc -l)" 1 "every attempt carried the same key"
 
@@ -275,12 +284,12 @@ TOKEN=$CT_TOKEN
 new_victim_call
 KEYS="$ID2-supervisor_notice-supervisor_console"
 KEYP="$ID2-poc_notice-ht_poc"
-wait_until 60 test "$(posts poc "$KEYP")" -ge 1
-wait_until 60 test "$(delivered sup "$KEYS")" -ge 1
+wait_until 60 at_least 1 posts poc "$KEYP"
+wait_until 60 at_least 1 delivered sup "$KEYS"
 is "$(delivered sup "$KEYS")" 1 "the supervisor's notice arrives while the POC's receiver stalls"
 is "$(row_state "$KEYP")" pending "the POC's notice is still pending then (one lane per target)"
 control poc '{"delay_ms":0}'
-wait_until 90 test "$(delivered poc "$KEYP")" -ge 1
+wait_until 90 at_least 1 delivered poc "$KEYP"
 is "$(delivered poc "$KEYP")" 1 "and it arrives once the receiver answers again"
 
 # ---- a receiver answering 500, and one hanging up ---------------------------
@@ -324,9 +333,9 @@ control sup '{"status":200}'
 control poc '{"status":200}'
 serve_start || { done_testing; exit 1; }
 login supervisor; SUP_TOKEN=$TOKEN
-wait_until 60 test "$(delivered poc "$KEY4P")" -ge 1
+wait_until 60 at_least 1 delivered poc "$KEY4P"
 is "$(delivered poc "$KEY4P")" 1 "after the restart the POC's notice arrives, same key"
-wait_until 60 test "$(delivered sup "$KEY4S")" -ge 1
+wait_until 60 at_least 1 delivered sup "$KEY4S"
 is "$(delivered sup "$KEY4S")" 1 "and the supervisor's"
 serve_stop
 is "$SERVER_RC" 0 "serve stops cleanly on SIGTERM, worker included"
