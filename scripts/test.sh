@@ -40,7 +40,17 @@ count_meson() {
 	fi
 }
 
-step() { printf '\n==== %s\n' "$*"; }
+# Each step's heading, and how long the one before it took, so a slow CI
+# run says where its time went.
+step_name=
+step_start=$SECONDS
+step_times=()
+step() {
+	[ -n "$step_name" ] && step_times+=("$((SECONDS - step_start)) s  $step_name")
+	step_name=$*
+	step_start=$SECONDS
+	[ $# -gt 0 ] && printf '\n==== %s\n' "$*"
+}
 
 build() {
 	local dir=$1
@@ -103,7 +113,9 @@ if [ -x scripts/fuzz.sh ]; then
 	fi
 fi
 
+step
 echo
+printf 'time: %s\n' "${step_times[@]}"
 [ -s "$tails" ] && cat "$tails" && echo
 for t in "${failed_tests[@]}"; do echo "failed test: $t"; done
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
