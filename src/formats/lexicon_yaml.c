@@ -19,22 +19,19 @@
 #include <utf8proc.h>
 
 #include "core/normalise.h"
+#include "formats/yaml_util.h"
+#include "util/file.h"
 #include "util/mem.h"
 #include "util/str.h"
-
-/* A place in the file; 1-based, 0 when unknown. */
-struct pos {
-	int line;
-	int column;
-};
 
 struct loader {
 	const char *file; /* for messages */
 	struct htd_error errors[LEXICON_YAML_ERRORS_MAX];
-	size_t n_errors;
-	struct lexicon *lx;        /* being built */
-	struct fy_node *sources;   /* the top-level `sources:` mapping */
-	struct pos indicators_key; /* where `indicators:` is, for coverage */
+	struct yaml_errors errs; /* over errors[] */
+	struct lexicon *lx;      /* being built */
+	struct fy_node *sources; /* the top-level `sources:` mapping */
+	struct yaml_pos
+	    indicators_key; /* where `indicators:` is, for coverage */
 	bool mentioned[INDICATOR__COUNT]; /* ids present, right or wrong */
 };
 
@@ -56,239 +53,13 @@ static const char *const top_key_names[TOP__COUNT] = {
 	"indicators", "context", "industries", "stopwords",
 };
 
-/* ---- errors ------------------------------------------------------------ */
-
-static void report(struct loader *ld, enum htd_err code, struct pos at,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void report(struct loader *ld, enum htd_err code, struct pos at,
-                   const char *fmt, ...)
-{
-	char msg[HTD_ERROR_MESSAGE_MAX];
-	va_list ap;
-
-	if (ld->n_errors >= LEXICON_YAML_ERRORS_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	htd_error_at(&ld->errors[ld->n_errors++], code, ld->file,
-	             at.line > 0 ? at.line : 1, at.column > 0 ? at.column : 1,
-	             "%s", msg);
-}
-
-static int error_order(const void *a, const void *b)
-{
-	const struct htd_error *x = a, *y = b;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->column != y->column)
-		return x->column < y->column ? -1 : 1;
-	return 0;
-}
-
-/*
- * Sorts the gathered errors into file order (stable: qsort is not, so
- * equal places keep their order through the message index), passes each
- * to the caller and copies the first into `err`. Returns its code.
- */
-static enum htd_err flush_errors(struct loader *ld,
-                                 const struct lexicon_yaml_options *opts,
-                                 struct htd_error *err)
-{
-	/* Insertion sort: stable, and at most LEXICON_YAML_ERRORS_MAX. */
-	for (size_t i = 1; i < ld->n_errors; i++) {
-		struct htd_error tmp = ld->errors[i];
-		size_t j = i;
-		while (j > 0 && error_order(&ld->errors[j - 1], &tmp) > 0) {
-			ld->errors[j] = ld->errors[j - 1];
-			j--;
-		}
-		ld->errors[j] = tmp;
-	}
-	for (size_t i = 0; opts && opts->on_error && i < ld->n_errors; i++)
-		opts->on_error(opts->ctx, &ld->errors[i]);
-	if (err)
-		*err = ld->errors[0];
-	return ld->errors[0].code;
-}
-
-/* ---- nodes ------------------------------------------------------------- */
-
-/*
- * Returns where `fyn` starts. libfyaml keeps marks on tokens, not nodes,
- * so a collection is placed at its first scalar; an empty one (or a null
- * value, which has no token) at `fallback`, the key that introduced it.
- */
-static struct pos node_pos(struct fy_node *fyn, struct pos fallback)
-{
-	for (int depth = 0; fyn && depth < 64; depth++) {
-		if (fy_node_is_scalar(fyn)) {
-			struct fy_token *t = fy_node_get_scalar_token(fyn);
-			const struct fy_mark *m =
-			    t ? fy_token_start_mark(t) : NULL;
-			if (!m)
-				break;
-			/* The token of a quoted scalar or an alias starts
-			 * after its quote or '*': point at that. */
-			enum fy_node_style st = fy_node_get_style(fyn);
-			int back =
-			    (st == FYNS_SINGLE_QUOTED ||
-			     st == FYNS_DOUBLE_QUOTED || st == FYNS_ALIAS) &&
-			    m->column > 0;
-			return (struct pos){ m->line + 1,
-				             m->column + 1 - back };
-		}
-		void *it = NULL;
-		if (fy_node_is_mapping(fyn)) {
-			struct fy_node_pair *p =
-			    fy_node_mapping_iterate(fyn, &it);
-			fyn = p ? fy_node_pair_key(p) : NULL;
-		} else if (fy_node_is_sequence(fyn)) {
-			fyn = fy_node_sequence_iterate(fyn, &it);
-		} else {
-			break;
-		}
-	}
-	return fallback;
-}
-
-static const char *node_kind(struct fy_node *fyn)
-{
-	if (fy_node_is_alias(fyn))
-		return "an alias";
-	if (fy_node_is_mapping(fyn))
-		return "a mapping";
-	if (fy_node_is_sequence(fyn))
-		return "a list";
-	return "text";
-}
-
-/* True for a plain scalar YAML reads as null: `key:`, `~`, `null`. */
-static bool is_null(struct fy_node *fyn)
-{
-	size_t len;
-	const char *s;
-
-	if (!fyn)
-		return true;
-	if (!fy_node_is_scalar(fyn) || fy_node_is_alias(fyn) ||
-	    fy_node_get_style(fyn) != FYNS_PLAIN)
-		return false;
-	s = fy_node_get_scalar(fyn, &len);
-	if (!s || len == 0)
-		return true;
-	return (len == 1 && s[0] == '~') ||
-	       (len == 4 &&
-	        (memcmp(s, "null", 4) == 0 || memcmp(s, "Null", 4) == 0 ||
-	         memcmp(s, "NULL", 4) == 0));
-}
-
-/*
- * Returns the text of scalar `fyn` (borrowed from the document; *len set),
- * or NULL after reporting why there is none: no value, an alias, a list
- * or mapping, or a NUL inside. `what` names the value in messages.
- */
-static const char *scalar(struct loader *ld, struct fy_node *fyn, struct pos at,
-                          const char *what, size_t *len)
-{
-	const char *s;
-
-	at = node_pos(fyn, at);
-	if (is_null(fyn)) {
-		report(ld, HTD_ERR_INVALID, at, "%s has no value", what);
-		return NULL;
-	}
-	if (fy_node_is_alias(fyn)) {
-		report(ld, HTD_ERR_INVALID, at,
-		       "%s is an alias; anchors and aliases are not "
-		       "supported in a lexicon",
-		       what);
-		return NULL;
-	}
-	if (!fy_node_is_scalar(fyn)) {
-		report(ld, HTD_ERR_INVALID, at, "%s must be text, not %s", what,
-		       node_kind(fyn));
-		return NULL;
-	}
-	s = fy_node_get_scalar(fyn, len);
-	if (!s) {
-		report(ld, HTD_ERR_INVALID, at, "%s has no value", what);
-		return NULL;
-	}
-	if (memchr(s, '\0', *len)) {
-		report(ld, HTD_ERR_INVALID, at, "%s contains a NUL character",
-		       what);
-		return NULL;
-	}
-	return s;
-}
-
 /* As scalar(), returning an owned copy. */
-static char *scalar_dup(struct loader *ld, struct fy_node *fyn, struct pos at,
-                        const char *what)
+static char *scalar_dup(struct loader *ld, struct fy_node *fyn,
+                        struct yaml_pos at, const char *what)
 {
 	size_t len;
-	const char *s = scalar(ld, fyn, at, what, &len);
+	const char *s = yaml_scalar(&ld->errs, fyn, at, what, &len);
 	return s ? xstrndup(s, len) : NULL;
-}
-
-/* Checks that `fyn` is a mapping (or a list); reports and returns false
- * otherwise. */
-static bool expect_mapping(struct loader *ld, struct fy_node *fyn,
-                           struct pos at, const char *what)
-{
-	if (fyn && fy_node_is_mapping(fyn))
-		return true;
-	if (is_null(fyn))
-		report(ld, HTD_ERR_INVALID, at, "%s has no value", what);
-	else
-		report(ld, HTD_ERR_INVALID, node_pos(fyn, at),
-		       "%s must be a mapping (key: value lines), not %s", what,
-		       node_kind(fyn));
-	return false;
-}
-
-static bool expect_sequence(struct loader *ld, struct fy_node *fyn,
-                            struct pos at, const char *what)
-{
-	if (fyn && fy_node_is_sequence(fyn))
-		return true;
-	if (is_null(fyn))
-		report(ld, HTD_ERR_INVALID, at, "%s has no value", what);
-	else
-		report(ld, HTD_ERR_INVALID, node_pos(fyn, at),
-		       "%s must be a list ([a, b] or '- a' lines), not %s",
-		       what, node_kind(fyn));
-	return false;
-}
-
-/*
- * The key of a mapping pair as NUL-terminated text in `out` (cut to fit),
- * with its place; false after reporting a key that is not text.
- */
-static bool pair_key(struct loader *ld, struct fy_node_pair *p,
-                     struct pos parent, char *out, size_t size, struct pos *at)
-{
-	struct fy_node *k = fy_node_pair_key(p);
-	size_t len;
-	const char *s;
-
-	*at = node_pos(k, node_pos(fy_node_pair_value(p), parent));
-	if (!k || !fy_node_is_scalar(k) || fy_node_is_alias(k)) {
-		report(ld, HTD_ERR_INVALID, *at, "a key must be plain text");
-		return false;
-	}
-	s = fy_node_get_scalar(k, &len);
-	if (!s || memchr(s, '\0', len)) {
-		report(ld, HTD_ERR_INVALID, *at, "a key must be plain text");
-		return false;
-	}
-	if (len >= size)
-		len = size - 1;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return true;
 }
 
 /* ---- patterns ---------------------------------------------------------- */
@@ -296,7 +67,7 @@ static bool pair_key(struct loader *ld, struct fy_node_pair *p,
 /* A pattern as written, for the duplicate check. */
 struct seen {
 	const char *text; /* normalised */
-	struct pos at;
+	struct yaml_pos at;
 };
 
 static int seen_order(const void *a, const void *b)
@@ -324,9 +95,9 @@ static void check_duplicates(struct loader *ld, struct seen *items, size_t n,
 			first = i;
 			continue;
 		}
-		report(ld, HTD_ERR_INVALID, items[i].at,
-		       "duplicate %s '%.200s' (first at line %d)", what,
-		       items[i].text, items[first].at.line);
+		yaml_report(&ld->errs, HTD_ERR_INVALID, items[i].at,
+		            "duplicate %s '%.200s' (first at line %d)", what,
+		            items[i].text, items[first].at.line);
 	}
 }
 
@@ -335,34 +106,36 @@ static void check_duplicates(struct loader *ld, struct seen *items, size_t n,
  * Returns the owned normalised text, or NULL after reporting.
  */
 static char *pattern_text(struct loader *ld, struct fy_node *item,
-                          struct pos at, const char *what, struct pos *where)
+                          struct yaml_pos at, const char *what,
+                          struct yaml_pos *where)
 {
 	size_t len, trimmed;
 	const char *s;
 	char *raw, *norm;
 
-	*where = node_pos(item, at);
-	s = scalar(ld, item, at, what, &len);
+	*where = yaml_node_pos(item, at);
+	s = yaml_scalar(&ld->errs, item, at, what, &len);
 	if (!s)
 		return NULL;
 	raw = xstrndup(s, len);
 	str_trim(raw, &trimmed);
 	if (trimmed == 0) {
-		report(ld, HTD_ERR_INVALID, *where, "empty %s", what);
+		yaml_report(&ld->errs, HTD_ERR_INVALID, *where, "empty %s",
+		            what);
 		free(raw);
 		return NULL;
 	}
 	norm = normalise_pattern(raw);
 	free(raw);
 	if (!norm) {
-		report(ld, HTD_ERR_INVALID, *where, "%s is not valid UTF-8",
-		       what);
+		yaml_report(&ld->errs, HTD_ERR_INVALID, *where,
+		            "%s is not valid UTF-8", what);
 		return NULL;
 	}
 	str_trim(norm, &trimmed);
 	if (trimmed == 0) {
-		report(ld, HTD_ERR_INVALID, *where,
-		       "%s is empty once normalised", what);
+		yaml_report(&ld->errs, HTD_ERR_INVALID, *where,
+		            "%s is empty once normalised", what);
 		free(norm);
 		return NULL;
 	}
@@ -374,18 +147,18 @@ static char *pattern_text(struct loader *ld, struct fy_node *item,
  * *pats, and their texts to `seen` (room for all of them) for the
  * duplicate check.
  */
-static void read_patterns(struct loader *ld, struct fy_node *seq, struct pos at,
-                          const char *what, bool inverted,
+static void read_patterns(struct loader *ld, struct fy_node *seq,
+                          struct yaml_pos at, const char *what, bool inverted,
                           struct lexicon_pattern *pats, size_t *n,
                           struct seen *seen, size_t *n_seen)
 {
 	void *it = NULL;
 	struct fy_node *item;
 
-	if (!expect_sequence(ld, seq, at, what))
+	if (!yaml_expect_sequence(&ld->errs, seq, at, what))
 		return;
 	while ((item = fy_node_sequence_iterate(seq, &it))) {
-		struct pos where;
+		struct yaml_pos where;
 		char *text = pattern_text(ld, item, at, "pattern", &where);
 		if (!text)
 			continue;
@@ -448,26 +221,26 @@ static bool file_stem(const char *file, char *out, size_t size)
 }
 
 static void read_language(struct loader *ld, struct fy_node *value,
-                          struct pos at)
+                          struct yaml_pos at)
 {
 	char stem[64];
 	char *lang = scalar_dup(ld, value, at, "language");
 	if (!lang)
 		return;
-	at = node_pos(value, at);
+	at = yaml_node_pos(value, at);
 	if (!language_valid(lang)) {
-		report(ld, HTD_ERR_INVALID, at,
-		       "language '%.40s' is not a BCP 47 primary language "
-		       "tag such as en or es (2 or 3 lower-case letters)",
-		       lang);
+		yaml_report(&ld->errs, HTD_ERR_INVALID, at,
+		            "language '%.40s' is not a BCP 47 primary language "
+		            "tag such as en or es (2 or 3 lower-case letters)",
+		            lang);
 		free(lang);
 		return;
 	}
 	if (!file_stem(ld->file, stem, sizeof(stem)) || strcmp(stem, lang)) {
-		report(ld, HTD_ERR_INVALID, at,
-		       "language '%s' does not match the file name: a %s "
-		       "lexicon is %s.yaml",
-		       lang, lang, lang);
+		yaml_report(&ld->errs, HTD_ERR_INVALID, at,
+		            "language '%s' does not match the file name: a %s "
+		            "lexicon is %s.yaml",
+		            lang, lang, lang);
 		free(lang);
 		return;
 	}
@@ -475,47 +248,49 @@ static void read_language(struct loader *ld, struct fy_node *value,
 }
 
 static void read_sources(struct loader *ld, struct fy_node *value,
-                         struct pos at)
+                         struct yaml_pos at)
 {
 	void *it = NULL;
 	struct fy_node_pair *p;
 
-	if (!expect_mapping(ld, value, at, "sources"))
+	if (!yaml_expect_mapping(&ld->errs, value, at, "sources"))
 		return;
 	ld->sources = value;
 	while ((p = fy_node_mapping_iterate(value, &it))) {
 		char key[128], what[160];
-		struct pos kat;
+		struct yaml_pos kat;
 		size_t len;
-		if (!pair_key(ld, p, at, key, sizeof(key), &kat))
+		if (!yaml_pair_key(&ld->errs, p, at, key, sizeof(key), &kat))
 			continue;
 		str_format(what, sizeof(what), "source '%s'", key);
-		scalar(ld, fy_node_pair_value(p), kat, what, &len);
+		yaml_scalar(&ld->errs, fy_node_pair_value(p), kat, what, &len);
 	}
 }
 
 /* The `sources:` of one indicator: keys of the top-level `sources:`. */
 static void read_indicator_sources(struct loader *ld,
                                    struct lexicon_indicator *ind,
-                                   struct fy_node *value, struct pos at)
+                                   struct fy_node *value, struct yaml_pos at)
 {
 	void *it = NULL;
 	struct fy_node *item;
 
-	if (!expect_sequence(ld, value, at, "sources"))
+	if (!yaml_expect_sequence(&ld->errs, value, at, "sources"))
 		return;
 	ind->sources = xcalloc(list_length(value) + 1, sizeof(char *));
 	while ((item = fy_node_sequence_iterate(value, &it))) {
 		size_t len;
-		const char *s = scalar(ld, item, at, "a source", &len);
+		const char *s =
+		    yaml_scalar(&ld->errs, item, at, "a source", &len);
 		if (!s)
 			continue;
 		if (!ld->sources || !fy_node_mapping_lookup_pair_by_string(
 		                        ld->sources, s, len)) {
-			report(ld, HTD_ERR_INVALID, node_pos(item, at),
-			       "unknown source '%.*s': add it under the "
-			       "top-level sources:",
-			       (int)(len > 80 ? 80 : len), s);
+			yaml_report(&ld->errs, HTD_ERR_INVALID,
+			            yaml_node_pos(item, at),
+			            "unknown source '%.*s': add it under the "
+			            "top-level sources:",
+			            (int)(len > 80 ? 80 : len), s);
 			continue;
 		}
 		ind->sources[ind->n_sources++] = xstrndup(s, len);
@@ -524,7 +299,7 @@ static void read_indicator_sources(struct loader *ld,
 
 /* `amp:` is optional; when given it must agree with domain.md. */
 static void read_amp(struct loader *ld, enum indicator_id id,
-                     struct fy_node *value, struct pos at)
+                     struct fy_node *value, struct yaml_pos at)
 {
 	void *it = NULL;
 	struct fy_node *item = value;
@@ -537,34 +312,36 @@ static void read_amp(struct loader *ld, enum indicator_id id,
 		size_t len;
 		char name[32], have[96];
 		enum amp_element e;
-		const char *s = scalar(ld, item, at, "amp", &len);
+		const char *s = yaml_scalar(&ld->errs, item, at, "amp", &len);
 		if (s) {
 			size_t k = len < sizeof(name) ? len : 0;
 			memcpy(name, s, k);
 			name[k] = '\0';
 			if (!amp_element_parse(name, &e))
-				report(ld, HTD_ERR_INVALID, node_pos(item, at),
-				       "unknown AMP element '%.*s'; use "
-				       "action, means, purpose, "
-				       "vulnerability, context or minor",
-				       (int)(len > 40 ? 40 : len), s);
+				yaml_report(&ld->errs, HTD_ERR_INVALID,
+				            yaml_node_pos(item, at),
+				            "unknown AMP element '%.*s'; use "
+				            "action, means, purpose, "
+				            "vulnerability, context or minor",
+				            (int)(len > 40 ? 40 : len), s);
 			else if (!(want & (unsigned)e))
-				report(ld, HTD_ERR_INVALID, node_pos(item, at),
-				       "domain.md gives %s the AMP elements "
-				       "%s, not %s",
-				       indicator_name(id),
-				       amp_format(want, have, sizeof(have)),
-				       name);
+				yaml_report(
+				    &ld->errs, HTD_ERR_INVALID,
+				    yaml_node_pos(item, at),
+				    "domain.md gives %s the AMP elements "
+				    "%s, not %s",
+				    indicator_name(id),
+				    amp_format(want, have, sizeof(have)), name);
 		}
 		item = list ? fy_node_sequence_iterate(value, &it) : NULL;
 	}
 }
 
 static void read_indicator(struct loader *ld, enum indicator_id id,
-                           struct fy_node *value, struct pos at)
+                           struct fy_node *value, struct yaml_pos at)
 {
 	struct fy_node *patterns = NULL, *inverted = NULL;
-	struct pos patterns_at = at, inverted_at = at;
+	struct yaml_pos patterns_at = at, inverted_at = at;
 	struct lexicon_indicator *ind =
 	    &ld->lx->indicators[ld->lx->n_indicators];
 	struct fy_node_pair *p;
@@ -572,15 +349,15 @@ static void read_indicator(struct loader *ld, enum indicator_id id,
 	char what[96];
 
 	str_format(what, sizeof(what), "indicator %s", indicator_name(id));
-	if (!expect_mapping(ld, value, at, what))
+	if (!yaml_expect_mapping(&ld->errs, value, at, what))
 		return;
 	ld->lx->n_indicators++;
 	ind->id = id;
 	while ((p = fy_node_mapping_iterate(value, &it))) {
 		char key[64];
-		struct pos kat;
+		struct yaml_pos kat;
 		struct fy_node *v = fy_node_pair_value(p);
-		if (!pair_key(ld, p, at, key, sizeof(key), &kat))
+		if (!yaml_pair_key(&ld->errs, p, at, key, sizeof(key), &kat))
 			continue;
 		if (str_eq(key, "patterns")) {
 			patterns = v;
@@ -593,10 +370,10 @@ static void read_indicator(struct loader *ld, enum indicator_id id,
 		} else if (str_eq(key, "amp")) {
 			read_amp(ld, id, v, kat);
 		} else {
-			report(ld, HTD_ERR_INVALID, kat,
-			       "unknown key '%.60s' in indicator %s; use "
-			       "patterns, inverted, sources or amp",
-			       key, indicator_name(id));
+			yaml_report(&ld->errs, HTD_ERR_INVALID, kat,
+			            "unknown key '%.60s' in indicator %s; use "
+			            "patterns, inverted, sources or amp",
+			            key, indicator_name(id));
 		}
 	}
 	size_t room = list_length(patterns) + list_length(inverted);
@@ -610,36 +387,36 @@ static void read_indicator(struct loader *ld, enum indicator_id id,
 		read_patterns(ld, inverted, inverted_at, "inverted", true,
 		              ind->patterns, &ind->n_patterns, seen, &n_seen);
 	if (absent_or_empty(patterns) && absent_or_empty(inverted))
-		report(ld, HTD_ERR_INVALID, at,
-		       "indicator %s has no patterns: give patterns: or "
-		       "inverted:",
-		       indicator_name(id));
+		yaml_report(&ld->errs, HTD_ERR_INVALID, at,
+		            "indicator %s has no patterns: give patterns: or "
+		            "inverted:",
+		            indicator_name(id));
 	check_duplicates(ld, seen, n_seen, "pattern");
 	free(seen);
 }
 
 static void read_indicators(struct loader *ld, struct fy_node *value,
-                            struct pos at)
+                            struct yaml_pos at)
 {
 	void *it = NULL;
 	struct fy_node_pair *p;
 
-	if (!expect_mapping(ld, value, at, "indicators"))
+	if (!yaml_expect_mapping(&ld->errs, value, at, "indicators"))
 		return;
 	int count = fy_node_mapping_item_count(value);
 	ld->lx->indicators = xcalloc(count > 0 ? (size_t)count + 1 : 1,
 	                             sizeof(*ld->lx->indicators));
 	while ((p = fy_node_mapping_iterate(value, &it))) {
 		char key[64];
-		struct pos kat;
+		struct yaml_pos kat;
 		enum indicator_id id;
-		if (!pair_key(ld, p, at, key, sizeof(key), &kat))
+		if (!yaml_pair_key(&ld->errs, p, at, key, sizeof(key), &kat))
 			continue;
 		if (!indicator_parse(key, &id)) {
-			report(ld, HTD_ERR_INVALID, kat,
-			       "unknown indicator id '%.60s' (the ids are "
-			       "those of domain.md section 4)",
-			       key);
+			yaml_report(&ld->errs, HTD_ERR_INVALID, kat,
+			            "unknown indicator id '%.60s' (the ids are "
+			            "those of domain.md section 4)",
+			            key);
 			continue;
 		}
 		ld->mentioned[id] = true;
@@ -648,13 +425,13 @@ static void read_indicators(struct loader *ld, struct fy_node *value,
 }
 
 static void read_context(struct loader *ld, struct fy_node *value,
-                         struct pos at)
+                         struct yaml_pos at)
 {
 	void *it = NULL;
 	struct fy_node_pair *p;
 	size_t room = 0;
 
-	if (!expect_mapping(ld, value, at, "context"))
+	if (!yaml_expect_mapping(&ld->errs, value, at, "context"))
 		return;
 	while ((p = fy_node_mapping_iterate(value, &it)))
 		room += list_length(fy_node_pair_value(p));
@@ -662,29 +439,30 @@ static void read_context(struct loader *ld, struct fy_node *value,
 	it = NULL;
 	while ((p = fy_node_mapping_iterate(value, &it))) {
 		char key[64];
-		struct pos kat;
+		struct yaml_pos kat;
 		enum trigger_kind kind;
 		struct fy_node *seq = fy_node_pair_value(p), *item;
 		void *it2 = NULL;
-		if (!pair_key(ld, p, at, key, sizeof(key), &kat))
+		if (!yaml_pair_key(&ld->errs, p, at, key, sizeof(key), &kat))
 			continue;
 		if (!trigger_kind_parse(key, &kind)) {
-			report(ld, HTD_ERR_INVALID, kat,
-			       "unknown trigger kind '%.60s'; use "
-			       "negation_pre, negation_post, pseudo, "
-			       "hypothetical, historical, terminator, "
-			       "subject_self, subject_other, answer_yes or "
-			       "answer_no",
-			       key);
+			yaml_report(
+			    &ld->errs, HTD_ERR_INVALID, kat,
+			    "unknown trigger kind '%.60s'; use "
+			    "negation_pre, negation_post, pseudo, "
+			    "hypothetical, historical, terminator, "
+			    "subject_self, subject_other, answer_yes or "
+			    "answer_no",
+			    key);
 			continue;
 		}
-		if (!expect_sequence(ld, seq, kat, key))
+		if (!yaml_expect_sequence(&ld->errs, seq, kat, key))
 			continue;
 		struct seen *seen =
 		    xcalloc(list_length(seq) + 1, sizeof(*seen));
 		size_t n_seen = 0;
 		while ((item = fy_node_sequence_iterate(seq, &it2))) {
-			struct pos where;
+			struct yaml_pos where;
 			char *text =
 			    pattern_text(ld, item, kat, "trigger", &where);
 			if (!text)
@@ -718,30 +496,31 @@ static bool industry_id_valid(const char *s)
 }
 
 static void read_industries(struct loader *ld, struct fy_node *value,
-                            struct pos at)
+                            struct yaml_pos at)
 {
 	void *it = NULL;
 	struct fy_node_pair *p;
 
-	if (!expect_mapping(ld, value, at, "industries"))
+	if (!yaml_expect_mapping(&ld->errs, value, at, "industries"))
 		return;
 	int count = fy_node_mapping_item_count(value);
 	ld->lx->industries = xcalloc(count > 0 ? (size_t)count + 1 : 1,
 	                             sizeof(*ld->lx->industries));
 	while ((p = fy_node_mapping_iterate(value, &it))) {
 		char key[64];
-		struct pos kat;
+		struct yaml_pos kat;
 		struct fy_node *seq = fy_node_pair_value(p);
-		if (!pair_key(ld, p, at, key, sizeof(key), &kat))
+		if (!yaml_pair_key(&ld->errs, p, at, key, sizeof(key), &kat))
 			continue;
 		if (!industry_id_valid(key)) {
-			report(ld, HTD_ERR_INVALID, kat,
-			       "industry id '%.60s' must be 1 to 31 lower-case "
-			       "letters, digits or _",
-			       key);
+			yaml_report(
+			    &ld->errs, HTD_ERR_INVALID, kat,
+			    "industry id '%.60s' must be 1 to 31 lower-case "
+			    "letters, digits or _",
+			    key);
 			continue;
 		}
-		if (!expect_sequence(ld, seq, kat, key))
+		if (!yaml_expect_sequence(&ld->errs, seq, kat, key))
 			continue;
 		struct lexicon_industry *ind =
 		    &ld->lx->industries[ld->lx->n_industries++];
@@ -758,19 +537,19 @@ static void read_industries(struct loader *ld, struct fy_node *value,
 }
 
 static void read_stopwords(struct loader *ld, struct fy_node *value,
-                           struct pos at)
+                           struct yaml_pos at)
 {
 	void *it = NULL;
 	struct fy_node *item;
 
-	if (!expect_sequence(ld, value, at, "stopwords"))
+	if (!yaml_expect_sequence(&ld->errs, value, at, "stopwords"))
 		return;
 	size_t room = list_length(value);
 	struct seen *seen = xcalloc(room + 1, sizeof(*seen));
 	size_t n_seen = 0;
 	ld->lx->stopwords = xcalloc(room + 1, sizeof(char *));
 	while ((item = fy_node_sequence_iterate(value, &it))) {
-		struct pos where;
+		struct yaml_pos where;
 		char *text = pattern_text(ld, item, at, "stop word", &where);
 		if (!text)
 			continue;
@@ -791,10 +570,11 @@ static void check_coverage(struct loader *ld)
 		return;
 	for (int i = 0; i < INDICATOR__COUNT; i++)
 		if (missing[i] && !ld->mentioned[i])
-			report(ld, HTD_ERR_INVALID, ld->indicators_key,
-			       "indicator %s of domain.md has no pattern in "
-			       "this language",
-			       indicator_name((enum indicator_id)i));
+			yaml_report(
+			    &ld->errs, HTD_ERR_INVALID, ld->indicators_key,
+			    "indicator %s of domain.md has no pattern in "
+			    "this language",
+			    indicator_name((enum indicator_id)i));
 }
 
 /* Walks the document into ld->lx. */
@@ -802,34 +582,35 @@ static void read_document(struct loader *ld, struct fy_node *root,
                           const struct lexicon_yaml_options *opts)
 {
 	struct fy_node *values[TOP__COUNT] = { NULL };
-	struct pos keys[TOP__COUNT];
+	struct yaml_pos keys[TOP__COUNT];
 	bool given[TOP__COUNT] = { false };
-	struct pos start = node_pos(root, (struct pos){ 1, 1 });
+	struct yaml_pos start = yaml_node_pos(root, (struct yaml_pos){ 1, 1 });
 	struct fy_node_pair *p;
 	void *it = NULL;
 
 	if (!root || !fy_node_is_mapping(root)) {
-		report(ld, HTD_ERR_INVALID, start,
-		       "a lexicon is a mapping with language: and "
-		       "indicators: (see docs/lexicon.md), not %s",
-		       root ? node_kind(root) : "nothing");
+		yaml_report(&ld->errs, HTD_ERR_INVALID, start,
+		            "a lexicon is a mapping with language: and "
+		            "indicators: (see docs/lexicon.md), not %s",
+		            root ? yaml_node_kind(root) : "nothing");
 		return;
 	}
 	while ((p = fy_node_mapping_iterate(root, &it))) {
 		char key[64];
-		struct pos kat;
+		struct yaml_pos kat;
 		int k;
-		if (!pair_key(ld, p, start, key, sizeof(key), &kat))
+		if (!yaml_pair_key(&ld->errs, p, start, key, sizeof(key), &kat))
 			continue;
 		for (k = 0; k < TOP__COUNT; k++)
 			if (str_eq(key, top_key_names[k]))
 				break;
 		if (k == TOP__COUNT) {
-			report(ld, HTD_ERR_INVALID, kat,
-			       "unknown key '%.60s'; a lexicon has language, "
-			       "name, version, sources, indicators, context, "
-			       "industries and stopwords",
-			       key);
+			yaml_report(
+			    &ld->errs, HTD_ERR_INVALID, kat,
+			    "unknown key '%.60s'; a lexicon has language, "
+			    "name, version, sources, indicators, context, "
+			    "industries and stopwords",
+			    key);
 			continue;
 		}
 		values[k] = fy_node_pair_value(p);
@@ -837,8 +618,8 @@ static void read_document(struct loader *ld, struct fy_node *root,
 		given[k] = true;
 	}
 	if (!given[TOP_LANGUAGE])
-		report(ld, HTD_ERR_INVALID, start,
-		       "missing required key 'language'");
+		yaml_report(&ld->errs, HTD_ERR_INVALID, start,
+		            "missing required key 'language'");
 	else
 		read_language(ld, values[TOP_LANGUAGE], keys[TOP_LANGUAGE]);
 	if (given[TOP_NAME])
@@ -850,8 +631,8 @@ static void read_document(struct loader *ld, struct fy_node *root,
 	if (given[TOP_SOURCES])
 		read_sources(ld, values[TOP_SOURCES], keys[TOP_SOURCES]);
 	if (!given[TOP_INDICATORS]) {
-		report(ld, HTD_ERR_INVALID, start,
-		       "missing required key 'indicators'");
+		yaml_report(&ld->errs, HTD_ERR_INVALID, start,
+		            "missing required key 'indicators'");
 		ld->indicators_key = start;
 	} else {
 		ld->indicators_key = keys[TOP_INDICATORS];
@@ -871,136 +652,50 @@ static void read_document(struct loader *ld, struct fy_node *root,
 
 /* ---- bytes to document ------------------------------------------------- */
 
-/* Places the first byte of invalid UTF-8, if any; false when valid. */
-static bool find_invalid_utf8(const char *data, size_t len, struct pos *at)
-{
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)data;
-	size_t i = 0;
-	int line = 1, column = 1;
-
-	while (i < len) {
-		utf8proc_ssize_t n = 1;
-		if (p[i] >= 0x80) {
-			utf8proc_int32_t cp;
-			n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i),
-			                     &cp);
-			if (n <= 0 || cp < 0) {
-				*at = (struct pos){ line, column };
-				return true;
-			}
-		}
-		if (p[i] == '\n') {
-			line++;
-			column = 1;
-		} else {
-			column++;
-		}
-		i += (size_t)n;
-	}
-	return false;
-}
-
-/* Parses the single YAML document of `data` and walks it. */
-static void parse_yaml(struct loader *ld, const char *data, size_t len,
-                       const struct lexicon_yaml_options *opts)
-{
-	struct fy_diag_cfg dcfg;
-	struct fy_diag *diag = NULL;
-	struct fy_parser *fyp = NULL;
-	struct fy_document *fyd = NULL, *extra = NULL;
-	struct fy_diag_error *de;
-	void *it = NULL;
-
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = NULL;
-	dcfg.level = FYET_ERROR;
-	dcfg.colorize = false;
-	diag = fy_diag_create(&dcfg);
-	if (!diag)
-		mem_oom(sizeof(dcfg));
-	fy_diag_set_collect_errors(diag, true);
-	struct fy_parse_cfg cfg = {
-		.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
-		         FYPCF_JSON_NONE | FYPCF_DISABLE_RECYCLING,
-		.diag = diag,
-	};
-	fyp = fy_parser_create(&cfg);
-	if (!fyp || fy_parser_set_string(fyp, data, len) != 0) {
-		report(ld, HTD_ERR_INTERNAL, (struct pos){ 1, 1 },
-		       "cannot start the YAML parser");
-		goto out;
-	}
-	fyd = fy_parse_load_document(fyp);
-	if (fyd && !fy_diag_got_error(diag)) {
-		extra = fy_parse_load_document(fyp);
-		if (extra)
-			report(ld, HTD_ERR_PARSE,
-			       node_pos(fy_document_root(extra),
-			                (struct pos){ 0, 0 }),
-			       "a lexicon file holds one YAML document; "
-			       "remove the second one (after ---)");
-	}
-	while ((de = fy_diag_errors_iterate(diag, &it)))
-		report(ld, HTD_ERR_PARSE,
-		       (struct pos){ de->line > 0 ? de->line : 1,
-		                     de->column > 0 ? de->column : 1 },
-		       "YAML: %s", de->msg ? de->msg : "syntax error");
-	if (ld->n_errors)
-		goto out;
-	if (!fyd || !fy_document_root(fyd)) {
-		report(ld, HTD_ERR_PARSE, (struct pos){ 1, 1 },
-		       "the file is empty; a lexicon needs language: and "
-		       "indicators:");
-		goto out;
-	}
-	read_document(ld, fy_document_root(fyd), opts);
-out:
-	if (extra)
-		fy_parse_document_destroy(fyp, extra);
-	if (fyd)
-		fy_parse_document_destroy(fyp, fyd);
-	fy_parser_destroy(fyp);
-	fy_diag_destroy(diag);
-}
-
 enum htd_err lexicon_yaml_parse(const char *file, const char *data, size_t len,
                                 const struct lexicon_yaml_options *opts,
                                 struct lexicon *out, struct htd_error *err)
 {
 	struct loader *ld = xcalloc(1, sizeof(*ld));
-	struct pos bad;
 	enum htd_err rc = HTD_OK;
 
 	memset(out, 0, sizeof(*out));
 	htd_error_clear(err);
 	ld->file = file ? file : "(lexicon)";
+	ld->errs = (struct yaml_errors){ ld->file, ld->errors,
+		                         LEXICON_YAML_ERRORS_MAX, 0 };
 	ld->lx = out;
 	out->file = xstrdup(ld->file);
-	if (len > LEXICON_YAML_MAX) {
-		report(ld, HTD_ERR_TOO_LARGE, (struct pos){ 1, 1 },
-		       "the file is larger than %zu bytes", LEXICON_YAML_MAX);
-	} else if (find_invalid_utf8(data, len, &bad)) {
-		report(ld, HTD_ERR_PARSE, bad,
-		       "invalid UTF-8; a lexicon is UTF-8 text");
-	} else if (memchr(data, '\0', len)) {
-		size_t at =
-		    (size_t)((const char *)memchr(data, '\0', len) - data);
-		int line = 1;
-		for (size_t i = 0; i < at; i++)
-			line += data[i] == '\n';
-		report(ld, HTD_ERR_PARSE, (struct pos){ line, 1 },
-		       "a NUL byte; a lexicon is UTF-8 text");
-	} else {
-		parse_yaml(ld, data, len, opts);
+	if (yaml_check_bytes(&ld->errs, data, len, LEXICON_YAML_MAX,
+	                     "a lexicon")) {
+		struct yaml_doc doc;
+		struct fy_node *root = yaml_doc_parse(
+		    &doc, &ld->errs, data, len, "a lexicon",
+		    "the file is empty; a lexicon needs language: and "
+		    "indicators:");
+		if (root)
+			read_document(ld, root, opts);
+		yaml_doc_free(&doc);
 	}
-	if (ld->n_errors) {
-		rc = flush_errors(ld, opts, err);
+	if (ld->errs.n) {
+		rc = yaml_errors_flush(&ld->errs, opts ? opts->on_error : NULL,
+		                       opts ? opts->ctx : NULL, err);
 		lexicon_free(out);
 		memset(out, 0, sizeof(*out));
 	}
 	free(ld);
 	return rc;
+}
+
+/* Passes an error about a whole file to the caller; returns its code. */
+static enum htd_err pass_error(const struct lexicon_yaml_options *opts,
+                               struct htd_error *err, const struct htd_error *e)
+{
+	if (opts && opts->on_error)
+		opts->on_error(opts->ctx, e);
+	if (err)
+		*err = *e;
+	return e->code;
 }
 
 /* Reports an error about the whole file (it could not be read). */
@@ -1011,74 +706,7 @@ static enum htd_err file_error(const struct lexicon_yaml_options *opts,
 {
 	struct htd_error e;
 	htd_error_at(&e, code, path, 0, 0, fmt, detail);
-	if (opts && opts->on_error)
-		opts->on_error(opts->ctx, &e);
-	if (err)
-		*err = e;
-	return code;
-}
-
-/* Reads a whole file of at most `max` bytes into an owned buffer. */
-static enum htd_err read_file(const char *path, size_t max, char **data,
-                              size_t *len,
-                              const struct lexicon_yaml_options *opts,
-                              struct htd_error *err)
-{
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	enum htd_err rc = HTD_OK;
-	char *buf = NULL;
-	size_t n = 0;
-
-	*data = NULL;
-	*len = 0;
-	if (fd < 0)
-		return file_error(
-		    opts, err, errno == ENOENT ? HTD_ERR_NOT_FOUND : HTD_ERR_IO,
-		    path, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		rc = file_error(opts, err, HTD_ERR_IO, path, "%s",
-		                "not a regular file");
-		goto out;
-	}
-	if ((size_t)sb.st_size > max) {
-		char msg[64];
-		str_format(msg, sizeof(msg), "%zu", max);
-		rc = file_error(opts, err, HTD_ERR_TOO_LARGE, path,
-		                "the file is larger than %s bytes", msg);
-		goto out;
-	}
-	/* Read to the cap, not to st_size: the file may be growing. */
-	buf = xmalloc(max + 2);
-	for (;;) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = file_error(opts, err, HTD_ERR_IO, path,
-			                "cannot read: %s", strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			char msg[64];
-			str_format(msg, sizeof(msg), "%zu", max);
-			rc =
-			    file_error(opts, err, HTD_ERR_TOO_LARGE, path,
-			               "the file is larger than %s bytes", msg);
-			goto out;
-		}
-	}
-	buf[n] = '\0';
-	*data = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
+	return pass_error(opts, err, &e);
 }
 
 enum htd_err lexicon_yaml_load(const char *path,
@@ -1088,12 +716,13 @@ enum htd_err lexicon_yaml_load(const char *path,
 	char *data;
 	size_t len;
 	enum htd_err rc;
+	struct htd_error e;
 
 	memset(out, 0, sizeof(*out));
 	htd_error_clear(err);
-	rc = read_file(path, LEXICON_YAML_MAX, &data, &len, opts, err);
+	rc = file_read_all(path, LEXICON_YAML_MAX, &data, &len, &e);
 	if (rc != HTD_OK)
-		return rc;
+		return pass_error(opts, err, &e);
 	rc = lexicon_yaml_parse(path, data, len, opts, out, err);
 	free(data);
 	return rc;

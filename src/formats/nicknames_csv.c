@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
+#include "util/file.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -270,58 +271,6 @@ enum htd_err nicknames_csv_parse(const char *file, const char *data, size_t len,
 	return HTD_OK;
 }
 
-/* Reads the whole file at `path`, at most NICKNAMES_CSV_MAX bytes, into an
- * owned buffer. */
-static enum htd_err read_file(const char *path, char **data, size_t *len,
-                              struct htd_error *err)
-{
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	enum htd_err rc = HTD_OK;
-	char *buf = NULL;
-	size_t n = 0;
-
-	*data = NULL;
-	*len = 0;
-	if (fd < 0)
-		return htd_error_at(
-		    err, errno == ENOENT ? HTD_ERR_NOT_FOUND : HTD_ERR_IO, path,
-		    0, 0, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		rc = htd_error_at(err, HTD_ERR_IO, path, 0, 0,
-		                  "not a regular file");
-		goto out;
-	}
-	/* Read to the cap, not to st_size: the file may be growing. */
-	buf = xmalloc(NICKNAMES_CSV_MAX + 2);
-	for (;;) {
-		ssize_t r = read(fd, buf + n, NICKNAMES_CSV_MAX + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = htd_error_at(err, HTD_ERR_IO, path, 0, 0,
-			                  "cannot read: %s", strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > NICKNAMES_CSV_MAX) {
-			rc = htd_error_at(err, HTD_ERR_TOO_LARGE, path, 0, 0,
-			                  "the file is larger than %zu bytes",
-			                  NICKNAMES_CSV_MAX);
-			goto out;
-		}
-	}
-	*data = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
-
 enum htd_err nicknames_csv_load(const char *path, struct nicknames_csv *out,
                                 struct htd_error *err)
 {
@@ -330,7 +279,7 @@ enum htd_err nicknames_csv_load(const char *path, struct nicknames_csv *out,
 	enum htd_err rc;
 
 	htd_error_clear(err);
-	rc = read_file(path, &data, &len, err);
+	rc = file_read_all(path, NICKNAMES_CSV_MAX, &data, &len, err);
 	if (rc != HTD_OK)
 		return rc;
 	rc = nicknames_csv_parse(path, data, len, out, err);

@@ -21,6 +21,8 @@
 #include <utf8proc.h>
 
 #include "core/template.h"
+#include "formats/yaml_util.h"
+#include "util/file.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -48,7 +50,7 @@ struct loader {
 	const char *data; /* the file's bytes, to place errors in scalars */
 	size_t len;
 	struct htd_error errors[PROTOCOL_YAML_ERRORS_MAX];
-	size_t n_errors;
+	struct yaml_errors errs;      /* over errors[] */
 	struct protocol *proto;       /* being built (protocol files) */
 	struct policy *pol;           /* being built (policy files) */
 	const struct protocol *using; /* policy files: the protocol */
@@ -58,6 +60,16 @@ struct loader {
 };
 
 /* ---- errors ------------------------------------------------------------ */
+
+static struct yaml_pos to_yaml(struct protocol_origin at)
+{
+	return (struct yaml_pos){ at.line, at.column };
+}
+
+static struct protocol_origin from_yaml(struct yaml_pos at)
+{
+	return (struct protocol_origin){ at.line, at.column };
+}
 
 static void report(struct loader *ld, enum htd_err code,
                    struct protocol_origin at, const char *fmt, ...)
@@ -69,160 +81,33 @@ static void report(struct loader *ld, enum htd_err code,
 	char msg[HTD_ERROR_MESSAGE_MAX];
 	va_list ap;
 
-	if (ld->n_errors >= PROTOCOL_YAML_ERRORS_MAX)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	htd_error_at(&ld->errors[ld->n_errors++], code, ld->file,
-	             at.line > 0 ? at.line : 1, at.column > 0 ? at.column : 1,
-	             "%s", msg);
+	yaml_report(&ld->errs, code, to_yaml(at), "%s", msg);
 }
 
-static int error_order(const struct htd_error *x, const struct htd_error *y)
-{
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->column != y->column)
-		return x->column < y->column ? -1 : 1;
-	return 0;
-}
-
-/* Sorts the gathered errors into file order (stably: equal places keep
- * the order they were found in), passes each to the caller and copies the
- * first into `err`. Returns its code. */
 static enum htd_err flush_errors(struct loader *ld,
                                  const struct protocol_yaml_options *opts,
                                  struct htd_error *err)
 {
-	/* Insertion sort: stable, and at most PROTOCOL_YAML_ERRORS_MAX. */
-	for (size_t i = 1; i < ld->n_errors; i++) {
-		struct htd_error tmp = ld->errors[i];
-		size_t j = i;
-		while (j > 0 && error_order(&ld->errors[j - 1], &tmp) > 0) {
-			ld->errors[j] = ld->errors[j - 1];
-			j--;
-		}
-		ld->errors[j] = tmp;
-	}
-	for (size_t i = 0; opts && opts->on_error && i < ld->n_errors; i++)
-		opts->on_error(opts->ctx, &ld->errors[i]);
-	if (err)
-		*err = ld->errors[0];
-	return ld->errors[0].code;
+	return yaml_errors_flush(&ld->errs, opts ? opts->on_error : NULL,
+	                         opts ? opts->ctx : NULL, err);
 }
 
 /* ---- nodes ------------------------------------------------------------- */
 
-/*
- * Returns where `fyn` starts. libfyaml keeps marks on tokens, not nodes,
- * so a collection is placed at its first scalar; an empty one (or a null
- * value, which has no token) at `fallback`, the key that introduced it.
- */
 static struct protocol_origin node_pos(struct fy_node *fyn,
                                        struct protocol_origin fallback)
 {
-	for (int depth = 0; fyn && depth < 64; depth++) {
-		if (fy_node_is_scalar(fyn)) {
-			struct fy_token *t = fy_node_get_scalar_token(fyn);
-			const struct fy_mark *m =
-			    t ? fy_token_start_mark(t) : NULL;
-			if (!m)
-				break;
-			/* The token of a quoted scalar or an alias starts
-			 * after its quote or '*': point at that. */
-			enum fy_node_style st = fy_node_get_style(fyn);
-			int back =
-			    (st == FYNS_SINGLE_QUOTED ||
-			     st == FYNS_DOUBLE_QUOTED || st == FYNS_ALIAS) &&
-			    m->column > 0;
-			return (struct protocol_origin){ m->line + 1,
-				                         m->column + 1 - back };
-		}
-		void *it = NULL;
-		if (fy_node_is_mapping(fyn)) {
-			struct fy_node_pair *p =
-			    fy_node_mapping_iterate(fyn, &it);
-			fyn = p ? fy_node_pair_key(p) : NULL;
-		} else if (fy_node_is_sequence(fyn)) {
-			fyn = fy_node_sequence_iterate(fyn, &it);
-		} else {
-			break;
-		}
-	}
-	return fallback;
+	return from_yaml(yaml_node_pos(fyn, to_yaml(fallback)));
 }
 
-static const char *node_kind(struct fy_node *fyn)
-{
-	if (fy_node_is_alias(fyn))
-		return "an alias";
-	if (fy_node_is_mapping(fyn))
-		return "a mapping";
-	if (fy_node_is_sequence(fyn))
-		return "a list";
-	return "text";
-}
-
-/* True for a plain scalar YAML reads as null: `key:`, `~`, `null`. */
-static bool is_null(struct fy_node *fyn)
-{
-	size_t len;
-	const char *s;
-
-	if (!fyn)
-		return true;
-	if (!fy_node_is_scalar(fyn) || fy_node_is_alias(fyn) ||
-	    fy_node_get_style(fyn) != FYNS_PLAIN)
-		return false;
-	s = fy_node_get_scalar(fyn, &len);
-	if (!s || len == 0)
-		return true;
-	return (len == 1 && s[0] == '~') ||
-	       (len == 4 &&
-	        (memcmp(s, "null", 4) == 0 || memcmp(s, "Null", 4) == 0 ||
-	         memcmp(s, "NULL", 4) == 0));
-}
-
-/*
- * Returns the text of scalar `fyn` (borrowed from the document; *len set),
- * or NULL after reporting why there is none: no value, an alias, a list
- * or mapping, or a NUL inside. `what` names the value in messages.
- */
 static const char *scalar(struct loader *ld, struct fy_node *fyn,
                           struct protocol_origin at, const char *what,
                           size_t *len)
 {
-	const char *s;
-
-	at = node_pos(fyn, at);
-	if (is_null(fyn)) {
-		report(ld, HTD_ERR_INVALID, at, "%s has no value", what);
-		return NULL;
-	}
-	if (fy_node_is_alias(fyn)) {
-		report(ld, HTD_ERR_INVALID, at,
-		       "%s is an alias; anchors and aliases are not "
-		       "supported here",
-		       what);
-		return NULL;
-	}
-	if (!fy_node_is_scalar(fyn)) {
-		report(ld, HTD_ERR_INVALID, at, "%s must be text, not %s", what,
-		       node_kind(fyn));
-		return NULL;
-	}
-	s = fy_node_get_scalar(fyn, len);
-	if (!s) {
-		report(ld, HTD_ERR_INVALID, at, "%s has no value", what);
-		return NULL;
-	}
-	if (memchr(s, '\0', *len)) {
-		report(ld, HTD_ERR_INVALID, at, "%s contains a NUL character",
-		       what);
-		return NULL;
-	}
-	return s;
+	return yaml_scalar(&ld->errs, fyn, to_yaml(at), what, len);
 }
 
 /*
@@ -260,33 +145,16 @@ static char *text_value(struct loader *ld, struct fy_node *fyn,
 	return NULL;
 }
 
-/* Checks that `fyn` is a mapping; reports and returns false otherwise. */
 static bool expect_mapping(struct loader *ld, struct fy_node *fyn,
                            struct protocol_origin at, const char *what)
 {
-	if (fyn && fy_node_is_mapping(fyn))
-		return true;
-	if (is_null(fyn))
-		report(ld, HTD_ERR_INVALID, at, "%s has no value", what);
-	else
-		report(ld, HTD_ERR_INVALID, node_pos(fyn, at),
-		       "%s must be a mapping (key: value lines), not %s", what,
-		       node_kind(fyn));
-	return false;
+	return yaml_expect_mapping(&ld->errs, fyn, to_yaml(at), what);
 }
 
 static bool expect_sequence(struct loader *ld, struct fy_node *fyn,
                             struct protocol_origin at, const char *what)
 {
-	if (fyn && fy_node_is_sequence(fyn))
-		return true;
-	if (is_null(fyn))
-		report(ld, HTD_ERR_INVALID, at, "%s has no value", what);
-	else
-		report(ld, HTD_ERR_INVALID, node_pos(fyn, at),
-		       "%s must be a list ([a, b] or '- a' lines), not %s",
-		       what, node_kind(fyn));
-	return false;
+	return yaml_expect_sequence(&ld->errs, fyn, to_yaml(at), what);
 }
 
 /* Checks a list's length against `max`; reports and returns false past
@@ -308,33 +176,14 @@ static bool list_fits(struct loader *ld, struct fy_node *seq,
 	return true;
 }
 
-/*
- * The key of a mapping pair as NUL-terminated text in `out` (cut to fit),
- * with its place; false after reporting a key that is not text.
- */
 static bool pair_key(struct loader *ld, struct fy_node_pair *p,
                      struct protocol_origin parent, char *out, size_t size,
                      struct protocol_origin *at)
 {
-	struct fy_node *k = fy_node_pair_key(p);
-	size_t len;
-	const char *s;
-
-	*at = node_pos(k, node_pos(fy_node_pair_value(p), parent));
-	if (!k || !fy_node_is_scalar(k) || fy_node_is_alias(k)) {
-		report(ld, HTD_ERR_INVALID, *at, "a key must be plain text");
-		return false;
-	}
-	s = fy_node_get_scalar(k, &len);
-	if (!s || memchr(s, '\0', len)) {
-		report(ld, HTD_ERR_INVALID, *at, "a key must be plain text");
-		return false;
-	}
-	if (len >= size)
-		len = size - 1;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return true;
+	struct yaml_pos y;
+	bool ok = yaml_pair_key(&ld->errs, p, to_yaml(parent), out, size, &y);
+	*at = from_yaml(y);
+	return ok;
 }
 
 /* ---- keyed mappings ---------------------------------------------------- */
@@ -625,14 +474,14 @@ static void texts_value(struct loader *ld, struct fy_node *map,
 	void *it = NULL;
 
 	if (!map || !fy_node_is_mapping(map)) {
-		if (is_null(map))
+		if (yaml_is_null(map))
 			report(ld, HTD_ERR_INVALID, at, "%s has no value",
 			       what);
 		else
 			report(ld, HTD_ERR_INVALID, node_pos(map, at),
 			       "%s must be a mapping of language to text "
 			       "({en: \"...\", es: \"...\"}), not %s",
-			       what, node_kind(map));
+			       what, yaml_node_kind(map));
 		return;
 	}
 	int count = fy_node_mapping_item_count(map);
@@ -1120,7 +969,7 @@ static void read_protocol(struct loader *ld, struct fy_node *root)
 		report(ld, HTD_ERR_INVALID, start,
 		       "a protocol is a mapping with protocol: and "
 		       "questions: (see docs/protocol.md), not %s",
-		       root ? node_kind(root) : "nothing");
+		       root ? yaml_node_kind(root) : "nothing");
 		return;
 	}
 	read_fields(ld, root, start, "the protocol file", f, COUNT(f));
@@ -2318,7 +2167,7 @@ static void read_policy(struct loader *ld, struct fy_node *root)
 		       "a policy is a mapping with policy:, agency:, "
 		       "actions:, categories: and action_rules: (see "
 		       "docs/protocol.md), not %s",
-		       root ? node_kind(root) : "nothing");
+		       root ? yaml_node_kind(root) : "nothing");
 		return;
 	}
 	read_fields(ld, root, start, "the policy file", f, COUNT(f));
@@ -2347,131 +2196,28 @@ static void read_policy(struct loader *ld, struct fy_node *root)
 
 /* ---- bytes to document ------------------------------------------------- */
 
-/* Places the first byte of invalid UTF-8, if any; false when valid. */
-static bool find_invalid_utf8(const char *data, size_t len,
-                              struct protocol_origin *at)
-{
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)data;
-	size_t i = 0;
-	int line = 1, column = 1;
-
-	while (i < len) {
-		utf8proc_ssize_t n = 1;
-		if (p[i] >= 0x80) {
-			utf8proc_int32_t cp;
-			n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i),
-			                     &cp);
-			if (n <= 0 || cp < 0) {
-				*at = (struct protocol_origin){ line, column };
-				return true;
-			}
-		}
-		if (p[i] == '\n') {
-			line++;
-			column = 1;
-		} else {
-			column++;
-		}
-		i += (size_t)n;
-	}
-	return false;
-}
-
 typedef void (*walk_fn)(struct loader *ld, struct fy_node *root);
 
-/* Parses the single YAML document of `data` and walks it; `what` ("a
- * protocol") names the file in messages. */
-static void parse_yaml(struct loader *ld, const char *data, size_t len,
-                       const char *what, walk_fn walk)
-{
-	struct fy_diag_cfg dcfg;
-	struct fy_diag *diag = NULL;
-	struct fy_parser *fyp = NULL;
-	struct fy_document *fyd = NULL, *extra = NULL;
-	struct fy_diag_error *de;
-	void *it = NULL;
-
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = NULL;
-	dcfg.level = FYET_ERROR;
-	dcfg.colorize = false;
-	diag = fy_diag_create(&dcfg);
-	if (!diag)
-		mem_oom(sizeof(dcfg));
-	fy_diag_set_collect_errors(diag, true);
-	struct fy_parse_cfg cfg = {
-		.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
-		         FYPCF_JSON_NONE | FYPCF_DISABLE_RECYCLING,
-		.diag = diag,
-	};
-	fyp = fy_parser_create(&cfg);
-	if (!fyp || fy_parser_set_string(fyp, data, len) != 0) {
-		report(ld, HTD_ERR_INTERNAL, (struct protocol_origin){ 1, 1 },
-		       "cannot start the YAML parser");
-		goto out;
-	}
-	fyd = fy_parse_load_document(fyp);
-	if (fyd && !fy_diag_got_error(diag)) {
-		extra = fy_parse_load_document(fyp);
-		if (extra)
-			report(ld, HTD_ERR_PARSE,
-			       node_pos(fy_document_root(extra),
-			                (struct protocol_origin){ 0, 0 }),
-			       "%s file holds one YAML document; remove the "
-			       "second one (after ---)",
-			       what);
-	}
-	while ((de = fy_diag_errors_iterate(diag, &it)))
-		report(
-		    ld, HTD_ERR_PARSE,
-		    (struct protocol_origin){ de->line > 0 ? de->line : 1,
-		                              de->column > 0 ? de->column : 1 },
-		    "YAML: %s", de->msg ? de->msg : "syntax error");
-	if (ld->n_errors)
-		goto out;
-	if (!fyd || !fy_document_root(fyd)) {
-		report(ld, HTD_ERR_PARSE, (struct protocol_origin){ 1, 1 },
-		       "the file is empty; see docs/protocol.md for what %s "
-		       "holds",
-		       what);
-		goto out;
-	}
-	walk(ld, fy_document_root(fyd));
-out:
-	if (extra)
-		fy_parse_document_destroy(fyp, extra);
-	if (fyd)
-		fy_parse_document_destroy(fyp, fyd);
-	fy_parser_destroy(fyp);
-	fy_diag_destroy(diag);
-}
-
-/* Checks the bytes (size, UTF-8, no NUL) and parses them. */
+/* Checks the bytes (size, UTF-8, no NUL), parses them as one YAML
+ * document and walks it; `what` ("a protocol") names the file. */
 static void load_bytes(struct loader *ld, const char *data, size_t len,
                        const char *what, walk_fn walk)
 {
-	struct protocol_origin bad;
+	char empty[HTD_ERROR_MESSAGE_MAX];
 
 	ld->data = data;
 	ld->len = len;
-	if (len > PROTOCOL_YAML_MAX) {
-		report(ld, HTD_ERR_TOO_LARGE, (struct protocol_origin){ 1, 1 },
-		       "the file is larger than %zu bytes", PROTOCOL_YAML_MAX);
-	} else if (find_invalid_utf8(data, len, &bad)) {
-		report(ld, HTD_ERR_PARSE, bad,
-		       "invalid UTF-8; %s file is UTF-8 text", what);
-	} else if (memchr(data, '\0', len)) {
-		size_t at =
-		    (size_t)((const char *)memchr(data, '\0', len) - data);
-		int line = 1;
-		for (size_t i = 0; i < at; i++)
-			line += data[i] == '\n';
-		report(ld, HTD_ERR_PARSE, (struct protocol_origin){ line, 1 },
-		       "a NUL byte; %s file is UTF-8 text", what);
-	} else {
-		parse_yaml(ld, data, len, what, walk);
-	}
+	if (!yaml_check_bytes(&ld->errs, data, len, PROTOCOL_YAML_MAX, what))
+		return;
+	str_format(empty, sizeof(empty),
+	           "the file is empty; see docs/protocol.md for what %s holds",
+	           what);
+	struct yaml_doc doc;
+	struct fy_node *root =
+	    yaml_doc_parse(&doc, &ld->errs, data, len, what, empty);
+	if (root)
+		walk(ld, root);
+	yaml_doc_free(&doc);
 }
 
 enum htd_err protocol_yaml_parse(const char *file, const char *data, size_t len,
@@ -2484,10 +2230,12 @@ enum htd_err protocol_yaml_parse(const char *file, const char *data, size_t len,
 	memset(out, 0, sizeof(*out));
 	htd_error_clear(err);
 	ld->file = file ? file : "(protocol)";
+	ld->errs = (struct yaml_errors){ ld->file, ld->errors,
+		                         PROTOCOL_YAML_ERRORS_MAX, 0 };
 	ld->proto = out;
 	out->file = xstrdup(ld->file);
 	load_bytes(ld, data, len, "a protocol", read_protocol);
-	if (ld->n_errors) {
+	if (ld->errs.n) {
 		rc = flush_errors(ld, opts, err);
 		protocol_free(out);
 	}
@@ -2518,11 +2266,13 @@ enum htd_err policy_yaml_parse(const char *file, const char *data, size_t len,
 	}
 	ld = xcalloc(1, sizeof(*ld));
 	ld->file = file ? file : "(policy)";
+	ld->errs = (struct yaml_errors){ ld->file, ld->errors,
+		                         PROTOCOL_YAML_ERRORS_MAX, 0 };
 	ld->pol = out;
 	ld->using = proto;
 	out->file = xstrdup(ld->file);
 	load_bytes(ld, data, len, "a policy", read_policy);
-	if (ld->n_errors) {
+	if (ld->errs.n) {
 		rc = flush_errors(ld, opts, err);
 		policy_free(out);
 	}
@@ -2533,80 +2283,20 @@ enum htd_err policy_yaml_parse(const char *file, const char *data, size_t len,
 
 /* ---- files ------------------------------------------------------------- */
 
-/* Reports an error about the whole file (it could not be read). */
-static enum htd_err file_error(const struct protocol_yaml_options *opts,
-                               struct htd_error *err, enum htd_err code,
-                               const char *path, const char *fmt,
-                               const char *detail)
-{
-	struct htd_error e;
-	htd_error_at(&e, code, path, 0, 0, fmt, detail);
-	if (opts && opts->on_error)
-		opts->on_error(opts->ctx, &e);
-	if (err)
-		*err = e;
-	return code;
-}
-
 /* Reads a whole file of at most PROTOCOL_YAML_MAX bytes into an owned
- * buffer. */
+ * buffer; an error is passed to the caller as the loaders' are. */
 static enum htd_err read_file(const char *path, char **data, size_t *len,
                               const struct protocol_yaml_options *opts,
                               struct htd_error *err)
 {
-	const size_t max = PROTOCOL_YAML_MAX;
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	enum htd_err rc = HTD_OK;
-	char *buf = NULL;
-	size_t n = 0;
-	char limit[64];
-
-	*data = NULL;
-	*len = 0;
-	str_format(limit, sizeof(limit), "%zu", max);
-	if (fd < 0)
-		return file_error(
-		    opts, err, errno == ENOENT ? HTD_ERR_NOT_FOUND : HTD_ERR_IO,
-		    path, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		rc = file_error(opts, err, HTD_ERR_IO, path, "%s",
-		                "not a regular file");
-		goto out;
+	struct htd_error e;
+	enum htd_err rc = file_read_all(path, PROTOCOL_YAML_MAX, data, len, &e);
+	if (rc != HTD_OK) {
+		if (opts && opts->on_error)
+			opts->on_error(opts->ctx, &e);
+		if (err)
+			*err = e;
 	}
-	if ((size_t)sb.st_size > max) {
-		rc = file_error(opts, err, HTD_ERR_TOO_LARGE, path,
-		                "the file is larger than %s bytes", limit);
-		goto out;
-	}
-	/* Read to the cap, not to st_size: the file may be growing. */
-	buf = xmalloc(max + 2);
-	for (;;) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = file_error(opts, err, HTD_ERR_IO, path,
-			                "cannot read: %s", strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			rc = file_error(opts, err, HTD_ERR_TOO_LARGE, path,
-			                "the file is larger than %s bytes",
-			                limit);
-			goto out;
-		}
-	}
-	buf[n] = '\0';
-	*data = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
 	return rc;
 }
 
