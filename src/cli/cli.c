@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "formats/nicknames_csv.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/str.h"
 #include "version.h"
@@ -115,6 +116,50 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...)
 	fprintf(stderr, "\nTry 'htdispatch %s%s--help'.\n", cmd ? cmd : "",
 	        cmd ? " " : "");
 	return CLI_EXIT_USAGE;
+}
+
+/* "a, b or c" into `out` (cut to fit). */
+static void list_names(const char *const *names, size_t n, char *out,
+                       size_t size)
+{
+	struct buf b;
+	buf_init(&b, size);
+	for (size_t i = 0; i < n; i++)
+		(void)buf_printf(&b, "%s%s",
+		                 i == 0       ? ""
+		                 : i == n - 1 ? " or "
+		                              : ", ",
+		                 names[i]);
+	str_copy(out, size, buf_str(&b));
+	buf_free(&b);
+}
+
+int cli_run_action(struct cli *cli, const char *group, const char *usage,
+                   const char *const *names, size_t n, int argc, char **argv,
+                   cli_action_fn run)
+{
+	char list[512];
+	list_names(names, n, list, sizeof(list));
+	if (argc < 2)
+		return cli_usage_error(cli, "which action? %s", list);
+	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") ||
+	    str_eq(argv[1], "help")) {
+		fputs(usage, stdout);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!str_eq(names[i], argv[1]))
+			continue;
+		char command[64];
+		str_format(command, sizeof(command), "%s %s", group, argv[1]);
+		const char *outer = cli->command;
+		cli->command = command;
+		cli_getopt_reset();
+		int code = run(cli, i, argc - 1, argv + 1);
+		cli->command = outer;
+		return code;
+	}
+	return cli_usage_error(cli, "no action '%s'; use %s", argv[1], list);
 }
 
 int cli_fail(struct cli *cli, const struct htd_error *err)

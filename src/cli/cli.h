@@ -62,6 +62,21 @@ void cli_getopt_reset(void);
 int cli_usage_error(struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Runs one action of a command that has several ("calls open"). */
+typedef int (*cli_action_fn)(struct cli *cli, size_t action, int argc,
+                             char **argv);
+
+/*
+ * Runs action argv[1] of command `group` ("calls"): "--help", "-h" or
+ * "help" prints `usage`; a missing or unknown action is a usage error that
+ * lists `names`. Otherwise it names the command "group action" in
+ * messages, resets getopt and returns run(cli, i, argc - 1, argv + 1) for
+ * names[i] == argv[1].
+ */
+int cli_run_action(struct cli *cli, const char *group, const char *usage,
+                   const char *const *names, size_t n, int argc, char **argv,
+                   cli_action_fn run);
+
 /* Reports `err` (on stderr; also as JSON on stdout with --json) and returns
  * the exit code its code maps to. */
 int cli_fail(struct cli *cli, const struct htd_error *err);

@@ -138,19 +138,15 @@ out:
 	return code;
 }
 
+static int run_action(struct cli *cli, size_t action, int argc, char **argv)
+{
+	(void)action; /* list is the only one */
+	return act_list(cli, argc, argv);
+}
+
 int cli_cmd_audit(struct cli *cli, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage_error(cli, "which action? list");
-	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") ||
-	    str_eq(argv[1], "help")) {
-		fputs(cli_usage_audit, stdout);
-		return CLI_EXIT_OK;
-	}
-	if (!str_eq(argv[1], "list"))
-		return cli_usage_error(cli, "no action '%s'; use list",
-		                       argv[1]);
-	cli->command = "audit list";
-	cli_getopt_reset();
-	return act_list(cli, argc - 1, argv + 1);
+	static const char *const names[] = { "list" };
+	return cli_run_action(cli, "audit", cli_usage_audit, names, 1, argc,
+	                      argv, run_action);
 }

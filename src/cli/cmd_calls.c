@@ -1112,34 +1112,22 @@ static const struct {
 	{ "link", act_link },
 };
 
+static int run_action(struct cli *cli, size_t action, int argc, char **argv)
+{
+	struct calls_ctx ctx = { .cli = cli };
+	cli_engine_init(&ctx.engine_opts);
+	int code = actions[action].run(&ctx, argc, argv);
+	store_close(ctx.store);
+	engine_close(ctx.engine);
+	return code;
+}
+
 int cli_cmd_calls(struct cli *cli, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage_error(cli, "which action? open, note, answer, "
-		                            "close, override, mark, decision, "
-		                            "dispatch, task, list or show");
-	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") ||
-	    str_eq(argv[1], "help")) {
-		fputs(cli_usage_calls, stdout);
-		return CLI_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-		if (!str_eq(actions[i].name, argv[1]))
-			continue;
-		struct calls_ctx ctx = { .cli = cli };
-		char command[32];
-		str_format(command, sizeof(command), "calls %s", argv[1]);
-		cli->command = command;
-		cli_getopt_reset();
-		cli_engine_init(&ctx.engine_opts);
-		int code = actions[i].run(&ctx, argc - 1, argv + 1);
-		store_close(ctx.store);
-		engine_close(ctx.engine);
-		return code;
-	}
-	return cli_usage_error(cli,
-	                       "no action '%s'; use open, note, answer, "
-	                       "close, override, mark, decision, dispatch, "
-	                       "task, list or show",
-	                       argv[1]);
+	const char *names[sizeof(actions) / sizeof(actions[0])];
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		names[i] = actions[i].name;
+	return cli_run_action(cli, "calls", cli_usage_calls, names,
+	                      sizeof(actions) / sizeof(actions[0]), argc, argv,
+	                      run_action);
 }

@@ -20,26 +20,17 @@ const char cli_usage_db[] =
     "Exit status: 0 all is consistent, 1 a problem was found (named in\n"
     "the message) or the database could not be read, 2 usage error.\n";
 
-int cli_cmd_db(struct cli *cli, int argc, char **argv)
+/* db check: every call's events replayed against its projection. */
+static int act_check(struct cli *cli, size_t action, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage_error(cli, "which action? check");
-	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
-		fputs(cli_usage_db, stdout);
-		return CLI_EXIT_OK;
-	}
-	if (!str_eq(argv[1], "check"))
-		return cli_usage_error(cli, "no action '%s'; use check",
-		                       argv[1]);
-	cli->command = "db check";
+	(void)action; /* check is the only one */
 	int code, c;
-	cli_getopt_reset();
-	while ((c = cli_getopt(cli, argc - 1, argv + 1, "", NULL, &code)) != -1)
+	while ((c = cli_getopt(cli, argc, argv, "", NULL, &code)) != -1)
 		if (c == -2)
 			return code;
-	if (optind < argc - 1)
+	if (optind < argc)
 		return cli_usage_error(cli, "unexpected argument '%s'",
-		                       argv[optind + 1]);
+		                       argv[optind]);
 
 	struct store *store = NULL;
 	struct htd_error err;
@@ -68,4 +59,11 @@ int cli_cmd_db(struct cli *cli, int argc, char **argv)
 		       cli->db_path, version, checked);
 	}
 	return CLI_EXIT_OK;
+}
+
+int cli_cmd_db(struct cli *cli, int argc, char **argv)
+{
+	static const char *const names[] = { "check" };
+	return cli_run_action(cli, "db", cli_usage_db, names, 1, argc, argv,
+	                      act_check);
 }

@@ -326,30 +326,20 @@ static const struct {
 	{ "recommend", act_recommend },
 };
 
+static int run_action(struct cli *cli, size_t action, int argc, char **argv)
+{
+	struct units_ctx ctx = { .cli = cli };
+	int code = actions[action].run(&ctx, argc, argv);
+	store_close(ctx.store);
+	return code;
+}
+
 int cli_cmd_units(struct cli *cli, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage_error(cli, "which action? add, status, "
-		                            "position, list or recommend");
-	if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") ||
-	    str_eq(argv[1], "help")) {
-		fputs(cli_usage_units, stdout);
-		return CLI_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-		if (!str_eq(actions[i].name, argv[1]))
-			continue;
-		struct units_ctx ctx = { .cli = cli };
-		char command[32];
-		str_format(command, sizeof(command), "units %s", argv[1]);
-		cli->command = command;
-		cli_getopt_reset();
-		int code = actions[i].run(&ctx, argc - 1, argv + 1);
-		store_close(ctx.store);
-		return code;
-	}
-	return cli_usage_error(cli,
-	                       "no action '%s'; use add, status, position, "
-	                       "list or recommend",
-	                       argv[1]);
+	const char *names[sizeof(actions) / sizeof(actions[0])];
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		names[i] = actions[i].name;
+	return cli_run_action(cli, "units", cli_usage_units, names,
+	                      sizeof(actions) / sizeof(actions[0]), argc, argv,
+	                      run_action);
 }
