@@ -239,31 +239,31 @@ static json_t *view_json(const struct record_view *v)
 	for (size_t i = 0; i < v->links.n; i++) {
 		const struct store_record_link *l = &v->links.links[i];
 		if (l->dir == STORE_LINK_CALL) {
-			json_array_append_new(
-			    calls, json_pack("{s:s,s:I,s:s}", "call", l->call_ref,
-			                     "at_ms", (json_int_t)l->at_ms,
-			                     "by", l->actor));
+			json_array_append_new(calls,
+			                      json_pack("{s:s,s:I,s:s}", "call",
+			                                l->call_ref, "at_ms",
+			                                (json_int_t)l->at_ms,
+			                                "by", l->actor));
 			continue;
 		}
-		json_t *o = json_pack(
-		    "{s:s,s:s,s:s,s:s,s:s,s:b}", "type", l->type, "direction",
-		    link_dir_name(l->dir), "kind",
-		    record_kind_name(l->other_kind), "source", l->other_source,
-		    "source_id", l->other_source_id, "sealed",
-		    v->other_sealed[i]);
+		json_t *o =
+		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "type", l->type,
+		              "direction", link_dir_name(l->dir), "kind",
+		              record_kind_name(l->other_kind), "source",
+		              l->other_source, "source_id", l->other_source_id,
+		              "sealed", v->other_sealed[i]);
 		json_object_set_new(o, "record",
 		                    l->other_id > 0
 		                        ? json_integer((json_int_t)l->other_id)
 		                        : json_null());
 		json_array_append_new(links, o);
 	}
-	return json_pack("{s:I,s:s,s:s,s:s,s:b,s:I,s:o,s:o,s:o,s:b}", "id",
-	                 (json_int_t)v->record.id, "kind",
-	                 record_kind_name(r->kind), "source", r->source,
-	                 "source_id", r->source_id, "sealed", r->sealed,
-	                 "version", (json_int_t)v->record.version, "fields",
-	                 fields, "links", links, "calls", calls, "truncated",
-	                 v->links.truncated);
+	return json_pack(
+	    "{s:I,s:s,s:s,s:s,s:b,s:I,s:o,s:o,s:o,s:b}", "id",
+	    (json_int_t)v->record.id, "kind", record_kind_name(r->kind),
+	    "source", r->source, "source_id", r->source_id, "sealed", r->sealed,
+	    "version", (json_int_t)v->record.version, "fields", fields, "links",
+	    links, "calls", calls, "truncated", v->links.truncated);
 }
 
 static void view_print(const struct record_view *v)

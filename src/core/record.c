@@ -130,7 +130,7 @@ enum htd_err record_set(struct record *r, enum record_field f,
 	size_t len = 0;
 	const char *s = value ? str_trim(value, &len) : "";
 	bool notes = f == RECORD_F_NOTES;
-	int limit = notes                  ? RECORD_NOTES_MAX
+	int limit = notes                 ? RECORD_NOTES_MAX
 	            : f == RECORD_F_LINKS ? RECORD_LINKS_TEXT_MAX
 	                                  : RECORD_VALUE_MAX;
 	if (len > (size_t)limit)
@@ -272,13 +272,11 @@ enum htd_err record_validate(const struct record *r, struct htd_error *err)
 			if (l[i].kind == r->kind &&
 			    strcmp(l[i].source, r->source) == 0 &&
 			    strcmp(l[i].source_id, r->source_id) == 0)
-				e = htd_error_field(err, HTD_ERR_INVALID,
-				                    "links",
-				                    "link %zu (%s) names the "
-				                    "record itself",
-				                    i + 1,
-				                    record_link_type_name(
-				                        l[i].type));
+				e = htd_error_field(
+				    err, HTD_ERR_INVALID, "links",
+				    "link %zu (%s) names the "
+				    "record itself",
+				    i + 1, record_link_type_name(l[i].type));
 		free(l);
 		if (e != HTD_OK)
 			return e;
@@ -347,9 +345,9 @@ static enum htd_err link_parse(const char *s, size_t len, size_t at,
 	char part[RECORD_SOURCE_ID_MAX + 2];
 	const char *eq = memchr(s, '=', len);
 	if (!eq)
-		return htd_error_field(err, HTD_ERR_INVALID, "links",
-		                       "link %zu has no '=' (TYPE=KIND:SOURCE_ID)",
-		                       at);
+		return htd_error_field(
+		    err, HTD_ERR_INVALID, "links",
+		    "link %zu has no '=' (TYPE=KIND:SOURCE_ID)", at);
 	const char *t = s;
 	size_t tn = (size_t)(eq - s);
 	trim_span(&t, &tn);
@@ -372,15 +370,15 @@ static enum htd_err link_parse(const char *s, size_t len, size_t at,
 	trim_span(&rest, &rn);
 	const char *colon = memchr(rest, ':', rn);
 	if (!colon)
-		return htd_error_field(err, HTD_ERR_INVALID, "links",
-		                       "link %zu has no ':' between the kind and "
-		                       "the source_id",
-		                       at);
+		return htd_error_field(
+		    err, HTD_ERR_INVALID, "links",
+		    "link %zu has no ':' between the kind and "
+		    "the source_id",
+		    at);
 	const char *k = rest;
 	size_t kn = (size_t)(colon - rest);
 	trim_span(&k, &kn);
-	if (!span_copy(k, kn, part, 16) ||
-	    !record_kind_parse(part, &out->kind))
+	if (!span_copy(k, kn, part, 16) || !record_kind_parse(part, &out->kind))
 		return htd_error_field(err, HTD_ERR_INVALID, "links",
 		                       "link %zu: unknown kind (person, "
 		                       "location, phone, vehicle, business)",
@@ -393,11 +391,10 @@ static enum htd_err link_parse(const char *s, size_t len, size_t at,
 		const char *src = id;
 		size_t sn = (size_t)(second - id);
 		trim_span(&src, &sn);
-		if (!span_copy(src, sn, source, sizeof(source)))
-			sn = 0, source[0] = '\0';
+		bool fits = span_copy(src, sn, source, sizeof(source));
 		idn = (size_t)(id + idn - second - 1);
 		id = second + 1;
-		if (sn == 0)
+		if (sn == 0 || !fits)
 			return htd_error_field(err, HTD_ERR_INVALID, "links",
 			                       "link %zu: the source must be 1 "
 			                       "to %d of a-z, 0-9, '_', '.', "
@@ -454,18 +451,18 @@ enum htd_err record_links_parse(const char *text, size_t len,
 		size_t sn = (size_t)((semi ? semi : end) - p);
 		trim_span(&s, &sn);
 		if (sn == 0)
-			return htd_error_field(err, HTD_ERR_INVALID, "links",
-			                       "link %zu is empty (two ';' in a "
-			                       "row, or one at an end)",
-			                       at);
+			return htd_error_field(
+			    err, HTD_ERR_INVALID, "links",
+			    "link %zu is empty (two ';' in a "
+			    "row, or one at an end)",
+			    at);
 		if (*n >= RECORD_LINKS_MAX)
 			return htd_error_field(err, HTD_ERR_INVALID, "links",
 			                       "more than %d links",
 			                       RECORD_LINKS_MAX);
 		struct record_link *l = &out[*n];
 		memset(l, 0, sizeof(*l));
-		enum htd_err e =
-		    link_parse(s, sn, at, default_source, l, err);
+		enum htd_err e = link_parse(s, sn, at, default_source, l, err);
 		if (e != HTD_OK)
 			return e;
 		for (size_t i = 0; i < *n; i++)

@@ -106,10 +106,10 @@ enum record_field {
 };
 
 /* Limits (bytes, NUL excluded). */
-#define RECORD_SOURCE_MAX 32    /* [a-z0-9_.-]{1,32}: "rms", "calls" */
-#define RECORD_SOURCE_ID_MAX 64 /* printable ASCII, no spaces */
-#define RECORD_VALUE_MAX 1024   /* one field's value */
-#define RECORD_NOTES_MAX 8192   /* the notes field */
+#define RECORD_SOURCE_MAX 32       /* [a-z0-9_.-]{1,32}: "rms", "calls" */
+#define RECORD_SOURCE_ID_MAX 64    /* printable ASCII, no spaces */
+#define RECORD_VALUE_MAX 1024      /* one field's value */
+#define RECORD_NOTES_MAX 8192      /* the notes field */
 #define RECORD_LINKS_TEXT_MAX 8192 /* the links field */
 
 struct record {
@@ -177,18 +177,18 @@ enum htd_err record_validate(const struct record *r, struct htd_error *err);
  * the edges of the link graph; "confirmed" is not one of them (it is the
  * link of a record to a call).
  */
-#define RECORD_LINK_TYPES(X)              \
-	X(OWNER, "owner")                 \
-	X(DRIVER, "driver")               \
-	X(VEHICLE, "vehicle")             \
-	X(EMPLOYER, "employer")           \
-	X(EMPLOYEE, "employee")           \
-	X(CONTRACTOR, "contractor")       \
-	X(RESIDENT, "resident")           \
-	X(ADDRESS, "address")             \
-	X(PHONE, "phone")                 \
-	X(SUBSCRIBER, "subscriber")       \
-	X(FAMILY, "family")               \
+#define RECORD_LINK_TYPES(X)        \
+	X(OWNER, "owner")           \
+	X(DRIVER, "driver")         \
+	X(VEHICLE, "vehicle")       \
+	X(EMPLOYER, "employer")     \
+	X(EMPLOYEE, "employee")     \
+	X(CONTRACTOR, "contractor") \
+	X(RESIDENT, "resident")     \
+	X(ADDRESS, "address")       \
+	X(PHONE, "phone")           \
+	X(SUBSCRIBER, "subscriber") \
+	X(FAMILY, "family")         \
 	X(ASSOCIATE, "associate")
 
 enum record_link_type {

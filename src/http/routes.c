@@ -1229,11 +1229,11 @@ static void route_records_get(struct http_request *r)
 	for (size_t i = 0; i < v.links.n; i++) {
 		const struct store_record_link *l = &v.links.links[i];
 		if (l->dir == STORE_LINK_CALL) {
-			json_array_append_new(
-			    calls, json_pack("{s:s,s:o,s:s}", "call",
-			                     l->call_ref, "at",
-			                     time_json(l->at_ms), "by",
-			                     l->actor));
+			json_array_append_new(calls,
+			                      json_pack("{s:s,s:o,s:s}", "call",
+			                                l->call_ref, "at",
+			                                time_json(l->at_ms),
+			                                "by", l->actor));
 			continue;
 		}
 		json_t *o = json_pack(
@@ -1254,8 +1254,8 @@ static void route_records_get(struct http_request *r)
 	                    record_kind_name(rec->kind), "source", rec->source,
 	                    "source_id", rec->source_id, "sealed", rec->sealed,
 	                    "version", (json_int_t)v.record.version, "fields",
-	                    fields, "links", links, "calls", calls,
-	                    "truncated", v.links.truncated));
+	                    fields, "links", links, "calls", calls, "truncated",
+	                    v.links.truncated));
 	record_view_free(&v);
 }
 

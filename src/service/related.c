@@ -710,10 +710,10 @@ static enum htd_err expand_links(struct graph_build *b, int at,
 		}
 	}
 	struct store_record_list l = { 0 };
-	for (size_t i = 0; rc == HTD_OK && i < n;
-	     i += STORE_RECORDS_GET_MAX) {
-		size_t m = n - i < STORE_RECORDS_GET_MAX ? n - i
-		                                         : STORE_RECORDS_GET_MAX;
+	for (size_t i = 0; rc == HTD_OK && i < n; i += STORE_RECORDS_GET_MAX) {
+		size_t m = n - i < STORE_RECORDS_GET_MAX
+		               ? n - i
+		               : STORE_RECORDS_GET_MAX;
 		rc = store_records_get_many(b->svc->store, ids + i, m, &l, err);
 		for (size_t k = 0; rc == HTD_OK && k < l.n; k++)
 			for (size_t j = 0; j < links.n; j++)

@@ -289,8 +289,7 @@ static enum htd_err view_filter(struct store *store, bool sealed_visible,
 
 enum htd_err search_record_show(struct service *svc, const char *actor,
                                 int64_t id, bool sealed_visible,
-                                struct record_view *out,
-                                struct htd_error *err)
+                                struct record_view *out, struct htd_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	enum htd_err rc = HTD_OK;

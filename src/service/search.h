@@ -120,7 +120,6 @@ void record_view_free(struct record_view *v);
  */
 enum htd_err search_record_show(struct service *svc, const char *actor,
                                 int64_t id, bool sealed_visible,
-                                struct record_view *out,
-                                struct htd_error *err);
+                                struct record_view *out, struct htd_error *err);
 
 #endif

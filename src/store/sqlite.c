@@ -2813,8 +2813,8 @@ static int links_write(struct sqlite_store *s, const struct record *r,
 	struct record_link links[RECORD_LINKS_MAX];
 	size_t n = 0;
 	const char *text = r->field[RECORD_F_LINKS];
-	if (text && record_links_parse(text, strlen(text), r->source, links,
-	                               &n, NULL) != HTD_OK)
+	if (text && record_links_parse(text, strlen(text), r->source, links, &n,
+	                               NULL) != HTD_OK)
 		return SQLITE_CONSTRAINT; /* record_validate() let it by */
 	sqlite3_stmt *st = stmt_get(s, STMT_RECORD_ID);
 	bind_text(st, 1, record_kind_name(r->kind));
@@ -3274,8 +3274,8 @@ static enum htd_err sq_record_links(struct store *base, int64_t id,
 	static const enum store_link_dir dirs[] = { STORE_LINK_OUT,
 		                                    STORE_LINK_IN,
 		                                    STORE_LINK_CALL };
-	out->links = xcalloc(STORE_RECORD_LINKS_READ_MAX + 1,
-	                     sizeof(*out->links));
+	out->links =
+	    xcalloc(STORE_RECORD_LINKS_READ_MAX + 1, sizeof(*out->links));
 	int rc = SQLITE_OK;
 	bool corrupt = false;
 	for (size_t w = 0; w < 3 && rc == SQLITE_OK; w++) {

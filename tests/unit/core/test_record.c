@@ -132,7 +132,8 @@ Test(record, sources_and_completeness)
 	record_free(&r);
 }
 
-/* ---- links ---------------------------------------------------------------- */
+/* ---- links ----------------------------------------------------------------
+ */
 
 static struct record_link links[RECORD_LINKS_MAX];
 
@@ -157,8 +158,8 @@ Test(record_links, types_round_trip)
 {
 	for (int t = 0; t < RECORD_LINK__COUNT; t++) {
 		enum record_link_type out = RECORD_LINK__COUNT;
-		cr_assert(record_link_type_parse(record_link_type_name(t),
-		                                 &out));
+		cr_assert(
+		    record_link_type_parse(record_link_type_name(t), &out));
 		cr_assert_eq(out, t);
 		cr_assert_leq(strlen(record_link_type_name(t)),
 		              RECORD_LINK_TYPE_MAX);
@@ -192,16 +193,16 @@ Test(record_links, good_values)
 	cr_assert_str_eq(links[1].source_id, "L:9");
 	cr_assert_eq(links[2].kind, RECORD_PHONE);
 	/* The same target under two types is two links. */
-	cr_assert_eq(parse_links("owner=person:P1;driver=person:P1", why,
-	                         sizeof(why)),
-	             2);
+	cr_assert_eq(
+	    parse_links("owner=person:P1;driver=person:P1", why, sizeof(why)),
+	    2);
 	/* The most there may be. */
 	char many[RECORD_LINKS_TEXT_MAX];
 	size_t o = 0;
 	for (int i = 0; i < RECORD_LINKS_MAX; i++)
-		o += (size_t)snprintf(many + o, sizeof(many) - o,
-		                      "%sassociate=person:P%d", i ? ";" : "",
-		                      i);
+		o +=
+		    (size_t)snprintf(many + o, sizeof(many) - o,
+		                     "%sassociate=person:P%d", i ? ";" : "", i);
 	cr_assert_eq(parse_links(many, why, sizeof(why)), RECORD_LINKS_MAX);
 }
 
@@ -250,9 +251,9 @@ Test(record_links, every_rejection_says_why)
 	char many[RECORD_LINKS_TEXT_MAX + 64];
 	size_t o = 0;
 	for (int i = 0; i <= RECORD_LINKS_MAX; i++)
-		o += (size_t)snprintf(many + o, sizeof(many) - o,
-		                      "%sassociate=person:P%d", i ? ";" : "",
-		                      i);
+		o +=
+		    (size_t)snprintf(many + o, sizeof(many) - o,
+		                     "%sassociate=person:P%d", i ? ";" : "", i);
 	cr_assert_eq(parse_links(many, why, sizeof(why)), -1);
 	cr_assert(strstr(why, "more than 32 links"), "%s", why);
 	/* Over the byte limit, and a NUL inside. */
@@ -261,9 +262,9 @@ Test(record_links, every_rejection_says_why)
 	big[RECORD_LINKS_TEXT_MAX + 1] = '\0';
 	size_t n = 0;
 	struct htd_error err;
-	cr_assert_eq(record_links_parse(big, strlen(big), "rms", links, &n,
-	                                &err),
-	             HTD_ERR_TOO_LARGE);
+	cr_assert_eq(
+	    record_links_parse(big, strlen(big), "rms", links, &n, &err),
+	    HTD_ERR_TOO_LARGE);
 	free(big);
 	cr_assert_eq(record_links_parse("owner=person:P1\0x", 17, "rms", links,
 	                                &n, &err),
@@ -296,15 +297,15 @@ Test(record_links, a_record_checks_its_links)
 	          "%s", err.message);
 	/* The same id in another source is another record (a link without
 	 * a source is to the record's own). */
-	cr_assert_eq(record_set(&r, RECORD_F_LINKS, "driver=vehicle:dmv:V-1",
-	                        &err),
-	             HTD_OK);
+	cr_assert_eq(
+	    record_set(&r, RECORD_F_LINKS, "driver=vehicle:dmv:V-1", &err),
+	    HTD_OK);
 	cr_assert_eq(record_validate(&r, &err), HTD_OK, "%s", err.message);
 	cr_assert_eq(record_set_source(&r, "dmv", "V-1", &err), HTD_OK);
 	cr_assert_eq(record_validate(&r, &err), HTD_ERR_INVALID);
-	cr_assert_eq(record_set(&r, RECORD_F_LINKS, "driver=vehicle:rms:V-1",
-	                        &err),
-	             HTD_OK);
+	cr_assert_eq(
+	    record_set(&r, RECORD_F_LINKS, "driver=vehicle:rms:V-1", &err),
+	    HTD_OK);
 	cr_assert_eq(record_validate(&r, &err), HTD_OK, "%s", err.message);
 	/* Every kind may have links. */
 	for (int k = 0; k < RECORD_KIND__COUNT; k++)

@@ -82,8 +82,8 @@ static int64_t raw_count(const char *sql)
 	sqlite3 *h;
 	sqlite3_stmt *st;
 	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK,
-	             "%s", sql);
+	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s",
+	             sql);
 	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
 	int64_t n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -199,9 +199,9 @@ Test(store_links, a_reimport_rewrites_only_what_changed)
 	             HTD_OK);
 	cr_assert_eq(r.updated, 1);
 	cr_assert_eq(raw_count("SELECT count(*) FROM record_links"), 2);
-	cr_assert_eq(import(RECORD_VEHICLE, "source_id,plate\nV-1,ABC123\n",
-	                    false, &r),
-	             HTD_OK);
+	cr_assert_eq(
+	    import(RECORD_VEHICLE, "source_id,plate\nV-1,ABC123\n", false, &r),
+	    HTD_OK);
 	cr_assert_eq(r.updated, 1);
 	cr_assert_eq(raw_count("SELECT count(*) FROM record_links"), 0);
 }
