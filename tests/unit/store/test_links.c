@@ -306,3 +306,66 @@ Test(store_links, a_view_hides_sealed_records)
 	cr_assert_eq(search_record_show(&svc, "test", 999, true, &v, &err),
 	             HTD_ERR_NOT_FOUND);
 }
+
+static void raw_exec(const char *sql)
+{
+	sqlite3 *h;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	char *msg = NULL;
+	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, &msg), SQLITE_OK, "%s",
+	             msg ? msg : "");
+	sqlite3_close(h);
+}
+
+Test(store_links, migration_9_carries_the_old_rows_over)
+{
+	import_ok(RECORD_PERSON, "source_id,family_name\n"
+	                         "P-1,Hernandez\n"
+	                         "P-2,Perez\n");
+	struct call c;
+	struct htd_error err;
+	call_init(&c);
+	struct call_open_request req = { .location = "1 Main St" };
+	cr_assert_eq(calls_open(&svc, "test", &req, &c, &err), HTD_OK);
+	call_free(&c);
+	store_close(store);
+	store = NULL;
+	/* The database as migration 6 left it, with a row of each kind. */
+	raw_exec(
+	    "DROP TABLE record_links;"
+	    "CREATE TABLE record_links (id INTEGER PRIMARY KEY,"
+	    " record_id INTEGER NOT NULL REFERENCES records (id),"
+	    " other_record_id INTEGER REFERENCES records (id),"
+	    " call_id INTEGER REFERENCES calls (id),"
+	    " type TEXT NOT NULL, created_at_ms INTEGER NOT NULL,"
+	    " actor TEXT NOT NULL,"
+	    " CHECK ((other_record_id IS NULL) <> (call_id IS NULL)));"
+	    "CREATE UNIQUE INDEX record_links_unique ON record_links"
+	    " (record_id, type, ifnull(other_record_id, 0),"
+	    " ifnull(call_id, 0));"
+	    "CREATE INDEX record_links_by_other ON record_links"
+	    " (other_record_id) WHERE other_record_id IS NOT NULL;"
+	    "CREATE INDEX record_links_by_call ON record_links (call_id)"
+	    " WHERE call_id IS NOT NULL;"
+	    "INSERT INTO record_links (record_id, other_record_id, call_id,"
+	    " type, created_at_ms, actor) VALUES"
+	    " (1, NULL, 1, 'confirmed', 5, 'user:inv'),"
+	    " (1, 2, NULL, 'associate', 6, 'import');"
+	    "DELETE FROM schema_migrations WHERE version > 6;"
+	    "PRAGMA user_version = 6;");
+	struct store_options o = { .path = db };
+	cr_assert_eq(store_open(&o, &store, &err), HTD_OK, "%s", err.message);
+	svc.store = store;
+	cr_assert_eq(store_schema_version(store), store_schema_latest());
+	cr_assert_eq(raw_count("SELECT count(*) FROM record_links"), 2);
+	struct store_record_link_list l;
+	cr_assert_eq(store_record_links(store, 1, &l, &err), HTD_OK);
+	cr_assert_eq(l.n, 2);
+	const struct store_record_link *a =
+	    find_link(&l, STORE_LINK_OUT, "associate");
+	cr_assert_not_null(a);
+	cr_assert_eq(a->other_id, 2);
+	cr_assert_str_eq(a->other_source_id, "P-2");
+	cr_assert_not_null(find_link(&l, STORE_LINK_CALL, "confirmed"));
+	store_record_link_list_free(&l);
+}
