@@ -58,6 +58,8 @@ static const struct cli_command commands[] = {
 	  cli_usage_import, cli_cmd_import },
 	{ "search", "search the agency's records (a purpose is required)",
 	  cli_usage_search, cli_cmd_search },
+	{ "records", "show a record with its links and calls",
+	  cli_usage_records, cli_cmd_records },
 	{ "version", "show versions", usage_version, cmd_version },
 	{ "help", "show help", usage_help, cmd_help },
 };

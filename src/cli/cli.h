@@ -181,6 +181,7 @@ int cli_cmd_serve(struct cli *cli, int argc, char **argv);
 int cli_cmd_units(struct cli *cli, int argc, char **argv);
 int cli_cmd_import(struct cli *cli, int argc, char **argv);
 int cli_cmd_search(struct cli *cli, int argc, char **argv);
+int cli_cmd_records(struct cli *cli, int argc, char **argv);
 extern const char cli_usage_init[];
 extern const char cli_usage_calls[];
 extern const char cli_usage_db[];
@@ -194,5 +195,6 @@ extern const char cli_usage_serve[];
 extern const char cli_usage_units[];
 extern const char cli_usage_import[];
 extern const char cli_usage_search[];
+extern const char cli_usage_records[];
 
 #endif

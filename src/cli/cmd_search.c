@@ -198,3 +198,181 @@ out:
 	match_nicknames_free(nn);
 	return code;
 }
+
+/* ---- htdispatch records show --------------------------------------------- */
+
+const char cli_usage_records[] =
+    "usage: htdispatch records show [--include-sealed] ID\n"
+    "\n"
+    "Shows record ID (from a search, or a call's related records) with\n"
+    "its fields, its links to other records and theirs to it (an import's\n"
+    "links column: owner, employer, ...; docs/import.md), and the calls\n"
+    "it was confirmed on. A link to a record not imported yet is shown by\n"
+    "its kind, source and source_id. Written to the audit log as a read.\n"
+    "\n"
+    "  --include-sealed also a sealed record, and links to sealed ones\n"
+    "\n"
+    "Common options: --db PATH, --json, --busy-timeout MS, --help.\n"
+    "Exit status: 0 shown, 1 failure (no such record), 2 usage error.\n";
+
+static const char *link_dir_name(enum store_link_dir d)
+{
+	switch (d) {
+	case STORE_LINK_OUT: return "out";
+	case STORE_LINK_IN: return "in";
+	case STORE_LINK_CALL: return "call";
+	}
+	return "unknown";
+}
+
+static json_t *view_json(const struct record_view *v)
+{
+	const struct record *r = &v->record.record;
+	json_t *fields = json_object();
+	for (int f = 0; f < RECORD_FIELD__COUNT; f++)
+		if (r->field[f])
+			json_object_set_new(
+			    fields, record_field_name((enum record_field)f),
+			    json_string(r->field[f]));
+	json_t *links = json_array();
+	json_t *calls = json_array();
+	for (size_t i = 0; i < v->links.n; i++) {
+		const struct store_record_link *l = &v->links.links[i];
+		if (l->dir == STORE_LINK_CALL) {
+			json_array_append_new(calls,
+			                      json_pack("{s:s,s:I,s:s}", "call",
+			                                l->call_ref, "at_ms",
+			                                (json_int_t)l->at_ms,
+			                                "by", l->actor));
+			continue;
+		}
+		json_t *o =
+		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "type", l->type,
+		              "direction", link_dir_name(l->dir), "kind",
+		              record_kind_name(l->other_kind), "source",
+		              l->other_source, "source_id", l->other_source_id,
+		              "sealed", v->other_sealed[i]);
+		json_object_set_new(o, "record",
+		                    l->other_id > 0
+		                        ? json_integer((json_int_t)l->other_id)
+		                        : json_null());
+		json_array_append_new(links, o);
+	}
+	return json_pack(
+	    "{s:I,s:s,s:s,s:s,s:b,s:I,s:o,s:o,s:o,s:b}", "id",
+	    (json_int_t)v->record.id, "kind", record_kind_name(r->kind),
+	    "source", r->source, "source_id", r->source_id, "sealed", r->sealed,
+	    "version", (json_int_t)v->record.version, "fields", fields, "links",
+	    links, "calls", calls, "truncated", v->links.truncated);
+}
+
+static void view_print(const struct record_view *v)
+{
+	const struct record *r = &v->record.record;
+	printf("record %lld: %s %s:%s%s (version %lld)\n",
+	       (long long)v->record.id, record_kind_name(r->kind), r->source,
+	       r->source_id, r->sealed ? " (sealed)" : "",
+	       (long long)v->record.version);
+	for (int f = 0; f < RECORD_FIELD__COUNT; f++)
+		if (r->field[f] && f != RECORD_F_LINKS)
+			printf("  %-14s %s\n",
+			       record_field_name((enum record_field)f),
+			       r->field[f]);
+	size_t n_links = 0, n_calls = 0;
+	for (size_t i = 0; i < v->links.n; i++) {
+		const struct store_record_link *l = &v->links.links[i];
+		if (l->dir == STORE_LINK_CALL) {
+			n_calls++;
+			continue;
+		}
+		if (n_links++ == 0)
+			printf("links:\n");
+		char id[32] = "not imported yet";
+		if (l->other_id > 0)
+			str_format(id, sizeof(id), "record %lld",
+			           (long long)l->other_id);
+		printf("  %-10s %s %s %s:%s (%s)%s\n", l->type,
+		       l->dir == STORE_LINK_OUT ? "->" : "<-",
+		       record_kind_name(l->other_kind), l->other_source,
+		       l->other_source_id, id,
+		       v->other_sealed[i] ? " (sealed)" : "");
+	}
+	if (n_links == 0)
+		printf("links: none\n");
+	for (size_t i = 0; i < v->links.n; i++) {
+		const struct store_record_link *l = &v->links.links[i];
+		if (l->dir != STORE_LINK_CALL)
+			continue;
+		if (i == 0 || v->links.links[i - 1].dir != STORE_LINK_CALL)
+			printf("confirmed on calls:\n");
+		printf("  %s by %s\n", l->call_ref, l->actor);
+	}
+	if (n_calls == 0)
+		printf("confirmed on calls: none\n");
+	if (v->links.truncated)
+		printf("(more links than shown: the first %d)\n",
+		       STORE_RECORD_LINKS_READ_MAX);
+}
+
+int cli_cmd_records(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "include-sealed", no_argument, NULL, 's' },
+		{ 0, 0, 0, 0 },
+	};
+	bool sealed_visible = false;
+	int code, c;
+	cli->command = "records";
+	if (argc < 2 || strcmp(argv[1], "show") != 0) {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+		                  strcmp(argv[1], "-h") == 0)) {
+			fputs(cli_usage_records, stdout);
+			return CLI_EXIT_OK;
+		}
+		return cli_usage_error(cli, "usage: htdispatch records show "
+		                            "ID");
+	}
+	argc--;
+	argv++;
+	cli->command = "records show";
+	cli_getopt_reset();
+	while ((c = cli_getopt(cli, argc, argv, "", opts, &code)) != -1) {
+		switch (c) {
+		case -2: return code;
+		case 's': sealed_visible = true; break;
+		default: return cli_usage_error(cli, "bad option");
+		}
+	}
+	int64_t id;
+	if (optind + 1 != argc || !str_to_i64(argv[optind], 1, INT64_MAX, &id))
+		return cli_usage_error(cli, "records show takes one record id "
+		                            "(a positive number)");
+	struct htd_error err;
+	struct store *store = NULL;
+	htd_error_clear(&err);
+	if (cli_open_store(cli, false, &store, &err) != HTD_OK)
+		return cli_fail(cli, &err);
+	struct service svc = { .store = store,
+		               .clock = clock_system(),
+		               .address = "cli",
+		               .actor = cli_actor() };
+	struct record_view v;
+	if (search_record_show(&svc, cli_actor(), id, sealed_visible, &v,
+	                       &err) != HTD_OK) {
+		code = cli_fail(cli, &err);
+		goto out;
+	}
+	if (cli->json) {
+		json_t *o = view_json(&v);
+		json_dumpf(o, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		view_print(&v);
+	}
+	record_view_free(&v);
+	code = CLI_EXIT_OK;
+out:
+	store_close(store);
+	return code;
+}

@@ -134,7 +134,8 @@ bool access_role_parse(const char *s, enum access_role *out);
 	  ACCESS_R_CALLS_DECIDE)                                               \
 	X(OUTBOX_LIST, "GET", "/api/v1/outbox", ACCESS_R_OUTBOX)               \
 	X(CALLS_TASK_CONFIRM, "POST",                                          \
-	  "/api/v1/calls/{id}/tasks/{key}/confirm", ACCESS_R_CALLS_TAKE)
+	  "/api/v1/calls/{id}/tasks/{key}/confirm", ACCESS_R_CALLS_TAKE)       \
+	X(RECORDS_GET, "GET", "/api/v1/records/{id}", ACCESS_R_RECORDS_SEARCH)
 
 enum access_route {
 /* An X-macro expansion is a list: */

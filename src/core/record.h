@@ -58,6 +58,10 @@ enum record_kind {
  *   plate, plate_state, make, model, color, vin   vehicles
  *   business_type            "farm", "labor contractor", "restaurant"...
  *   notes                    free text from the source; never matched on
+ *   links                    the record's links to other records of the
+ *                            agency, "TYPE=KIND:SOURCE_ID" or
+ *                            "TYPE=KIND:SOURCE:SOURCE_ID", ";" between
+ *                            them (record_links_parse()); never matched on
  */
 #define RECORD_P (1u << RECORD_PERSON)
 #define RECORD_L (1u << RECORD_LOCATION)
@@ -89,7 +93,8 @@ enum record_kind {
 	X(COLOR, "color", RECORD_V)                             \
 	X(VIN, "vin", RECORD_V)                                 \
 	X(BUSINESS_TYPE, "business_type", RECORD_B)             \
-	X(NOTES, "notes", RECORD_ALL)
+	X(NOTES, "notes", RECORD_ALL)                           \
+	X(LINKS, "links", RECORD_ALL)
 
 enum record_field {
 /* clang-format off */
@@ -101,10 +106,11 @@ enum record_field {
 };
 
 /* Limits (bytes, NUL excluded). */
-#define RECORD_SOURCE_MAX 32    /* [a-z0-9_.-]{1,32}: "rms", "calls" */
-#define RECORD_SOURCE_ID_MAX 64 /* printable ASCII, no spaces */
-#define RECORD_VALUE_MAX 1024   /* one field's value */
-#define RECORD_NOTES_MAX 8192   /* the notes field */
+#define RECORD_SOURCE_MAX 32       /* [a-z0-9_.-]{1,32}: "rms", "calls" */
+#define RECORD_SOURCE_ID_MAX 64    /* printable ASCII, no spaces */
+#define RECORD_VALUE_MAX 1024      /* one field's value */
+#define RECORD_NOTES_MAX 8192      /* the notes field */
+#define RECORD_LINKS_TEXT_MAX 8192 /* the links field */
 
 struct record {
 	enum record_kind kind;
@@ -162,5 +168,74 @@ enum htd_err record_set_source(struct record *r, const char *source,
  * business a name. HTD_ERR_INVALID naming the missing field otherwise.
  */
 enum htd_err record_validate(const struct record *r, struct htd_error *err);
+
+/*
+ * Links between records (docs/import.md, "links"): what another record is
+ * to this one. X(ENUM, stable name). "owner=person:RMS-1042" on a vehicle:
+ * person RMS-1042 owns it; "employer=business:RMS-77" on a person: that
+ * business employs them. The names are the links' types in the store and
+ * the edges of the link graph; "confirmed" is not one of them (it is the
+ * link of a record to a call).
+ */
+#define RECORD_LINK_TYPES(X)        \
+	X(OWNER, "owner")           \
+	X(DRIVER, "driver")         \
+	X(VEHICLE, "vehicle")       \
+	X(EMPLOYER, "employer")     \
+	X(EMPLOYEE, "employee")     \
+	X(CONTRACTOR, "contractor") \
+	X(RESIDENT, "resident")     \
+	X(ADDRESS, "address")       \
+	X(PHONE, "phone")           \
+	X(SUBSCRIBER, "subscriber") \
+	X(FAMILY, "family")         \
+	X(ASSOCIATE, "associate")
+
+enum record_link_type {
+/* clang-format off */
+#define RECORD_LINK_TYPE_ENUM(e, n) RECORD_LINK_##e,
+	RECORD_LINK_TYPES(RECORD_LINK_TYPE_ENUM)
+#undef RECORD_LINK_TYPE_ENUM
+	RECORD_LINK__COUNT
+	/* clang-format on */
+};
+
+/* Most links one record may hold. */
+#define RECORD_LINKS_MAX 32
+/* The longest type name, NUL excluded. */
+#define RECORD_LINK_TYPE_MAX 15
+
+/* One link: its type and the (kind, source, source_id) of its target. */
+struct record_link {
+	enum record_link_type type;
+	enum record_kind kind;
+	char source[RECORD_SOURCE_MAX + 1];
+	char source_id[RECORD_SOURCE_ID_MAX + 1];
+};
+
+/* Returns "owner", ...; "unknown" when out of range. */
+const char *record_link_type_name(enum record_link_type t);
+/* Parses a type's name (exact case); false, *out untouched, when none. */
+bool record_link_type_parse(const char *s, enum record_link_type *out);
+
+/*
+ * Parses a links value: up to RECORD_LINKS_MAX links separated by ";",
+ * each "TYPE=KIND:SOURCE_ID" (the target in `default_source`, the
+ * importing source) or "TYPE=KIND:SOURCE:SOURCE_ID". A SOURCE_ID holding
+ * ':' needs the second form (the source is what comes before the second
+ * ':'). White space around a link and its parts is ignored. KIND is a
+ * record kind, singular or plural; SOURCE and SOURCE_ID follow
+ * record_set_source()'s rules. `text` of `len` bytes (no NUL needed);
+ * `out` has room for RECORD_LINKS_MAX links; *n gets the count (0 for an
+ * empty or blank value). HTD_ERR_INVALID (err->field "links", the message
+ * naming the link by its position and why) for an empty link, a missing
+ * '=' or ':', an unknown type or kind, a bad source or source_id, a link
+ * named twice, or more than RECORD_LINKS_MAX; HTD_ERR_TOO_LARGE over
+ * RECORD_LINKS_TEXT_MAX bytes.
+ */
+enum htd_err record_links_parse(const char *text, size_t len,
+                                const char *default_source,
+                                struct record_link *out, size_t *n,
+                                struct htd_error *err);
 
 #endif

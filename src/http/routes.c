@@ -1194,6 +1194,71 @@ static void route_calls_graph(struct http_request *r)
 	related_graph_free(&g);
 }
 
+/* A record with its links and the calls it was confirmed on, as the
+ * asker's role may see it (service/search.h: search_record_show). */
+static void route_records_get(struct http_request *r)
+{
+	struct htd_error err;
+	htd_error_clear(&err);
+	int64_t id = 0;
+	if (http_query_only(r, NULL, &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	if (!str_to_i64(param(r, "id"), 1, INT64_MAX, &id)) {
+		htd_error_field(&err, HTD_ERR_NOT_FOUND, "id",
+		                "no record '%.40s'", param(r, "id"));
+		fail(r, &err);
+		return;
+	}
+	struct record_view v;
+	if (search_record_show(&r->svc, r->actor, id,
+	                       access_sealed_visible(r->session.user.role), &v,
+	                       &err) != HTD_OK) {
+		fail(r, &err);
+		return;
+	}
+	const struct record *rec = &v.record.record;
+	json_t *fields = json_object();
+	for (int f = 0; f < RECORD_FIELD__COUNT; f++)
+		if (rec->field[f])
+			json_object_set_new(
+			    fields, record_field_name((enum record_field)f),
+			    json_string(rec->field[f]));
+	json_t *links = json_array(), *calls = json_array();
+	for (size_t i = 0; i < v.links.n; i++) {
+		const struct store_record_link *l = &v.links.links[i];
+		if (l->dir == STORE_LINK_CALL) {
+			json_array_append_new(calls,
+			                      json_pack("{s:s,s:o,s:s}", "call",
+			                                l->call_ref, "at",
+			                                time_json(l->at_ms),
+			                                "by", l->actor));
+			continue;
+		}
+		json_t *o = json_pack(
+		    "{s:s,s:s,s:s,s:s,s:s,s:b}", "type", l->type, "direction",
+		    l->dir == STORE_LINK_OUT ? "out" : "in", "kind",
+		    record_kind_name(l->other_kind), "source", l->other_source,
+		    "source_id", l->other_source_id, "sealed",
+		    v.other_sealed[i]);
+		json_object_set_new(o, "record",
+		                    l->other_id > 0
+		                        ? json_integer((json_int_t)l->other_id)
+		                        : json_null());
+		json_array_append_new(links, o);
+	}
+	http_json(r, 200,
+	          json_pack("{s:I,s:s,s:s,s:s,s:b,s:I,s:o,s:o,s:o,s:b}", "id",
+	                    (json_int_t)v.record.id, "kind",
+	                    record_kind_name(rec->kind), "source", rec->source,
+	                    "source_id", rec->source_id, "sealed", rec->sealed,
+	                    "version", (json_int_t)v.record.version, "fields",
+	                    fields, "links", links, "calls", calls, "truncated",
+	                    v.links.truncated));
+	record_view_free(&v);
+}
+
 static void route_units_add(struct http_request *r)
 {
 	struct units_add_request req = { 0 };
@@ -1446,6 +1511,7 @@ void http_route(struct http_request *r)
 	case ACCESS_ROUTE_CALLS_RELATED: route_calls_related(r); break;
 	case ACCESS_ROUTE_CALLS_LINK: route_calls_link(r); break;
 	case ACCESS_ROUTE_CALLS_GRAPH: route_calls_graph(r); break;
+	case ACCESS_ROUTE_RECORDS_GET: route_records_get(r); break;
 	case ACCESS_ROUTE_UNITS_LIST: route_units_list(r); break;
 	case ACCESS_ROUTE_OUTBOX_LIST: route_outbox_list(r); break;
 	case ACCESS_ROUTE_CALLS_TASK_CONFIRM:
@@ -1527,6 +1593,14 @@ const char *http_route_action(const struct http_request *r, char *obj,
 	case ACCESS_ROUTE_SEARCH:
 		str_copy(obj, size, "records");
 		return "records.search";
+	case ACCESS_ROUTE_RECORDS_GET: {
+		int64_t rid = 0;
+		if (str_to_i64(id ? id : "", 1, INT64_MAX, &rid))
+			str_format(obj, size, "record:%lld", (long long)rid);
+		else
+			str_copy(obj, size, "record:?");
+		return "records.show";
+	}
 	case ACCESS_ROUTE_CALLS_RECOMMEND: return "call.read";
 	case ACCESS_ROUTE_CALLS_DISPATCH: return "call.dispatch";
 	case ACCESS_ROUTE_UNITS_LIST: return "unit.list";

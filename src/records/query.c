@@ -39,7 +39,8 @@ static size_t field_at(const char *s, enum record_field *f)
 	char name[33];
 	memcpy(name, s, n);
 	name[n] = '\0';
-	if (!record_field_parse(name, f))
+	/* A record's links are nothing to search by. */
+	if (!record_field_parse(name, f) || *f == RECORD_F_LINKS)
 		return 0;
 	return n + 1;
 }

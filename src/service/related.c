@@ -180,6 +180,12 @@ static enum htd_err append_one(struct service *svc, const char *ref,
 				.projection = &c,
 				.audit = audit,
 			};
+			/* A confirmation is a link of the record to the call,
+			 * kept with its event. */
+			if (e->type == CALL_EVENT_RECORD_LINKED) {
+				item.link_record = e->u.link.record;
+				item.link_confirmed = e->u.link.confirmed;
+			}
 			rc = store_append(svc->store, &item, 1, err);
 		}
 		free(payload);
@@ -676,8 +682,55 @@ static const char *key_via(const char *key)
 	return NULL;
 }
 
-/* Expands record node `at` (record `r`): its call when it is one, and the
- * records sharing a selective key with it. */
+/* Expands record node `at` (record `r`) along its links: to the records
+ * its import linked it to and that linked to it (the edge is the link's
+ * type), and to the calls it was confirmed on ("confirmed"). A sealed
+ * record the caller may not see is no node, so nothing is reached
+ * through it. */
+static enum htd_err expand_links(struct graph_build *b, int at,
+                                 const struct store_record *r, int depth,
+                                 struct htd_error *err)
+{
+	struct store_record_link_list links = { 0 };
+	enum htd_err rc = store_record_links(b->svc->store, r->id, &links, err);
+	if (rc != HTD_OK)
+		return rc;
+	int64_t ids[STORE_RECORD_LINKS_READ_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < links.n; i++) {
+		const struct store_record_link *l = &links.links[i];
+		if (l->dir == STORE_LINK_CALL) {
+			char ref[CALL_REF_MAX];
+			if (calls_ref_canonical(l->call_ref, ref, NULL) ==
+			    HTD_OK)
+				edge_add(b, at, call_node(b, ref, depth + 1),
+				         "confirmed");
+		} else if (l->other_id > 0 && l->other_id != r->id) {
+			ids[n++] = l->other_id;
+		}
+	}
+	struct store_record_list l = { 0 };
+	for (size_t i = 0; rc == HTD_OK && i < n; i += STORE_RECORDS_GET_MAX) {
+		size_t m = n - i < STORE_RECORDS_GET_MAX
+		               ? n - i
+		               : STORE_RECORDS_GET_MAX;
+		rc = store_records_get_many(b->svc->store, ids + i, m, &l, err);
+		for (size_t k = 0; rc == HTD_OK && k < l.n; k++)
+			for (size_t j = 0; j < links.n; j++)
+				if (links.links[j].dir != STORE_LINK_CALL &&
+				    links.links[j].other_id == l.records[k].id)
+					edge_add(b, at,
+					         record_node(b, &l.records[k],
+					                     depth + 1),
+					         links.links[j].type);
+		store_record_list_free(&l);
+	}
+	store_record_link_list_free(&links);
+	return rc;
+}
+
+/* Expands record node `at` (record `r`): its call when it is one, its
+ * links, and the records sharing a selective key with it. */
 static enum htd_err expand_record(struct graph_build *b, int at,
                                   const struct store_record *r, int depth,
                                   struct htd_error *err)
@@ -689,6 +742,9 @@ static enum htd_err expand_record(struct graph_build *b, int at,
 			edge_add(b, at, call_node(b, ref, depth + 1),
 			         "details");
 	}
+	enum htd_err lrc = expand_links(b, at, r, depth, err);
+	if (lrc != HTD_OK)
+		return lrc;
 	struct score_record p;
 	struct match_keys all, strong;
 	if (score_prepare(&r->record, b->nn, &p, NULL) != HTD_OK) {

@@ -107,7 +107,8 @@ struct related_node {
 /* An edge: two nodes and what connects them. */
 struct related_edge {
 	int from, to; /* node indexes */
-	char via[24]; /* "phone", "address", "plate", "vin", "id",
+	char via[24]; /* "phone", "address", "plate", "vin", "id", a link's
+	               * type ("owner", "employer"... core/record.h),
 	               * "business", "suggested", "confirmed", "details" */
 };
 

@@ -100,6 +100,10 @@ enum htd_err search_run(struct store *store, const struct match_nicknames *nn,
 		/* The hit takes the record; the list keeps an empty one. */
 		h->record = *src;
 		memset(&src->record, 0, sizeof(src->record));
+		/* The links as imported are never shown: they may name a
+		 * sealed record. search_record_show() shows them, checked. */
+		free(h->record.record.field[RECORD_F_LINKS]);
+		h->record.record.field[RECORD_F_LINKS] = NULL;
 	}
 out:
 	score_record_free(&q);
@@ -237,5 +241,111 @@ enum htd_err search_records(struct service *svc, const char *actor,
 			rc = arc;
 		}
 	}
+	return rc;
+}
+
+void record_view_free(struct record_view *v)
+{
+	if (!v)
+		return;
+	store_record_free(&v->record);
+	store_record_link_list_free(&v->links);
+	free(v->other_sealed);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Marks the other records' sealed flags and leaves out the links to
+ * those the asker may not see. */
+static enum htd_err view_filter(struct store *store, bool sealed_visible,
+                                struct record_view *v, struct htd_error *err)
+{
+	struct store_record_link_list *ls = &v->links;
+	int64_t *ids = xcalloc(ls->n ? ls->n : 1, sizeof(*ids));
+	size_t n = 0;
+	for (size_t i = 0; i < ls->n; i++)
+		if (ls->links[i].other_id > 0)
+			ids[n++] = ls->links[i].other_id;
+	struct store_record_list others = { 0 };
+	enum htd_err rc = store_records_get_many(store, ids, n, &others, err);
+	free(ids);
+	if (rc != HTD_OK)
+		return rc;
+	v->other_sealed = xcalloc(ls->n ? ls->n : 1, sizeof(bool));
+	size_t kept = 0;
+	for (size_t i = 0; i < ls->n; i++) {
+		bool sealed = false;
+		for (size_t k = 0; k < others.n; k++)
+			if (others.records[k].id == ls->links[i].other_id)
+				sealed = others.records[k].record.sealed;
+		if (sealed && !sealed_visible)
+			continue;
+		ls->links[kept] = ls->links[i];
+		v->other_sealed[kept++] = sealed;
+	}
+	ls->n = kept;
+	store_record_list_free(&others);
+	return HTD_OK;
+}
+
+enum htd_err search_record_show(struct service *svc, const char *actor,
+                                int64_t id, bool sealed_visible,
+                                struct record_view *out, struct htd_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	enum htd_err rc = HTD_OK;
+	if (id <= 0)
+		rc = htd_error_field(err, HTD_ERR_INVALID, "id",
+		                     "a record id is a positive number");
+	if (rc == HTD_OK) {
+		rc = store_record_get(svc->store, id, &out->record, err);
+		/* A sealed record the asker may not see is no record for
+		 * them: the same answer as for an id never used. */
+		if (rc == HTD_OK && out->record.record.sealed &&
+		    !sealed_visible)
+			rc = HTD_ERR_NOT_FOUND;
+		if (rc == HTD_ERR_NOT_FOUND)
+			htd_error_field(err, HTD_ERR_NOT_FOUND, "id",
+			                "no record %lld", (long long)id);
+	}
+	if (rc == HTD_OK)
+		rc = store_record_links(svc->store, id, &out->links, err);
+	if (rc == HTD_OK)
+		rc = view_filter(svc->store, sealed_visible, out, err);
+	if (rc == HTD_OK) {
+		/* As imported, they may name a sealed record: the links,
+		 * checked, are shown instead. */
+		free(out->record.record.field[RECORD_F_LINKS]);
+		out->record.record.field[RECORD_F_LINKS] = NULL;
+	}
+	if (svc->address) {
+		char object[32], detail[96];
+		str_format(object, sizeof(object), "record:%lld",
+		           (long long)id);
+		if (rc == HTD_OK)
+			str_format(detail, sizeof(detail), "links=%zu%s",
+			           out->links.n,
+			           sealed_visible ? " sealed_visible" : "");
+		else
+			str_format(detail, sizeof(detail), "refused=%s",
+			           htd_err_name(rc));
+		struct audit_entry ae = {
+			.actor = actor,
+			.action = "records.show",
+			.object = object,
+			.address = svc->address,
+			.outcome = audit_outcome_of(rc),
+			.detail = detail,
+		};
+		struct htd_error aerr;
+		enum htd_err arc = audit_record(svc, &ae, &aerr);
+		if (arc != HTD_OK && rc == HTD_OK) {
+			/* No answer without its audit entry. */
+			if (err)
+				*err = aerr;
+			rc = arc;
+		}
+	}
+	if (rc != HTD_OK)
+		record_view_free(out);
 	return rc;
 }

@@ -95,4 +95,31 @@ enum htd_err search_records(struct service *svc, const char *actor,
                             const struct search_request *req,
                             struct search_result *out, struct htd_error *err);
 
+/* A record with its links, as one person may see it. */
+struct record_view {
+	struct store_record record; /* owned */
+	/* Its links (store_record_links()), those to a sealed record left
+	 * out unless the asker may see sealed records. */
+	struct store_record_link_list links;
+	/* Per link: the other record is sealed (only ever true for an asker
+	 * who may see it). */
+	bool *other_sealed; /* owned, links.n of them */
+};
+
+/* Frees the view and zeroes it; accepts NULL. */
+void record_view_free(struct record_view *v);
+
+/*
+ * Record `id` with its links (to and from other records, to the calls it
+ * was confirmed on) as `actor` may see it: a sealed record is there only
+ * when `sealed_visible`, otherwise HTD_ERR_NOT_FOUND, as for no record at
+ * all; links to sealed records are left out in the same way, without a
+ * count. Audited as a read ("records.show", object "record:ID", with the
+ * number of links shown), a refusal too. HTD_ERR_INVALID (field "id") for
+ * an id that is not positive.
+ */
+enum htd_err search_record_show(struct service *svc, const char *actor,
+                                int64_t id, bool sealed_visible,
+                                struct record_view *out, struct htd_error *err);
+
 #endif

@@ -18,6 +18,11 @@
  * Records (migration 6; 5 is the notification outbox) are the agency's
  * records with their blocking keys: an import is one transaction, put in
  * batches, and an identical record is not rewritten.
+ * Links between records (migration 9) are kept by their target's (kind,
+ * source, source_id) and resolved when read, so the order of imports does
+ * not matter; a record's links are written with it, in the import's
+ * transaction, and a record confirmed on a call is a link written with the
+ * record_linked event.
  */
 #include "store/sqlite.h"
 
@@ -284,6 +289,53 @@ static const struct migration migrations[] = {
 	  "  WHERE other_record_id IS NOT NULL;\n"
 	  "CREATE INDEX record_links_by_call ON record_links (call_id)\n"
 	  "  WHERE call_id IS NOT NULL;\n" },
+	/* 7 and 8 are other branches' (the notices, ...): the numbers are
+	 * kept so that the schemas meet when merged.
+	 *
+	 * Links: record to record (from an import's "links" column) by the
+	 * target's (kind, source, source_id), not its id, so that a link to
+	 * a record imported later resolves when it comes (a join on the
+	 * records' unique index when read); record to call ("confirmed",
+	 * with the record_linked event). record_links is the current state:
+	 * a rejection deletes the call's row, the events keep the history.
+	 * Migration 6's table was written by nothing; its rows, if any, are
+	 * carried over. */
+	{ 9, "record links by target, confirmed links",
+	  "ALTER TABLE record_links RENAME TO record_links_6;\n"
+	  "DROP INDEX record_links_unique;\n"
+	  "DROP INDEX record_links_by_other;\n"
+	  "DROP INDEX record_links_by_call;\n"
+	  "CREATE TABLE record_links (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  record_id INTEGER NOT NULL REFERENCES records (id),\n"
+	  "  type TEXT NOT NULL,\n"
+	  "  target_kind TEXT CHECK (target_kind IN ('person', 'location',\n"
+	  "    'phone', 'vehicle', 'business')),\n"
+	  "  target_source TEXT,\n"
+	  "  target_source_id TEXT,\n"
+	  "  call_id INTEGER REFERENCES calls (id),\n"
+	  "  created_at_ms INTEGER NOT NULL,\n"
+	  "  actor TEXT NOT NULL,\n"
+	  "  CHECK ((call_id IS NULL) = (target_kind IS NOT NULL AND\n"
+	  "    target_source IS NOT NULL AND target_source_id IS NOT NULL)),\n"
+	  "  CHECK (call_id IS NULL OR (target_kind IS NULL AND\n"
+	  "    target_source IS NULL AND target_source_id IS NULL))\n"
+	  ");\n"
+	  "CREATE UNIQUE INDEX record_links_unique ON record_links\n"
+	  "  (record_id, type, ifnull(call_id, 0), ifnull(target_kind, ''),\n"
+	  "   ifnull(target_source, ''), ifnull(target_source_id, ''));\n"
+	  "CREATE INDEX record_links_by_target ON record_links\n"
+	  "  (target_kind, target_source, target_source_id)\n"
+	  "  WHERE call_id IS NULL;\n"
+	  "CREATE INDEX record_links_by_call ON record_links (call_id)\n"
+	  "  WHERE call_id IS NOT NULL;\n"
+	  "INSERT INTO record_links (record_id, type, target_kind,\n"
+	  "  target_source, target_source_id, call_id, created_at_ms, actor)\n"
+	  "  SELECT l.record_id, l.type, r.kind, r.source, r.source_id,\n"
+	  "    l.call_id, l.created_at_ms, l.actor FROM record_links_6 l\n"
+	  "  LEFT JOIN records r ON r.id = l.other_record_id\n"
+	  "  WHERE l.call_id IS NOT NULL OR r.id IS NOT NULL;\n"
+	  "DROP TABLE record_links_6;\n" },
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -353,6 +405,15 @@ enum stmt_id {
 	STMT_RECORD_GET_SOURCE,
 	STMT_RECORD_POSTINGS,
 	STMT_RECORD_COUNT,
+	STMT_RECORD_ID,
+	STMT_LINK_INSERT,
+	STMT_LINK_IMPORTED,
+	STMT_LINK_DELETE,
+	STMT_LINK_CONFIRM,
+	STMT_LINK_UNCONFIRM,
+	STMT_LINKS_OUT,
+	STMT_LINKS_IN,
+	STMT_LINKS_CALLS,
 	STMT__COUNT
 };
 
@@ -540,6 +601,41 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	                         "key = ?1 ORDER BY record_id LIMIT ?2",
 	[STMT_RECORD_COUNT] =
 	    "SELECT kind, count(*) FROM records GROUP BY kind",
+	[STMT_RECORD_ID] = "SELECT id FROM records WHERE kind = ?1 AND "
+	                   "source = ?2 AND source_id = ?3",
+	[STMT_LINK_INSERT] =
+	    "INSERT OR IGNORE INTO record_links (record_id, type, "
+	    "target_kind, target_source, target_source_id, created_at_ms, "
+	    "actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, '" STORE_LINK_ACTOR_IMPORT
+	    "')",
+	[STMT_LINK_IMPORTED] =
+	    "SELECT id, type, target_kind, target_source, target_source_id "
+	    "FROM record_links WHERE record_id = ?1 AND call_id IS NULL",
+	[STMT_LINK_DELETE] = "DELETE FROM record_links WHERE id = ?1",
+	[STMT_LINK_CONFIRM] =
+	    "INSERT OR IGNORE INTO record_links (record_id, type, call_id, "
+	    "created_at_ms, actor) VALUES (?1, 'confirmed', ?2, ?3, ?4)",
+	[STMT_LINK_UNCONFIRM] =
+	    "DELETE FROM record_links WHERE record_id = ?1 AND call_id = ?2 "
+	    "AND type = 'confirmed'",
+	[STMT_LINKS_OUT] =
+	    "SELECT l.type, l.target_kind, l.target_source, "
+	    "l.target_source_id, coalesce(r.id, 0), l.created_at_ms, l.actor "
+	    "FROM record_links l LEFT JOIN records r ON r.kind = "
+	    "l.target_kind AND r.source = l.target_source AND r.source_id = "
+	    "l.target_source_id WHERE l.record_id = ?1 AND l.call_id IS NULL "
+	    "ORDER BY l.id LIMIT ?2",
+	[STMT_LINKS_IN] =
+	    "SELECT l.type, r.kind, r.source, r.source_id, r.id, "
+	    "l.created_at_ms, l.actor FROM records t JOIN record_links l ON "
+	    "l.target_kind = t.kind AND l.target_source = t.source AND "
+	    "l.target_source_id = t.source_id AND l.call_id IS NULL "
+	    "JOIN records r ON r.id = l.record_id WHERE t.id = ?1 "
+	    "ORDER BY l.id LIMIT ?2",
+	[STMT_LINKS_CALLS] =
+	    "SELECT c.ref, l.created_at_ms, l.actor FROM record_links l "
+	    "JOIN calls c ON c.id = l.call_id WHERE l.record_id = ?1 AND "
+	    "l.call_id IS NOT NULL ORDER BY l.id LIMIT ?2",
 };
 
 /* Cache of the import's connection, in KiB. */
@@ -1216,6 +1312,23 @@ out:
 	return e;
 }
 
+/* A record confirmed on call `call_id` (a row of record_links; the first
+ * confirmation's time and actor kept), or no longer (the row deleted: the
+ * events keep who confirmed and who rejected, and when). */
+static int link_call(struct sqlite_store *s, const struct store_append *a,
+                     int64_t call_id)
+{
+	sqlite3_stmt *st = stmt_get(s, a->link_confirmed ? STMT_LINK_CONFIRM
+	                                                 : STMT_LINK_UNCONFIRM);
+	sqlite3_bind_int64(st, 1, a->link_record);
+	sqlite3_bind_int64(st, 2, call_id);
+	if (a->link_confirmed) {
+		sqlite3_bind_int64(st, 3, a->event->at_ms);
+		bind_text(st, 4, a->event->actor);
+	}
+	return stmt_done(st);
+}
+
 /* Appends one item inside the open transaction. */
 static enum htd_err append_one(struct sqlite_store *s,
                                const struct store_append *a,
@@ -1283,6 +1396,8 @@ static enum htd_err append_one(struct sqlite_store *s,
 		rc = insert_audit(s, a->audit, NULL);
 	if (rc == SQLITE_OK && a->n_outbox)
 		rc = insert_outbox(s, a->call_ref, a->outbox, a->n_outbox);
+	if (rc == SQLITE_OK && a->link_record > 0)
+		rc = link_call(s, a, call_id);
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "recording an event", err);
 	return HTD_OK;
@@ -2674,6 +2789,96 @@ static int record_put(struct sqlite_store *s, const struct store_record_put *p,
 	return SQLITE_OK;
 }
 
+/* True when link `l` is the one of row `st` (STMT_LINK_IMPORTED). */
+static bool link_is_row(const struct record_link *l, sqlite3_stmt *st)
+{
+	return str_eq((const char *)sqlite3_column_text(st, 1),
+	              record_link_type_name(l->type)) &&
+	       str_eq((const char *)sqlite3_column_text(st, 2),
+	              record_kind_name(l->kind)) &&
+	       str_eq((const char *)sqlite3_column_text(st, 3), l->source) &&
+	       str_eq((const char *)sqlite3_column_text(st, 4), l->source_id);
+}
+
+/*
+ * Writes the links of record `r` (just inserted when `is_new`, or just
+ * changed): those it no longer has are deleted, new ones inserted, the
+ * ones it kept left as they were (their time too). A record's import
+ * links are only ever written here, so they are what its links field
+ * says. Inside the import's transaction.
+ */
+static int links_write(struct sqlite_store *s, const struct record *r,
+                       int64_t at_ms, bool is_new)
+{
+	struct record_link links[RECORD_LINKS_MAX];
+	size_t n = 0;
+	const char *text = r->field[RECORD_F_LINKS];
+	if (text && record_links_parse(text, strlen(text), r->source, links, &n,
+	                               NULL) != HTD_OK)
+		return SQLITE_CONSTRAINT; /* record_validate() let it by */
+	sqlite3_stmt *st = stmt_get(s, STMT_RECORD_ID);
+	bind_text(st, 1, record_kind_name(r->kind));
+	bind_text(st, 2, r->source);
+	bind_text(st, 3, r->source_id);
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? SQLITE_NOTFOUND : rc;
+	/* Only import links are read here, at most RECORD_LINKS_MAX of them
+	 * (what one links field holds); more would be a database changed
+	 * outside htdispatch, and are deleted as stale all the same. */
+	bool kept[RECORD_LINKS_MAX] = { false };
+	int64_t stale[RECORD_LINKS_MAX];
+	size_t n_stale = 0;
+	while (!is_new) {
+		st = stmt_get(s, STMT_LINK_IMPORTED);
+		sqlite3_bind_int64(st, 1, id);
+		n_stale = 0;
+		bool more = false;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			size_t i = 0;
+			while (i < n && !link_is_row(&links[i], st))
+				i++;
+			if (i < n) {
+				kept[i] = true;
+			} else if (n_stale < RECORD_LINKS_MAX) {
+				stale[n_stale++] = sqlite3_column_int64(st, 0);
+			} else {
+				more = true;
+			}
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return rc;
+		for (size_t i = 0; i < n_stale; i++) {
+			st = stmt_get(s, STMT_LINK_DELETE);
+			sqlite3_bind_int64(st, 1, stale[i]);
+			rc = stmt_done(st);
+			if (rc != SQLITE_OK)
+				return rc;
+		}
+		if (!more)
+			break;
+		memset(kept, 0, sizeof(kept));
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (kept[i])
+			continue;
+		st = stmt_get(s, STMT_LINK_INSERT);
+		sqlite3_bind_int64(st, 1, id);
+		bind_text(st, 2, record_link_type_name(links[i].type));
+		bind_text(st, 3, record_kind_name(links[i].kind));
+		bind_text(st, 4, links[i].source);
+		bind_text(st, 5, links[i].source_id);
+		sqlite3_bind_int64(st, 6, at_ms);
+		rc = stmt_done(st);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
 static enum htd_err sq_records_put(struct store *base,
                                    const struct store_record_put *items,
                                    size_t n, int64_t at_ms,
@@ -2691,6 +2896,12 @@ static enum htd_err sq_records_put(struct store *base,
 	for (size_t i = 0; i < n; i++) {
 		uint64_t *what = NULL;
 		int rc = record_put(s, &items[i], at_ms, &what, &c);
+		if (rc == SQLITE_OK &&
+		    (what == &c.updated ||
+		     (what == &c.inserted &&
+		      items[i].record->field[RECORD_F_LINKS])))
+			rc = links_write(s, items[i].record, at_ms,
+			                 what == &c.inserted);
 		if (rc != SQLITE_OK) {
 			const struct record *r = items[i].record;
 			char doing[160];
@@ -3032,6 +3243,83 @@ static enum htd_err sq_records_count(struct store *base,
 	return HTD_OK;
 }
 
+/* Adds a link to `out` (room checked by the caller). */
+static struct store_record_link *link_next(struct store_record_link_list *out)
+{
+	struct store_record_link *l = &out->links[out->n++];
+	memset(l, 0, sizeof(*l));
+	return l;
+}
+
+static bool link_row_other(sqlite3_stmt *st, struct store_record_link *l)
+{
+	column_copy(st, 0, l->type, sizeof(l->type));
+	bool ok = record_kind_parse((const char *)sqlite3_column_text(st, 1),
+	                            &l->other_kind);
+	column_copy(st, 2, l->other_source, sizeof(l->other_source));
+	column_copy(st, 3, l->other_source_id, sizeof(l->other_source_id));
+	l->other_id = sqlite3_column_int64(st, 4);
+	l->at_ms = sqlite3_column_int64(st, 5);
+	column_copy(st, 6, l->actor, sizeof(l->actor));
+	return ok;
+}
+
+static enum htd_err sq_record_links(struct store *base, int64_t id,
+                                    struct store_record_link_list *out,
+                                    struct htd_error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	static const enum stmt_id which[] = { STMT_LINKS_OUT, STMT_LINKS_IN,
+		                              STMT_LINKS_CALLS };
+	static const enum store_link_dir dirs[] = { STORE_LINK_OUT,
+		                                    STORE_LINK_IN,
+		                                    STORE_LINK_CALL };
+	out->links =
+	    xcalloc(STORE_RECORD_LINKS_READ_MAX + 1, sizeof(*out->links));
+	int rc = SQLITE_OK;
+	bool corrupt = false;
+	for (size_t w = 0; w < 3 && rc == SQLITE_OK; w++) {
+		size_t room = STORE_RECORD_LINKS_READ_MAX + 1 - out->n;
+		if (room == 0)
+			break;
+		sqlite3_stmt *st = stmt_get(s, which[w]);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)room);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct store_record_link *l = link_next(out);
+			l->dir = dirs[w];
+			if (dirs[w] == STORE_LINK_CALL) {
+				str_copy(l->type, sizeof(l->type), "confirmed");
+				column_copy(st, 0, l->call_ref,
+				            sizeof(l->call_ref));
+				l->at_ms = sqlite3_column_int64(st, 1);
+				column_copy(st, 2, l->actor, sizeof(l->actor));
+			} else if (!link_row_other(st, l)) {
+				corrupt = true;
+			}
+		}
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK) {
+		store_record_link_list_free(out);
+		return sq_error(s, rc, "reading a record's links", err);
+	}
+	if (corrupt) {
+		store_record_link_list_free(out);
+		return htd_error_set(err, HTD_ERR_CORRUPT,
+		                     "%s: a link of record %lld has an unknown "
+		                     "kind",
+		                     base->path, (long long)id);
+	}
+	if (out->n > STORE_RECORD_LINKS_READ_MAX) {
+		out->n = STORE_RECORD_LINKS_READ_MAX;
+		out->truncated = true;
+	}
+	return HTD_OK;
+}
+
 static void sq_close(struct store *base)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
@@ -3234,6 +3522,7 @@ static const struct store_ops sqlite_ops = {
 	.records_candidates = sq_records_candidates,
 	.records_get_many = sq_records_get_many,
 	.records_count = sq_records_count,
+	.record_links = sq_record_links,
 };
 
 /* ---- opening ---------------------------------------------------------- */

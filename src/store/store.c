@@ -453,6 +453,22 @@ enum htd_err store_records_count(struct store *s,
 	return s->ops->records_count(s, counts, err);
 }
 
+enum htd_err store_record_links(struct store *s, int64_t id,
+                                struct store_record_link_list *out,
+                                struct htd_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	return s->ops->record_links(s, id, out, err);
+}
+
+void store_record_link_list_free(struct store_record_link_list *l)
+{
+	if (!l)
+		return;
+	free(l->links);
+	memset(l, 0, sizeof(*l));
+}
+
 void store_record_free(struct store_record *r)
 {
 	if (!r)

@@ -164,6 +164,12 @@ struct store_append {
 	 * this item's). */
 	const struct store_outbox *outbox;
 	size_t n_outbox;
+	/* Optional: a record_linked event's record (0: none). Confirmed, a
+	 * "confirmed" link of the record to this call is kept in
+	 * record_links; not, the link is removed. In the same transaction
+	 * as the event, which stays the history. */
+	int64_t link_record;
+	bool link_confirmed;
 };
 
 /*
@@ -334,6 +340,43 @@ struct store_candidate {
 /* A key held by more records than this is too common to block on: only
  * the first this-many records (lowest ids) holding it are counted. */
 #define STORE_KEY_POSTINGS_MAX 5000
+/*
+ * A record's links (store_record_links()): the links its import gave it
+ * (to records of (kind, source, source_id), resolved when that record is
+ * there, whatever the order of the imports), the links other records'
+ * imports gave to it, and the calls it was confirmed on.
+ */
+enum store_link_dir {
+	STORE_LINK_OUT,  /* this record's link to another record */
+	STORE_LINK_IN,   /* another record's link to this one */
+	STORE_LINK_CALL, /* confirmed on a call ("confirmed") */
+};
+
+struct store_record_link {
+	enum store_link_dir dir;
+	char type[RECORD_LINK_TYPE_MAX + 1]; /* "owner", ..., "confirmed" */
+	/* The other record: its id (0 while it is not imported, only for
+	 * STORE_LINK_OUT) and its (kind, source, source_id). */
+	int64_t other_id;
+	enum record_kind other_kind;
+	char other_source[RECORD_SOURCE_MAX + 1];
+	char other_source_id[RECORD_SOURCE_ID_MAX + 1];
+	char call_ref[CALL_REF_MAX]; /* STORE_LINK_CALL */
+	int64_t at_ms;
+	char actor[CALL_ACTOR_MAX]; /* who confirmed; "import" */
+};
+
+struct store_record_link_list {
+	struct store_record_link *links; /* owned */
+	size_t n;
+	bool truncated; /* more than STORE_RECORD_LINKS_READ_MAX */
+};
+
+/* Most links store_record_links() reads of one record. */
+#define STORE_RECORD_LINKS_READ_MAX 500
+/* The actor of links written by an import. */
+#define STORE_LINK_ACTOR_IMPORT "import"
+
 /* Longest blocking key stored, in bytes. */
 #define STORE_RECORD_KEY_MAX (MATCH_KEY_SIZE - 1)
 
@@ -484,6 +527,9 @@ struct store_ops {
 	enum htd_err (*records_count)(struct store *s,
 	                              uint64_t counts[RECORD_KIND__COUNT],
 	                              struct htd_error *err);
+	enum htd_err (*record_links)(struct store *s, int64_t id,
+	                             struct store_record_link_list *out,
+	                             struct htd_error *err);
 };
 
 /* The common head of every back-end's store object. */
@@ -831,6 +877,22 @@ enum htd_err store_records_get_many(struct store *s, const int64_t *ids,
 enum htd_err store_records_count(struct store *s,
                                  uint64_t counts[RECORD_KIND__COUNT],
                                  struct htd_error *err);
+
+/*
+ * The links of record `id` (struct store_record_link), at most
+ * STORE_RECORD_LINKS_READ_MAX: its own first (in the order of its links
+ * field), then other records' links to it, then the calls it is confirmed
+ * on, oldest first. Links to records not imported yet are listed with
+ * other_id 0. `out` is overwritten (free with
+ * store_record_link_list_free()). The caller checks the other records'
+ * sealed flags: the store does not know who asks.
+ */
+enum htd_err store_record_links(struct store *s, int64_t id,
+                                struct store_record_link_list *out,
+                                struct htd_error *err);
+
+/* Frees a link list and empties it; accepts NULL. */
+void store_record_link_list_free(struct store_record_link_list *l);
 
 /* Frees a record's values and zeroes it; accepts NULL. */
 void store_record_free(struct store_record *r);

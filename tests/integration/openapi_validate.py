@@ -1032,6 +1032,16 @@ def scenario(c, server, users):
     c.call("GET", "%s/calls/HT-2026-999999/graph" % J, token=ct, expect=404)
     c.call("GET", G, token=adm, expect=403)
     c.call("GET", G, expect=401)
+    RR = "%s/records/%d" % (J, rid)
+    r = c.call("GET", RR, token=ct, expect=200)
+    tap.ok(r.json and any(x["call"] == R for x in r.json["calls"]),
+           "a record shows the call it was confirmed on")
+    c.call("GET", RR + "?depth=2", token=ct, expect=422)
+    c.call("GET", "%s/records/999999" % J, token=ct, expect=404)
+    c.call("GET", "%s/records/nope" % J, token=ct, expect=404,
+           name="not an id")
+    c.call("GET", RR, token=adm, expect=403)
+    c.call("GET", RR, expect=401)
 
     # -- the database held by another writer: 503, nothing changed
     db = sqlite3.connect(server.db, timeout=30, isolation_level=None)

@@ -60,6 +60,7 @@ static const struct {
   { "CALLS_DISPATCH", "POST",   "/api/v1/calls/{id}/dispatch",         0, 0, { 0, 1, 1, 0, 0, 0, 0 } },
   { "OUTBOX_LIST",    "GET",    "/api/v1/outbox",                      0, 0, { 0, 0, 1, 0, 0, 0, 1 } },
   { "CALLS_TASK_CONFIRM", "POST", "/api/v1/calls/{id}/tasks/{key}/confirm", 0, 0, { 1, 1, 1, 0, 0, 0, 0 } },
+  { "RECORDS_GET",    "GET",    "/api/v1/records/{id}",                0, 0, { 1, 1, 1, 1, 1, 0, 0 } },
 	/* clang-format on */
 };
 
