@@ -314,7 +314,8 @@ static void view_print(const struct record_view *v)
 		       STORE_RECORD_LINKS_READ_MAX);
 }
 
-int cli_cmd_records(struct cli *cli, int argc, char **argv)
+/* records show: one record, its links and the calls it is confirmed on. */
+static int act_show(struct cli *cli, size_t action, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "include-sealed", no_argument, NULL, 's' },
@@ -322,20 +323,7 @@ int cli_cmd_records(struct cli *cli, int argc, char **argv)
 	};
 	bool sealed_visible = false;
 	int code, c;
-	cli->command = "records";
-	if (argc < 2 || strcmp(argv[1], "show") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-		                  strcmp(argv[1], "-h") == 0)) {
-			fputs(cli_usage_records, stdout);
-			return CLI_EXIT_OK;
-		}
-		return cli_usage_error(cli, "usage: htdispatch records show "
-		                            "ID");
-	}
-	argc--;
-	argv++;
-	cli->command = "records show";
-	cli_getopt_reset();
+	(void)action; /* show is the only one */
 	while ((c = cli_getopt(cli, argc, argv, "", opts, &code)) != -1) {
 		switch (c) {
 		case -2: return code;
@@ -375,4 +363,11 @@ int cli_cmd_records(struct cli *cli, int argc, char **argv)
 out:
 	store_close(store);
 	return code;
+}
+
+int cli_cmd_records(struct cli *cli, int argc, char **argv)
+{
+	static const char *const names[] = { "show" };
+	return cli_run_action(cli, "records", cli_usage_records, names, 1, argc,
+	                      argv, act_show);
 }
