@@ -80,7 +80,7 @@ count_meson "$log" "plain build" build/meson-logs/testlog.json
 step "AddressSanitizer + UndefinedBehaviorSanitizer build"
 if build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug; then
-	meson test -C build-asan --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
+	meson test -C build-asan --no-suite lint --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
 	count_meson "$log" "sanitizer build" build-asan/meson-logs/testlog.json
 else
 	failed=$((failed + 1)); failures+=("sanitizer build")
@@ -88,7 +88,7 @@ fi
 
 step "valgrind (memcheck): every CLI command of the integration tests"
 meson test -C build --setup valgrind --suite integration \
-	--no-suite durability --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
+	--no-suite durability --no-suite lint --print-errorlogs 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
 count_meson "$log" "valgrind" build/meson-logs/testlog-valgrind.json
 
 # Possible leaks are Criterion's own (nanomsg buffers in forked children);

@@ -124,9 +124,10 @@ run screen "${L[@]}" --summary a.txt b.txt; rc_is 0 "summary of plain files"; ha
 run check "$FIX/en.yaml" "$FIX/es.yaml"; rc_is 0 "check good lexicons"
 has "$OUT" "ok: $FIX/en.yaml (21 indicators, 24 patterns, 27 triggers)" "ok line with counts"
 has "$OUT" "ok: $FIX/es.yaml (21 indicators" "one per file"
-if ls "$HTD_SOURCE_ROOT"/data/lexicon/*.yaml >/dev/null 2>&1; then
-	# Compiling the full lexicons under valgrind takes many minutes; the
-	# plain and sanitizer runs check them, memcheck covers the fixture.
+if [ -z "${HTD_SANITIZED:-}" ] && ls "$HTD_SOURCE_ROOT"/data/lexicon/*.yaml >/dev/null 2>&1; then
+	# Compiling the full lexicons takes many minutes under valgrind and
+	# a minute under the sanitizers; the plain run checks them, the
+	# others cover the fixture.
 	HTD_WRAPPER= run check "$HTD_SOURCE_ROOT"/data/lexicon/*.yaml; rc_is 0 "the shipped lexicons pass check"
 fi
 mkdir -p bad/lexicon
@@ -161,10 +162,12 @@ run check en.yaml; rc_is 1 "recognised by its keys outside lexicon/"
 has "$OUT" "en.yaml:2:1: indicator movement_restricted of domain.md has no pattern" "coverage is checked"
 
 # ---- bad input -----------------------------------------------------------------
-# 10 MB of notes (1.5 MB under valgrind, which is slow): one line per
+# 10 MB of notes (3 MB under the sanitizers, 1.5 MB under valgrind, which
+# are slow): one line per
 # note, and then all of it on a single line, which the scanner must cut
 # (chunks are 1 MiB) with an overlap.
 MB=10
+[ -n "${HTD_SANITIZED:-}" ] && MB=3
 [ -n "${HTD_WRAPPER:-}" ] && MB=1.5
 yes 'quiet call. caller reports boss keeps my passport and nobody took his phone.' |
 	head -c "$(awk "BEGIN { print $MB * 1000000 }")" >big.txt
