@@ -72,14 +72,19 @@ struct outbox_counts {
 	uint64_t delivered; /* rows delivered */
 	uint64_t retries;   /* attempts that will be retried */
 	uint64_t failed;    /* rows that failed for good */
+	uint64_t cancelled; /* rows withdrawn (their action dropped) */
 };
 
 /* Reads the counts (relaxed atomics); cannot fail. */
 void outbox_counts_get(struct outbox_counts *out);
 
+/* Adds `n` rows withdrawn by a change this process committed (the
+ * service calls it after the commit); cannot fail. */
+void outbox_counts_cancelled(size_t n);
+
 /*
  * The board: the outbox rows in `state` ("pending", "delivered", "failed",
- * "task_open", "task_confirmed"; NULL or "": all) of call `call` (an id as
+ * "task_open", "task_confirmed", "cancelled"; NULL or "": all) of call `call` (an id as
  * typed; NULL or "": all calls), newest first, at most `limit` (text;
  * NULL: 100; 1..1000). HTD_ERR_INVALID naming the field. Audited as
  * outbox.read when svc->address is set. Free with
@@ -96,7 +101,8 @@ enum htd_err outbox_list(struct service *svc, const char *state,
  * 500 bytes) marks the notice's action done, in one transaction, with its
  * audit entry (call.task_confirm). `out` (may be NULL; initialised) gets
  * the call afterwards. HTD_ERR_NOT_FOUND (field "key") for no such task,
- * HTD_ERR_CONFLICT when it is confirmed already.
+ * HTD_ERR_CONFLICT when it is confirmed already or was withdrawn
+ * (cancelled: its action is no longer required).
  */
 enum htd_err outbox_task_confirm(struct service *svc, const char *actor,
                                  const char *call, const char *key,

@@ -261,8 +261,8 @@ Test(store_sqlite, stale_version_conflicts_and_writes_nothing)
 	char *p1, *p2;
 	note_on(s, ref, "first writer", &c1, &e1, &p1);
 	note_on(s, ref, "second writer", &c2, &e2, &p2);
-	struct store_append a1 = { ref, 1, &e1, &c1, NULL, NULL, 0 };
-	struct store_append a2 = { ref, 1, &e2, &c2, NULL, NULL, 0 };
+	struct store_append a1 = { ref, 1, &e1, &c1, NULL, NULL, 0, NULL, 0 };
+	struct store_append a2 = { ref, 1, &e2, &c2, NULL, NULL, 0, NULL, 0 };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, &a1, 1, &err), HTD_OK, "%s", err.message);
 	cr_assert_eq(store_append(s, &a2, 1, &err), HTD_ERR_CONFLICT);
@@ -288,9 +288,9 @@ Test(store_sqlite, batch_is_all_or_nothing)
 	note_on(s, ref, "one", &c1, &e1, &p1);
 	note_on(s, ref, "two", &c2, &e2, &p2);
 	/* The second item refers to a call that does not exist. */
-	struct store_append items[2] = { { ref, 1, &e1, &c1, NULL, NULL, 0 },
+	struct store_append items[2] = { { ref, 1, &e1, &c1, NULL, NULL, 0, NULL, 0 },
 		                         { "HT-2026-999999", 1, &e2, &c2, NULL,
-		                           NULL, 0 } };
+		                           NULL, 0, NULL, 0 } };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, items, 2, &err), HTD_ERR_NOT_FOUND);
 	store_close(s);
@@ -454,7 +454,7 @@ static void append_applied(struct store *s, const char *ref, struct call *c,
 		.actor = e->actor,
 		.payload = payload,
 	};
-	struct store_append a = { ref, version, &se, c, NULL, NULL, 0 };
+	struct store_append a = { ref, version, &se, c, NULL, NULL, 0, NULL, 0 };
 	cr_assert_eq(store_append(s, &a, 1, &err), HTD_OK, "%s", err.message);
 	free(payload);
 }
@@ -988,7 +988,7 @@ Test(store_sqlite, a_state_that_is_not_utf8_is_refused_unwritten)
 	free(c.override_by);
 	c.override_by = xstrdup("user:\xff");
 	c.override_category = CALL_CATEGORY_OTHER;
-	struct store_append a = { ref, 1, &se, &c, NULL, NULL, 0 };
+	struct store_append a = { ref, 1, &se, &c, NULL, NULL, 0, NULL, 0 };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, &a, 1, &err), HTD_ERR_INVALID);
 	cr_assert(strstr(err.message, ref), "%s", err.message);
