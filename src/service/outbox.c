@@ -787,6 +787,7 @@ struct lane {
 #define ORPHAN_SCAN 256
 
 struct outbox_worker {
+	struct store_options so; /* path borrowed from the options */
 	const struct htd_clock *clock;
 	int64_t poll_ms;
 	pthread_mutex_t lock;
@@ -852,23 +853,65 @@ static void *lane_main(void *arg)
 static pthread_mutex_t doorbell_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct outbox_worker *doorbell_worker;
 
+/* Joins (after w->stop was set) and frees lanes[0..n). */
+static void lanes_close(struct lane *lanes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lane *l = &lanes[i];
+		if (l->started)
+			pthread_join(l->thread, NULL);
+		outbox_sender_close(l->sender);
+		store_close(l->store);
+	}
+	free(lanes);
+}
+
 static void worker_free(struct outbox_worker *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->stop = true;
 	pthread_cond_broadcast(&w->wake);
 	pthread_mutex_unlock(&w->lock);
-	for (size_t i = 0; i < w->n_lanes; i++) {
-		struct lane *l = &w->lanes[i];
-		if (l->started)
-			pthread_join(l->thread, NULL);
-		outbox_sender_close(l->sender);
-		store_close(l->store);
-	}
+	lanes_close(w->lanes, w->n_lanes);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
-	free(w->lanes);
 	free(w);
+}
+
+/* Opens lanes[0..n) (n: the policy's targets and the orphans) for
+ * `pol`: each a connection and a sender, no thread yet. */
+static enum htd_err lanes_open(struct outbox_worker *w, struct lane *lanes,
+                               size_t n, const struct policy *pol,
+                               const struct store_options *so,
+                               struct htd_error *err)
+{
+	enum htd_err rc = HTD_OK;
+	for (size_t i = 0; rc == HTD_OK && i < n; i++) {
+		struct lane *l = &lanes[i];
+		l->w = w;
+		l->target = i < pol->notify.n_targets
+		                ? pol->notify.targets[i].id
+		                : NULL;
+		l->seed = (uint64_t)clock_now_ms(NULL) ^
+		          (uint64_t)(uintptr_t)l ^ mix(i);
+		rc = store_open(so, &l->store, err);
+		if (rc == HTD_OK)
+			rc = outbox_sender_open(l->store, pol, &l->sender, err);
+	}
+	return rc;
+}
+
+/* Starts the threads of the worker's lanes. */
+static enum htd_err lanes_start(struct outbox_worker *w, struct htd_error *err)
+{
+	for (size_t i = 0; i < w->n_lanes; i++) {
+		struct lane *l = &w->lanes[i];
+		if (pthread_create(&l->thread, NULL, lane_main, l) != 0)
+			return htd_error_set(err, HTD_ERR_INTERNAL,
+			                     "cannot start the delivery worker");
+		l->started = true;
+	}
+	return HTD_OK;
 }
 
 enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
@@ -877,36 +920,18 @@ enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
 {
 	const struct policy *pol = o->engine ? &o->engine->policy : o->policy;
 	struct outbox_worker *w = xcalloc(1, sizeof(*w));
-	struct store_options so = { .path = o->db_path,
-		                    .busy_timeout_ms = o->busy_timeout_ms };
-	enum htd_err rc = HTD_OK;
 	*out = NULL;
+	w->so = (struct store_options){ .path = o->db_path,
+		                        .busy_timeout_ms = o->busy_timeout_ms };
 	w->clock = o->clock;
 	w->poll_ms = o->poll_ms > 0 ? o->poll_ms : OUTBOX_POLL_MS_DEFAULT;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	w->n_lanes = pol->notify.n_targets + 1;
 	w->lanes = xcalloc(w->n_lanes, sizeof(*w->lanes));
-	for (size_t i = 0; rc == HTD_OK && i < w->n_lanes; i++) {
-		struct lane *l = &w->lanes[i];
-		l->w = w;
-		l->target = i < pol->notify.n_targets
-		                ? pol->notify.targets[i].id
-		                : NULL;
-		l->seed = (uint64_t)clock_now_ms(NULL) ^
-		          (uint64_t)(uintptr_t)l ^ mix(i);
-		rc = store_open(&so, &l->store, err);
-		if (rc == HTD_OK)
-			rc = outbox_sender_open(l->store, pol, &l->sender, err);
-	}
-	for (size_t i = 0; rc == HTD_OK && i < w->n_lanes; i++) {
-		struct lane *l = &w->lanes[i];
-		if (pthread_create(&l->thread, NULL, lane_main, l) != 0)
-			rc = htd_error_set(err, HTD_ERR_INTERNAL,
-			                   "cannot start the delivery worker");
-		else
-			l->started = true;
-	}
+	enum htd_err rc = lanes_open(w, w->lanes, w->n_lanes, pol, &w->so, err);
+	if (rc == HTD_OK)
+		rc = lanes_start(w, err);
 	if (rc != HTD_OK) {
 		worker_free(w);
 		return rc;
@@ -917,6 +942,34 @@ enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
 	pthread_mutex_unlock(&doorbell_lock);
 	*out = w;
 	return HTD_OK;
+}
+
+enum htd_err outbox_worker_reload(struct outbox_worker *w,
+                                  const struct policy *policy,
+                                  struct htd_error *err)
+{
+	size_t n = policy->notify.n_targets + 1;
+	struct lane *lanes = xcalloc(n, sizeof(*lanes));
+	/* Everything the new policy needs first (secrets, spool
+	 * directories): when any is missing the old lanes go on. */
+	enum htd_err rc = lanes_open(w, lanes, n, policy, &w->so, err);
+	if (rc != HTD_OK) {
+		lanes_close(lanes, n);
+		return rc;
+	}
+	/* The old lanes finish the attempt in progress and record it. */
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	lanes_close(w->lanes, w->n_lanes);
+	pthread_mutex_lock(&w->lock);
+	w->stop = false;
+	w->lanes = lanes;
+	w->n_lanes = n;
+	w->rung++; /* a first pass at once */
+	pthread_mutex_unlock(&w->lock);
+	return lanes_start(w, err);
 }
 
 void outbox_doorbell(void)

@@ -16,8 +16,8 @@
  * supervisor's own notice that failed). When every target of a notice is
  * delivered its action is done, by "system:notify", at the delivery time.
  *
- * Secrets are read once, when the sender opens (notify_secret_read), and
- * never logged. Tasks (state task_open) are never sent.
+ * Secrets are read when the sender opens (notify_secret_read; again on a
+ * reload: outbox_worker_reload), and never logged. Tasks (state task_open) are never sent.
  */
 #ifndef HTD_SERVICE_OUTBOX_H
 #define HTD_SERVICE_OUTBOX_H
@@ -137,6 +137,22 @@ struct outbox_worker_options {
 enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
                                  struct outbox_worker **out,
                                  struct htd_error *err);
+
+/*
+ * Follows a policy reload (SIGHUP): opens lanes for the targets and
+ * secrets of `policy` (borrowed; must outlive the worker or the next
+ * reload) and, only when every one opened, stops the old lanes after the
+ * attempts in progress are recorded and starts the new ones. Rows queued
+ * before keep their rendered content and are delivered to the new
+ * policy's target of the same id (its URL, secret, spool directory); a
+ * row whose target the new policy no longer has fails at once, loudly
+ * (notice_failed, raised). On an error (a secret that cannot be read, a
+ * spool directory that cannot be made) the old lanes go on unchanged.
+ * To be called from one thread (the one that started the worker).
+ */
+enum htd_err outbox_worker_reload(struct outbox_worker *w,
+                                  const struct policy *policy,
+                                  struct htd_error *err);
 
 /* Asks the lanes to stop, waits for the attempts in progress to be
  * recorded, and frees the worker; accepts NULL. */
