@@ -188,28 +188,27 @@ static void route_metrics(struct http_request *r)
 	struct outbox_counts oc;
 	int64_t pending = 0;
 	outbox_counts_get(&oc);
-	buf_printf(&out,
-	           "# HELP htd_notify_delivered_total Notifications "
-	           "delivered.\n"
-	           "# TYPE htd_notify_delivered_total counter\n"
-	           "htd_notify_delivered_total %llu\n"
-	           "# HELP htd_notify_retries_total Attempts that failed "
-	           "and will be retried.\n"
-	           "# TYPE htd_notify_retries_total counter\n"
-	           "htd_notify_retries_total %llu\n"
-	           "# HELP htd_notify_failed_total Notifications that "
-	           "failed for good (raised).\n"
-	           "# TYPE htd_notify_failed_total counter\n"
-	           "htd_notify_failed_total %llu\n"
-	           "# HELP htd_notify_cancelled_total Notifications "
-	           "withdrawn before delivery (their action no longer "
-	           "required).\n"
-	           "# TYPE htd_notify_cancelled_total counter\n"
-	           "htd_notify_cancelled_total %llu\n",
-	           (unsigned long long)oc.delivered,
-	           (unsigned long long)oc.retries,
-	           (unsigned long long)oc.failed,
-	           (unsigned long long)oc.cancelled);
+	buf_printf(
+	    &out,
+	    "# HELP htd_notify_delivered_total Notifications "
+	    "delivered.\n"
+	    "# TYPE htd_notify_delivered_total counter\n"
+	    "htd_notify_delivered_total %llu\n"
+	    "# HELP htd_notify_retries_total Attempts that failed "
+	    "and will be retried.\n"
+	    "# TYPE htd_notify_retries_total counter\n"
+	    "htd_notify_retries_total %llu\n"
+	    "# HELP htd_notify_failed_total Notifications that "
+	    "failed for good (raised).\n"
+	    "# TYPE htd_notify_failed_total counter\n"
+	    "htd_notify_failed_total %llu\n"
+	    "# HELP htd_notify_cancelled_total Notifications "
+	    "withdrawn before delivery (their action no longer "
+	    "required).\n"
+	    "# TYPE htd_notify_cancelled_total counter\n"
+	    "htd_notify_cancelled_total %llu\n",
+	    (unsigned long long)oc.delivered, (unsigned long long)oc.retries,
+	    (unsigned long long)oc.failed, (unsigned long long)oc.cancelled);
 	if (store_outbox_count(r->svc.store, STORE_OUTBOX_PENDING, &pending,
 	                       &err) == HTD_OK)
 		buf_printf(&out,

@@ -680,8 +680,8 @@ static enum htd_err change_withdraw(struct change *ch, struct call *c,
 			           o->action, call_category_name(c->category),
 			           (long long)decision);
 		else
-			str_format(why, CHANGE_WHY_MAX,
-			           "%s no longer required", o->action);
+			str_format(why, CHANGE_WHY_MAX, "%s no longer required",
+			           o->action);
 		struct call_event ce = {
 			.type = CALL_EVENT_NOTICE_CANCELLED,
 			.at_ms = at_ms,
@@ -846,8 +846,8 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 				.call_ref = ref,
 				.limit = STORE_OUTBOX_LIST_MAX,
 			};
-			rc = store_outbox_list(svc->store, &of, &ch.outbox,
-			                       err);
+			rc =
+			    store_outbox_list(svc->store, &of, &ch.outbox, err);
 			if (rc != HTD_OK)
 				break;
 		}
@@ -858,8 +858,8 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 				break;
 		}
 		if (ch.outbox.n) {
-			rc = change_withdraw(&ch, &c, ref, at_ms, decision,
-			                     err);
+			rc =
+			    change_withdraw(&ch, &c, ref, at_ms, decision, err);
 			if (rc != HTD_OK)
 				break;
 		}
@@ -890,8 +890,8 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 		for (size_t i = 0; i < ch.n; i++)
 			if (ch.events[i].type == CALL_EVENT_NOTICE_CANCELLED)
 				log_event(LOG_INFO, "notice_cancelled", "call",
-				          ref, "kind", ch.events[i].u.notice.kind,
-				          "target",
+				          ref, "kind",
+				          ch.events[i].u.notice.kind, "target",
 				          ch.events[i].u.notice.target, "key",
 				          ch.events[i].u.notice.key, "why",
 				          ch.events[i].u.notice.detail, NULL);

@@ -573,11 +573,10 @@ enum htd_err notices_render(const struct policy *p,
 		str_copy(row.action, sizeof(row.action), n->action);
 		str_copy(row.target, sizeof(row.target), t->id);
 		if (ctx->update_seq || ctx->again_seq)
-			str_format(target_key, sizeof(target_key), "%s-%lld",
-			           t->id,
-			           (long long)(ctx->update_seq
-			                           ? ctx->update_seq
-			                           : ctx->again_seq));
+			str_format(
+			    target_key, sizeof(target_key), "%s-%lld", t->id,
+			    (long long)(ctx->update_seq ? ctx->update_seq
+			                                : ctx->again_seq));
 		else
 			str_copy(target_key, sizeof(target_key), t->id);
 		str_copy(row.transport, sizeof(row.transport),

@@ -907,8 +907,9 @@ static enum htd_err lanes_start(struct outbox_worker *w, struct htd_error *err)
 	for (size_t i = 0; i < w->n_lanes; i++) {
 		struct lane *l = &w->lanes[i];
 		if (pthread_create(&l->thread, NULL, lane_main, l) != 0)
-			return htd_error_set(err, HTD_ERR_INTERNAL,
-			                     "cannot start the delivery worker");
+			return htd_error_set(
+			    err, HTD_ERR_INTERNAL,
+			    "cannot start the delivery worker");
 		l->started = true;
 	}
 	return HTD_OK;

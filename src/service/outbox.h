@@ -17,7 +17,8 @@
  * delivered its action is done, by "system:notify", at the delivery time.
  *
  * Secrets are read when the sender opens (notify_secret_read; again on a
- * reload: outbox_worker_reload), and never logged. Tasks (state task_open) are never sent.
+ * reload: outbox_worker_reload), and never logged. Tasks (state task_open) are
+ * never sent.
  */
 #ifndef HTD_SERVICE_OUTBOX_H
 #define HTD_SERVICE_OUTBOX_H
@@ -84,8 +85,8 @@ void outbox_counts_cancelled(size_t n);
 
 /*
  * The board: the outbox rows in `state` ("pending", "delivered", "failed",
- * "task_open", "task_confirmed", "cancelled"; NULL or "": all) of call `call` (an id as
- * typed; NULL or "": all calls), newest first, at most `limit` (text;
+ * "task_open", "task_confirmed", "cancelled"; NULL or "": all) of call `call`
+ * (an id as typed; NULL or "": all calls), newest first, at most `limit` (text;
  * NULL: 100; 1..1000). HTD_ERR_INVALID naming the field. Audited as
  * outbox.read when svc->address is set. Free with
  * store_outbox_list_free().

@@ -338,7 +338,8 @@ Test(service_audit, the_entry_commits_with_the_change_or_not_at_all)
 	note_change(ref, &c, &se, &p1);
 	note_change(ref, &stale, &se2, &p2);
 	struct store_append first = { ref, 1, &se, &c, &a, NULL, 0, NULL, 0 };
-	struct store_append second = { ref, 1, &se2, &stale, &a, NULL, 0, NULL, 0 };
+	struct store_append second = { ref,  1, &se2, &stale, &a,
+		                       NULL, 0, NULL, 0 };
 	cr_assert_eq(store_append(store, &first, 1, &err), HTD_OK, "%s",
 	             err.message);
 	cr_assert_eq(total(), before + 1);
@@ -354,9 +355,10 @@ Test(service_audit, the_entry_commits_with_the_change_or_not_at_all)
 	note_change("HT-2026-000001", &c, &se, &p1);
 	note_change("HT-2026-000001", &stale, &se2, &p2);
 	struct store_append batch[2] = {
-		{ "HT-2026-000001", c.version - 1, &se, &c, &a, NULL, 0, NULL, 0 },
-		{ "HT-2026-000077", c.version - 1, &se2, &stale, NULL, NULL,
-		  0, NULL, 0 },
+		{ "HT-2026-000001", c.version - 1, &se, &c, &a, NULL, 0, NULL,
+		  0 },
+		{ "HT-2026-000077", c.version - 1, &se2, &stale, NULL, NULL, 0,
+		  NULL, 0 },
 	};
 	cr_assert_eq(store_append(store, batch, 2, &err), HTD_ERR_NOT_FOUND);
 	cr_assert_eq(total(), before + 1);

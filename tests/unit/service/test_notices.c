@@ -569,9 +569,9 @@ Test(notices, a_tip_after_other_withdraws_the_referral_and_its_task)
 
 	/* On the call: one event per row, with its key and why. */
 	struct cancels cc = { 0 };
-	cr_assert_eq(store_events_each(store, c.ref, count_cancelled, &cc,
-	                               &err),
-	             HTD_OK);
+	cr_assert_eq(
+	    store_events_each(store, c.ref, count_cancelled, &cc, &err),
+	    HTD_OK);
 	cr_assert_eq(cc.n, 2);
 	char key[160];
 	snprintf(key, sizeof(key), "%s-hotline_referral-call_taker", c.ref);
@@ -628,8 +628,8 @@ Test(notices, an_override_withdraws_pending_rows_and_keeps_delivered_ones)
 
 	now += 1000;
 	cr_assert_eq(calls_override(&svc, "user:sup", c.ref, "other",
-	                            "caller is a neighbour, not the victim",
-	                            &c, &err),
+	                            "caller is a neighbour, not the victim", &c,
+	                            &err),
 	             HTD_OK, "%s", err.message);
 	cr_assert_eq(c.category, CALL_CATEGORY_OTHER);
 	rows_of(c.ref, &l);
@@ -743,7 +743,8 @@ Test(notices, withdraw_picks_pending_and_open_rows_of_dropped_actions)
 	};
 	for (int i = 0; i < 6; i++) {
 		rows[i].id = i + 1;
-		snprintf(rows[i].kind, sizeof(rows[i].kind), "%s", spec[i].kind);
+		snprintf(rows[i].kind, sizeof(rows[i].kind), "%s",
+		         spec[i].kind);
 		snprintf(rows[i].action, sizeof(rows[i].action), "%s",
 		         spec[i].action);
 		rows[i].state = spec[i].state;

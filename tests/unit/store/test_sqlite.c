@@ -288,9 +288,10 @@ Test(store_sqlite, batch_is_all_or_nothing)
 	note_on(s, ref, "one", &c1, &e1, &p1);
 	note_on(s, ref, "two", &c2, &e2, &p2);
 	/* The second item refers to a call that does not exist. */
-	struct store_append items[2] = { { ref, 1, &e1, &c1, NULL, NULL, 0, NULL, 0 },
-		                         { "HT-2026-999999", 1, &e2, &c2, NULL,
-		                           NULL, 0, NULL, 0 } };
+	struct store_append items[2] = {
+		{ ref, 1, &e1, &c1, NULL, NULL, 0, NULL, 0 },
+		{ "HT-2026-999999", 1, &e2, &c2, NULL, NULL, 0, NULL, 0 }
+	};
 	struct htd_error err;
 	cr_assert_eq(store_append(s, items, 2, &err), HTD_ERR_NOT_FOUND);
 	store_close(s);
@@ -454,7 +455,9 @@ static void append_applied(struct store *s, const char *ref, struct call *c,
 		.actor = e->actor,
 		.payload = payload,
 	};
-	struct store_append a = { ref, version, &se, c, NULL, NULL, 0, NULL, 0 };
+	struct store_append a = {
+		ref, version, &se, c, NULL, NULL, 0, NULL, 0
+	};
 	cr_assert_eq(store_append(s, &a, 1, &err), HTD_OK, "%s", err.message);
 	free(payload);
 }
@@ -1161,8 +1164,7 @@ Test(store_sqlite, a_cancel_commits_with_its_event_or_not_at_all)
 	/* A delivered row cannot be withdrawn: nothing at all is written. */
 	int64_t both[2] = { 1, 3 };
 	cr_assert_eq(append_cancel(s, ref, both, 2, &err), HTD_ERR_CONFLICT);
-	cr_assert(strstr(err.message, "no longer pending"), "%s",
-	          err.message);
+	cr_assert(strstr(err.message, "no longer pending"), "%s", err.message);
 	int64_t v2 = 0;
 	cr_assert_eq(store_call_version(s, ref, &v2, &err), HTD_OK);
 	cr_assert_eq(v2, version, "the event was not written");
@@ -1190,9 +1192,9 @@ Test(store_sqlite, a_cancel_commits_with_its_event_or_not_at_all)
 		                    .state = STORE_OUTBOX_DELIVERED,
 		                    .updated_at_ms = now + 9,
 		                    .delivered_at_ms = now + 9 };
-	cr_assert_eq(store_outbox_record(s, &row, STORE_OUTBOX_PENDING, NULL,
-	                                 0, &err),
-	             HTD_ERR_CONFLICT);
+	cr_assert_eq(
+	    store_outbox_record(s, &row, STORE_OUTBOX_PENDING, NULL, 0, &err),
+	    HTD_ERR_CONFLICT);
 	cr_assert_eq(raw_count("SELECT count(*) FROM outbox WHERE id = 1 AND "
 	                       "state = 'cancelled'"),
 	             1);
