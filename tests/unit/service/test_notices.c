@@ -761,3 +761,33 @@ Test(notices, withdraw_picks_pending_and_open_rows_of_dropped_actions)
 	cr_assert_eq(w.rows[2]->id, 6);
 	call_free(&c);
 }
+
+/* Closing a call withdraws nothing: the notices still go out after it. */
+Test(notices, closing_a_call_withdraws_nothing)
+{
+	struct call c;
+	struct store_outbox_list l;
+	struct htd_error err;
+	open_call(&c, "", "", "1200 E 6th St");
+	answer(&c, "caller_is_victim", "yes");
+	answer(&c, "free_to_leave", "no");
+	rows_of(c.ref, &l);
+	size_t pending = 0;
+	for (size_t i = 0; i < l.n; i++)
+		pending += l.rows[i].state == STORE_OUTBOX_PENDING;
+	cr_assert_geq(pending, 3);
+	store_outbox_list_free(&l);
+	now += 1000;
+	cr_assert_eq(calls_close(&svc, "user:ct", c.ref, "officer_handled",
+	                         "unit on scene", &c, &err),
+	             HTD_OK, "%s", err.message);
+	rows_of(c.ref, &l);
+	size_t after = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		after += l.rows[i].state == STORE_OUTBOX_PENDING;
+		cr_assert_neq(l.rows[i].state, STORE_OUTBOX_CANCELLED);
+	}
+	cr_assert_eq(after, pending);
+	store_outbox_list_free(&l);
+	call_free(&c);
+}
