@@ -404,7 +404,7 @@ is "$(row_state "$REF")" cancelled "and stays cancelled"
 sink_start sup2
 write_policy "$PORT_sup2" "$PORT_poc" "$PORT_hot"
 kill -HUP "$SERVER_PID"
-if wait_for "$T/serve.err" "event=worker_reloaded" 30; then
+if wait_for "$T/serve.err" "event=worker_reloaded" 90; then
 	pass "SIGHUP: the delivery worker reloaded"
 else
 	fail "SIGHUP: the delivery worker reloaded" "$(tail -n 5 "$T/serve.err")"
@@ -418,7 +418,7 @@ is "$(posts sup "$KEY5")" 0 "not to the old one"
 # A reload that fails keeps the old policy, in the worker too.
 printf 'notifications: [broken\n' >"$T/policy.yaml"
 kill -HUP "$SERVER_PID"
-wait_for "$T/serve.err" "event=reload_failed" 30
+wait_for "$T/serve.err" "event=reload_failed" 90
 has "$(cat "$T/serve.err")" "event=reload_failed" "a broken policy is refused on reload"
 new_victim_call
 KEY6="$ID2-supervisor_notice-supervisor_console"
