@@ -6,6 +6,9 @@
  * A notice is queued once per call, when its action first becomes
  * required (the first required_since of the action), so its idempotency
  * key "<call>-<kind>-<target>" is deterministic and never queued twice.
+ * When the action stops being required its rows not yet delivered are
+ * withdrawn (notices_withdraw); required again, a notice of which nothing
+ * went out is queued again under keys of their own (notices_plan_again).
  * What a template may say is policy_notice_fields(): never the caller's
  * name; the callback number only in a tip hand-off, and only when the
  * caller agreed to be called back. As a second line of defence every

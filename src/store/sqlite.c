@@ -14,7 +14,8 @@
  * the call's events and the units it sends in one transaction.
  * The notification outbox (migration 5) is written in the transaction of
  * the events that queue its rows, and a row's outcome with the events it
- * causes; rows are never deleted.
+ * causes; rows are never deleted. Migration 7 lets a row be cancelled
+ * (withdrawn, in the transaction of the change that dropped its action).
  * Records (migration 6; 5 is the notification outbox) are the agency's
  * records with their blocking keys: an import is one transaction, put in
  * batches, and an identical record is not rewritten.
