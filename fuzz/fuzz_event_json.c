@@ -40,6 +40,7 @@ static const enum call_event_type fuzz_types[] = {
 	CALL_EVENT_NOTICE_DELIVERED,
 	CALL_EVENT_NOTICE_FAILED,
 	CALL_EVENT_TASK_CONFIRMED,
+	CALL_EVENT_NOTICE_CANCELLED,
 };
 
 /* indicators_found naming a note at most this far in gets a call with
@@ -127,6 +128,7 @@ static bool events_equal(const struct call_event *a, const struct call_event *b)
 	case CALL_EVENT_NOTICE_QUEUED:
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_NOTICE_CANCELLED:
 	case CALL_EVENT_TASK_CONFIRMED:
 		return str_eq(a->u.notice.kind, b->u.notice.kind) &&
 		       str_eq(a->u.notice.action, b->u.notice.action) &&

@@ -986,6 +986,7 @@ static int show_event(void *vctx, const struct store_event *e)
 	case CALL_EVENT_NOTICE_QUEUED:
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_NOTICE_CANCELLED:
 	case CALL_EVENT_TASK_CONFIRMED:
 		printf("  %s%s%s%s%s%s\n", ev->u.notice.kind,
 		       str_empty(ev->u.notice.target) ? "" : " to ",

@@ -226,6 +226,36 @@ static int from_where(int code, int index, const int *lines, int from_file,
 	from_where(cli_usage_error(cli, __VA_ARGS__), optind - 1, lines, \
 	           from_file, file)
 
+/*
+ * After a successful reload: the delivery worker moves to the new
+ * policy's targets and secrets (service/outbox.h), and the engine it used
+ * is closed. When the new targets cannot be opened (a secret unreadable,
+ * a spool directory that cannot be made) the worker keeps the old ones
+ * and it is logged: queuing follows the new policy, delivery the old.
+ */
+static void reload_worker(struct http_server *srv, struct outbox_worker *w,
+                          struct engine **engine)
+{
+	struct htd_error err;
+	htd_error_clear(&err);
+	struct engine *e = http_server_engine_clone(srv);
+	if (!e) {
+		log_event(LOG_ERROR, "worker_reload_failed", "error",
+		          "no memory for the delivery worker's engine", NULL);
+		return;
+	}
+	if (outbox_worker_reload(w, &e->policy, &err) != HTD_OK) {
+		log_event(LOG_ERROR, "worker_reload_failed", "error",
+		          err.message, "kept", "the previous targets", NULL);
+		engine_close(e);
+		return;
+	}
+	engine_close(*engine);
+	*engine = e;
+	log_event(LOG_INFO, "worker_reloaded", "policy", e->policy.id,
+	          "version", e->policy.version, NULL);
+}
+
 static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
                       int from_file, const char *file)
 {
@@ -253,6 +283,7 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 	char *cert = NULL, *key = NULL;
 	struct engine *engine = NULL;
 	struct engine *worker_engine = NULL;
+	struct engine *outbox_engine = NULL; /* the delivery worker's */
 	struct outbox_worker *worker = NULL;
 	struct related_worker *related = NULL;
 	bool notify_ready = false;
@@ -361,11 +392,11 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 		goto out;
 	}
 	notify_ready = true;
-	/* The delivery worker reads the policy the server starts with (a
-	 * reload changes what is queued; the worker's targets and secrets
-	 * change with a restart). */
+	/* The delivery worker reads the policy the server starts with, and
+	 * the policy of each successful reload (its own clone). */
 	worker_engine = engine_clone(engine);
-	if (!worker_engine) {
+	outbox_engine = engine_clone(engine);
+	if (!worker_engine || !outbox_engine) {
 		htd_error_set(&err, HTD_ERR_INTERNAL,
 		              "no memory for the delivery worker");
 		code = cli_fail(cli, &err);
@@ -384,7 +415,7 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 	struct outbox_worker_options wo = {
 		.db_path = cli->db_path,
 		.busy_timeout_ms = cli->busy_timeout_ms,
-		.engine = worker_engine,
+		.engine = outbox_engine,
 	};
 	rc = outbox_worker_start(&wo, &worker, &err);
 	if (rc != HTD_OK) {
@@ -414,7 +445,10 @@ static int serve_args(struct cli *cli, int argc, char **argv, const int *lines,
 		if (sig == SIGHUP) {
 			log_event(LOG_INFO, "reload_requested", NULL);
 			htd_error_clear(&err);
-			http_server_reload(srv, &err); /* logs either way */
+			/* logs either way; a failed reload keeps the old
+			 * policy, here and in the worker */
+			if (http_server_reload(srv, &err) == HTD_OK)
+				reload_worker(srv, worker, &outbox_engine);
 			continue;
 		}
 		log_event(LOG_INFO, "stopping", "signal",
@@ -435,6 +469,7 @@ out:
 	related_worker_stop(related);
 	outbox_worker_stop(worker);
 	engine_close(worker_engine);
+	engine_close(outbox_engine);
 	if (notify_ready)
 		notify_global_cleanup();
 	engine_close(engine);

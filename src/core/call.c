@@ -732,6 +732,7 @@ enum htd_err call_event_validate(const struct call_event *e,
 	case CALL_EVENT_NOTICE_QUEUED:
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_NOTICE_CANCELLED:
 	case CALL_EVENT_TASK_CONFIRMED: return validate_notice(e, err);
 	case CALL_EVENT_RECORDS_SUGGESTED:
 	case CALL_EVENT_RECORD_LINKED: return validate_related(e, err);
@@ -1032,6 +1033,7 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 		case CALL_EVENT_NOTICE_QUEUED:
 		case CALL_EVENT_NOTICE_DELIVERED:
 		case CALL_EVENT_NOTICE_FAILED:
+		case CALL_EVENT_NOTICE_CANCELLED:
 		case CALL_EVENT_TASK_CONFIRMED:
 		case CALL_EVENT_RECORDS_SUGGESTED:
 		case CALL_EVENT_RECORD_LINKED:
@@ -1112,6 +1114,7 @@ enum htd_err call_apply(struct call *c, const struct call_event *e,
 	}
 	case CALL_EVENT_NOTICE_QUEUED:
 	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_NOTICE_CANCELLED:
 	case CALL_EVENT_RECORDS_SUGGESTED:
 	case CALL_EVENT_RECORD_LINKED: break;
 	case CALL_EVENT_NOTICE_DELIVERED:

@@ -110,6 +110,7 @@ enum call_disposition {
 	X(NOTICE_QUEUED, "notice_queued")             \
 	X(NOTICE_DELIVERED, "notice_delivered")       \
 	X(NOTICE_FAILED, "notice_failed")             \
+	X(NOTICE_CANCELLED, "notice_cancelled")       \
 	X(TASK_CONFIRMED, "task_confirmed")           \
 	X(RECORDS_SUGGESTED, "records_suggested")     \
 	X(RECORD_LINKED, "record_linked")

@@ -122,6 +122,7 @@ static json_t *payload_json(const struct call_event *e)
 	case CALL_EVENT_NOTICE_QUEUED:
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_NOTICE_CANCELLED:
 	case CALL_EVENT_TASK_CONFIRMED:
 		json_object_set_new(o, "kind", str_json(e->u.notice.kind));
 		json_object_set_new(o, "action", str_json(e->u.notice.action));
@@ -451,6 +452,7 @@ static enum htd_err decode_strings(json_t *doc, struct call_event *e,
 	case CALL_EVENT_NOTICE_QUEUED:
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_NOTICE_CANCELLED:
 	case CALL_EVENT_TASK_CONFIRMED:
 	case CALL_EVENT_RECORDS_SUGGESTED:
 	case CALL_EVENT_RECORD_LINKED:
@@ -498,6 +500,7 @@ static enum htd_err decode_strings(json_t *doc, struct call_event *e,
 	case CALL_EVENT_NOTICE_QUEUED:
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_NOTICE_CANCELLED:
 	case CALL_EVENT_TASK_CONFIRMED:
 	case CALL_EVENT_RECORDS_SUGGESTED:
 	case CALL_EVENT_RECORD_LINKED:
@@ -810,6 +813,7 @@ enum htd_err event_json_decode(const char *type, int64_t at_ms,
 	case CALL_EVENT_NOTICE_QUEUED:
 	case CALL_EVENT_NOTICE_DELIVERED:
 	case CALL_EVENT_NOTICE_FAILED:
+	case CALL_EVENT_NOTICE_CANCELLED:
 	case CALL_EVENT_TASK_CONFIRMED: rc = decode_notice(doc, e, err); break;
 	case CALL_EVENT_RECORDS_SUGGESTED:
 		rc = decode_suggested(doc, out, err);

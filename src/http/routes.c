@@ -11,6 +11,7 @@
 #include "formats/event_json.h"
 #include "http/internal.h"
 #include "service/assess.h"
+#include "service/notices.h"
 #include "service/outbox.h"
 #include "service/related.h"
 #include "service/search.h"
@@ -187,22 +188,27 @@ static void route_metrics(struct http_request *r)
 	struct outbox_counts oc;
 	int64_t pending = 0;
 	outbox_counts_get(&oc);
-	buf_printf(&out,
-	           "# HELP htd_notify_delivered_total Notifications "
-	           "delivered.\n"
-	           "# TYPE htd_notify_delivered_total counter\n"
-	           "htd_notify_delivered_total %llu\n"
-	           "# HELP htd_notify_retries_total Attempts that failed "
-	           "and will be retried.\n"
-	           "# TYPE htd_notify_retries_total counter\n"
-	           "htd_notify_retries_total %llu\n"
-	           "# HELP htd_notify_failed_total Notifications that "
-	           "failed for good (raised).\n"
-	           "# TYPE htd_notify_failed_total counter\n"
-	           "htd_notify_failed_total %llu\n",
-	           (unsigned long long)oc.delivered,
-	           (unsigned long long)oc.retries,
-	           (unsigned long long)oc.failed);
+	buf_printf(
+	    &out,
+	    "# HELP htd_notify_delivered_total Notifications "
+	    "delivered.\n"
+	    "# TYPE htd_notify_delivered_total counter\n"
+	    "htd_notify_delivered_total %llu\n"
+	    "# HELP htd_notify_retries_total Attempts that failed "
+	    "and will be retried.\n"
+	    "# TYPE htd_notify_retries_total counter\n"
+	    "htd_notify_retries_total %llu\n"
+	    "# HELP htd_notify_failed_total Notifications that "
+	    "failed for good (raised).\n"
+	    "# TYPE htd_notify_failed_total counter\n"
+	    "htd_notify_failed_total %llu\n"
+	    "# HELP htd_notify_cancelled_total Notifications "
+	    "withdrawn before delivery (their action no longer "
+	    "required).\n"
+	    "# TYPE htd_notify_cancelled_total counter\n"
+	    "htd_notify_cancelled_total %llu\n",
+	    (unsigned long long)oc.delivered, (unsigned long long)oc.retries,
+	    (unsigned long long)oc.failed, (unsigned long long)oc.cancelled);
 	if (store_outbox_count(r->svc.store, STORE_OUTBOX_PENDING, &pending,
 	                       &err) == HTD_OK)
 		buf_printf(&out,
@@ -376,8 +382,9 @@ static enum htd_err call_tasks(struct http_request *r, const char *ref,
 	json_t *arr = json_array();
 	for (size_t i = l.n; i-- > 0;) {
 		const struct store_outbox *t = &l.rows[i];
-		if (t->state != STORE_OUTBOX_TASK_OPEN &&
-		    t->state != STORE_OUTBOX_TASK_CONFIRMED)
+		/* Open, confirmed, or cancelled (withdrawn: its action is
+		 * no longer required; shown as such, never as open). */
+		if (!str_eq(t->transport, NOTICES_TASK_TRANSPORT))
 			continue;
 		json_array_append_new(
 		    arr, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "key",

@@ -990,6 +990,15 @@ static void log_reload_error(void *ctx, const struct htd_error *e)
 	          "column", column, "error", e->message, NULL);
 }
 
+struct engine *http_server_engine_clone(struct http_server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	struct http_spare *sp = atomic_load(&s->spare);
+	struct engine *e = sp ? engine_clone(sp->engine) : NULL;
+	pthread_mutex_unlock(&s->lock);
+	return e;
+}
+
 enum htd_err http_server_reload(struct http_server *s, struct htd_error *err)
 {
 	struct reload_log rl = { 0 };

@@ -80,6 +80,14 @@ const char *http_server_url(const struct http_server *s);
 enum htd_err http_server_reload(struct http_server *s, struct htd_error *err);
 
 /*
+ * Returns an engine for another thread over the server's newest protocol,
+ * policy and lexicons (the last successful load or reload): the delivery
+ * worker follows a reload with it. NULL when none is loaded or scratch
+ * space cannot be made. Owned: engine_close().
+ */
+struct engine *http_server_engine_clone(struct http_server *s);
+
+/*
  * Stops: no new connections, live event streams end, requests in flight
  * are answered (waiting at most `drain_ms`), then every thread is joined
  * and everything freed. Accepts NULL.

@@ -475,8 +475,11 @@ static bool decision_event(struct service *svc, const struct call *c,
 }
 
 /* The events of one change, with the state after each: the event, the
- * indicators found, the decision, and a notice_queued per notice. */
-#define CHANGE_EVENTS_MAX (3 + POLICY_NOTICE__COUNT)
+ * indicators found, the decision, a notice_queued per notice, and a
+ * notice_cancelled per outbox row withdrawn. */
+#define CHANGE_EVENTS_MAX (3 + POLICY_NOTICE__COUNT + NOTICES_WITHDRAW_MAX)
+/* Why a row was withdrawn: "refer_nhth no longer required: ...". */
+#define CHANGE_WHY_MAX 200
 
 struct change {
 	struct call_event events[CHANGE_EVENTS_MAX];
@@ -489,6 +492,12 @@ struct change {
 	char decided_with[CALL_VERSION_TEXT_MAX];
 	struct notice_rows rows[CHANGE_EVENTS_MAX]; /* of each item */
 	char targets[POLICY_NOTICE__COUNT][CALL_REASON_MAX];
+	/* The call's outbox, read when a row may be withdrawn or queued
+	 * again; the rows withdrawn, and why. */
+	struct store_outbox_list outbox;
+	int64_t cancel[NOTICES_WITHDRAW_MAX];
+	char why[NOTICES_WITHDRAW_MAX][CHANGE_WHY_MAX];
+	size_t n_cancel;
 };
 
 static void change_reset(struct change *ch)
@@ -501,6 +510,8 @@ static void change_reset(struct change *ch)
 	free(ch->actions);
 	ch->actions = NULL;
 	ch->n = 0;
+	store_outbox_list_free(&ch->outbox);
+	ch->n_cancel = 0;
 }
 
 /* Applies event `e` (payload owned by the change) to `c` and keeps it. */
@@ -571,6 +582,7 @@ static enum htd_err change_queue_notices(struct service *svc, struct change *ch,
 	struct notice_plan plan;
 	char units[256];
 	notices_plan(pol, before, c, &plan);
+	notices_plan_again(pol, before, c, &ch->outbox, &plan);
 	if (plan.n == 0)
 		return HTD_OK;
 	units_text(svc, ref, units, sizeof(units));
@@ -582,6 +594,7 @@ static enum htd_err change_queue_notices(struct service *svc, struct change *ch,
 			.at_ms = at_ms,
 			/* The seq of the decision this follows. */
 			.update_seq = plan.update[i] ? c->version : 0,
+			.again_seq = plan.again[i] ? c->version : 0,
 		};
 		struct notice_rows rows = { 0 };
 		enum htd_err rc = notices_render(pol, pn, c, &nc, &rows, err);
@@ -612,6 +625,81 @@ static enum htd_err change_queue_notices(struct service *svc, struct change *ch,
 		ch->rows[k] = rows;
 		ch->items[k].outbox = rows.rows;
 		ch->items[k].n_outbox = rows.n;
+	}
+	return HTD_OK;
+}
+
+/* True when call `c` has an action that was required once and no longer
+ * is in force: its outbox rows may have to be withdrawn (or, required
+ * again, queued again). */
+static bool outbox_may_change(const struct call *c, const struct call *before)
+{
+	for (size_t i = 0; i < c->n_actions; i++) {
+		const struct call_action *a = &c->actions[i];
+		bool in_force = a->state == CALL_ACTION_REQUIRED ||
+		                a->state == CALL_ACTION_DONE;
+		if (a->required_since_ms != 0 && !in_force)
+			return true;
+	}
+	for (size_t i = 0; i < before->n_actions; i++) {
+		const struct call_action *a = &before->actions[i];
+		if (a->required_since_ms != 0 &&
+		    a->state != CALL_ACTION_REQUIRED &&
+		    a->state != CALL_ACTION_DONE)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Appends a notice_cancelled event for each outbox row of the call that
+ * `c` no longer needs (notices_withdraw), the row's withdrawal riding on
+ * its event's item: the store cancels it in the change's transaction,
+ * provided it is still pending or task_open (else HTD_ERR_CONFLICT: a
+ * delivery won the race; the change is re-read and decided again).
+ * `decision` is the seq of this change's decision_made (0: none).
+ */
+static enum htd_err change_withdraw(struct change *ch, struct call *c,
+                                    const char *ref, int64_t at_ms,
+                                    int64_t decision, struct htd_error *err)
+{
+	struct notice_withdrawal w;
+	notices_withdraw(c, &ch->outbox, &w);
+	for (size_t i = 0; i < w.n && ch->n < CHANGE_EVENTS_MAX; i++) {
+		const struct store_outbox *o = w.rows[i];
+		const struct call_action *a = call_action_get(c, o->action);
+		char *why = ch->why[ch->n_cancel];
+		if (a && a->state == CALL_ACTION_NOT_APPLICABLE && a->marked)
+			str_format(why, CHANGE_WHY_MAX,
+			           "%s marked not applicable by %s", o->action,
+			           a->mark_by);
+		else if (decision)
+			str_format(why, CHANGE_WHY_MAX,
+			           "%s no longer required: the call is %s "
+			           "(decision %lld)",
+			           o->action, call_category_name(c->category),
+			           (long long)decision);
+		else
+			str_format(why, CHANGE_WHY_MAX, "%s no longer required",
+			           o->action);
+		struct call_event ce = {
+			.type = CALL_EVENT_NOTICE_CANCELLED,
+			.at_ms = at_ms,
+			.actor = OUTBOX_ACTOR,
+		};
+		ce.u.notice.kind = o->kind;
+		ce.u.notice.action = o->action;
+		ce.u.notice.target = o->target;
+		ce.u.notice.key = o->key;
+		ce.u.notice.detail = why;
+		enum htd_err rc =
+		    change_add(ch, c, ref, &ce, event_json_encode(&ce), err);
+		if (rc != HTD_OK)
+			return rc;
+		ch->cancel[ch->n_cancel] = o->id;
+		ch->items[ch->n - 1].cancel = &ch->cancel[ch->n_cancel];
+		ch->items[ch->n - 1].n_cancel = 1;
+		ch->n_cancel++;
 	}
 	return HTD_OK;
 }
@@ -733,6 +821,7 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 					break;
 			}
 		}
+		int64_t decision = 0;
 		if (svc->engine) {
 			struct call_event de;
 			char *payload = NULL;
@@ -746,11 +835,33 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 				    change_add(&ch, &c, ref, &de, payload, err);
 				if (rc != HTD_OK)
 					break;
-				rc = change_queue_notices(svc, &ch, &before, &c,
-				                          ref, at_ms, err);
-				if (rc != HTD_OK)
-					break;
+				decision = c.version;
 			}
+		}
+		/* The call's outbox, when this change may withdraw rows or
+		 * queue a withdrawn notice again (read at each attempt: a
+		 * delivery may have moved a row on). */
+		if (ch.n && outbox_may_change(&c, &before)) {
+			struct store_outbox_filter of = {
+				.call_ref = ref,
+				.limit = STORE_OUTBOX_LIST_MAX,
+			};
+			rc =
+			    store_outbox_list(svc->store, &of, &ch.outbox, err);
+			if (rc != HTD_OK)
+				break;
+		}
+		if (decision) {
+			rc = change_queue_notices(svc, &ch, &before, &c, ref,
+			                          at_ms, err);
+			if (rc != HTD_OK)
+				break;
+		}
+		if (ch.outbox.n) {
+			rc =
+			    change_withdraw(&ch, &c, ref, at_ms, decision, err);
+			if (rc != HTD_OK)
+				break;
 		}
 		if (ch.n == 0) {
 			/* Nothing changed (deciding again): the request is on
@@ -774,6 +885,16 @@ static enum htd_err append_change(struct service *svc, const char *ref_text,
 		for (size_t i = 0; i < ch.n; i++)
 			if (ch.items[i].n_outbox)
 				outbox_doorbell();
+		if (ch.n_cancel)
+			outbox_counts_cancelled(ch.n_cancel);
+		for (size_t i = 0; i < ch.n; i++)
+			if (ch.events[i].type == CALL_EVENT_NOTICE_CANCELLED)
+				log_event(LOG_INFO, "notice_cancelled", "call",
+				          ref, "kind",
+				          ch.events[i].u.notice.kind, "target",
+				          ch.events[i].u.notice.target, "key",
+				          ch.events[i].u.notice.key, "why",
+				          ch.events[i].u.notice.detail, NULL);
 		for (size_t i = 0; i < ch.n; i++)
 			log_event(
 			    LOG_INFO, call_event_type_name(ch.events[i].type),

@@ -72,6 +72,65 @@ void notices_plan(const struct policy *p, const struct call *before,
 	}
 }
 
+/* The action is in force in `c`: required, or done. */
+static bool in_force(const struct call *c, const char *action)
+{
+	const struct call_action *a = call_action_get(c, action);
+	return a && (a->state == CALL_ACTION_REQUIRED ||
+	             a->state == CALL_ACTION_DONE);
+}
+
+void notices_plan_again(const struct policy *p, const struct call *before,
+                        const struct call *after,
+                        const struct store_outbox_list *rows,
+                        struct notice_plan *out)
+{
+	for (size_t i = 0; p && before && rows && i < p->notify.n_notices;
+	     i++) {
+		const struct policy_notice *n = &p->notify.notices[i];
+		if (n->n_targets == 0 || out->n >= POLICY_NOTICE__COUNT)
+			continue;
+		const struct call_action *a = call_action_get(after, n->action);
+		const struct call_action *b =
+		    call_action_get(before, n->action);
+		if (!a || a->state != CALL_ACTION_REQUIRED || !b ||
+		    b->required_since_ms == 0 || in_force(before, n->action))
+			continue;
+		const char *kind = policy_notice_kind_name(n->kind);
+		size_t seen = 0, cancelled = 0;
+		for (size_t k = 0; k < rows->n; k++) {
+			if (!str_eq(rows->rows[k].kind, kind))
+				continue;
+			seen++;
+			if (rows->rows[k].state == STORE_OUTBOX_CANCELLED)
+				cancelled++;
+		}
+		if (seen == 0 || cancelled != seen)
+			continue;
+		out->again[out->n] = true;
+		out->notices[out->n++] = n;
+	}
+}
+
+void notices_withdraw(const struct call *after,
+                      const struct store_outbox_list *rows,
+                      struct notice_withdrawal *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; rows && i < rows->n; i++) {
+		const struct store_outbox *o = &rows->rows[i];
+		if (o->state != STORE_OUTBOX_PENDING &&
+		    o->state != STORE_OUTBOX_TASK_OPEN)
+			continue;
+		if (str_eq(o->kind, "delivery_failed") ||
+		    in_force(after, o->action))
+			continue;
+		if (out->n >= NOTICES_WITHDRAW_MAX)
+			break;
+		out->rows[out->n++] = o;
+	}
+}
+
 void notice_rows_free(struct notice_rows *r)
 {
 	if (!r)
@@ -513,9 +572,11 @@ enum htd_err notices_render(const struct policy *p,
 		str_copy(row.kind, sizeof(row.kind), kind);
 		str_copy(row.action, sizeof(row.action), n->action);
 		str_copy(row.target, sizeof(row.target), t->id);
-		if (ctx->update_seq)
-			str_format(target_key, sizeof(target_key), "%s-%lld",
-			           t->id, (long long)ctx->update_seq);
+		if (ctx->update_seq || ctx->again_seq)
+			str_format(
+			    target_key, sizeof(target_key), "%s-%lld", t->id,
+			    (long long)(ctx->update_seq ? ctx->update_seq
+			                                : ctx->again_seq));
 		else
 			str_copy(target_key, sizeof(target_key), t->id);
 		str_copy(row.transport, sizeof(row.transport),
@@ -563,8 +624,15 @@ enum htd_err notices_render(const struct policy *p,
 		str_copy(row.target, sizeof(row.target), NOTICES_TASK_TARGET);
 		str_copy(row.transport, sizeof(row.transport),
 		         NOTICES_TASK_TRANSPORT);
-		if (!notices_key(ctx->ref, row.kind, NOTICES_TASK_TARGET,
-		                 row.key, sizeof(row.key))) {
+		if (ctx->again_seq)
+			str_format(target_key, sizeof(target_key), "%s-%lld",
+			           NOTICES_TASK_TARGET,
+			           (long long)ctx->again_seq);
+		else
+			str_copy(target_key, sizeof(target_key),
+			         NOTICES_TASK_TARGET);
+		if (!notices_key(ctx->ref, row.kind, target_key, row.key,
+		                 sizeof(row.key))) {
 			rc = htd_error_set(err, HTD_ERR_TOO_LARGE,
 			                   "the key of the %s task is too long",
 			                   row.kind);

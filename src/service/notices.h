@@ -6,6 +6,9 @@
  * A notice is queued once per call, when its action first becomes
  * required (the first required_since of the action), so its idempotency
  * key "<call>-<kind>-<target>" is deterministic and never queued twice.
+ * When the action stops being required its rows not yet delivered are
+ * withdrawn (notices_withdraw); required again, a notice of which nothing
+ * went out is queued again under keys of their own (notices_plan_again).
  * What a template may say is policy_notice_fields(): never the caller's
  * name; the callback number only in a tip hand-off, and only when the
  * caller agreed to be called back. As a second line of defence every
@@ -40,6 +43,8 @@ struct notice_plan {
 	/* An update of a notice already sent (the category changed): kind
 	 * "<kind>_update", key "<call>-<kind>_update-<target>-<seq>". */
 	bool update[POLICY_NOTICE__COUNT];
+	/* Queued again after it was withdrawn (notices_plan_again). */
+	bool again[POLICY_NOTICE__COUNT];
 	size_t n;
 };
 
@@ -54,6 +59,39 @@ struct notice_plan {
  */
 void notices_plan(const struct policy *p, const struct call *before,
                   const struct call *after, struct notice_plan *out);
+
+/*
+ * Appends to `out` the notices queued again: those whose action `after`
+ * requires again after `before` had stopped requiring it (not required,
+ * not applicable), when every row of the notice in `rows` (the call's
+ * outbox) was cancelled: nothing of it went out, so the receivers never
+ * heard it. A notice that went out (delivered, failed, pending, a task
+ * open or confirmed) is not queued again: the receiver has it.
+ */
+void notices_plan_again(const struct policy *p, const struct call *before,
+                        const struct call *after,
+                        const struct store_outbox_list *rows,
+                        struct notice_plan *out);
+
+/* The rows one change withdraws: borrowed from the list given. */
+#define NOTICES_WITHDRAW_MAX STORE_OUTBOX_APPEND_MAX
+struct notice_withdrawal {
+	const struct store_outbox *rows[NOTICES_WITHDRAW_MAX];
+	size_t n;
+};
+
+/*
+ * Fills `out` with the rows of `rows` (the call's outbox) that call
+ * `after` no longer needs: pending or task_open rows (a notice, its
+ * update or its task) whose action `after` neither requires nor has done:
+ * not required, not applicable, or gone from the checklist. Rows already
+ * delivered, failed or confirmed stay as they are (they happened), and so
+ * does a raise of a failed delivery (kind "delivery_failed": a receiver
+ * being down is news whatever the call became). Pure.
+ */
+void notices_withdraw(const struct call *after,
+                      const struct store_outbox_list *rows,
+                      struct notice_withdrawal *out);
 
 /* Rows rendered for one change; each row's subject and body are owned. */
 struct notice_rows {
@@ -72,6 +110,11 @@ struct notice_context {
 	/* 0: the notice; else an update, numbered by the seq of the
 	 * decision that made it (deterministic, so its key is stable). */
 	int64_t update_seq;
+	/* 0: the first time; else the notice queued again after it was
+	 * withdrawn, numbered by the seq of the decision: keys
+	 * "<call>-<kind>-<target>-<seq>" (task "<call>-<kind>-call_taker-
+	 * <seq>"), so a receiver never drops it as a repeat. */
+	int64_t again_seq;
 };
 
 /*

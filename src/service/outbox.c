@@ -28,6 +28,7 @@
 static atomic_uint_fast64_t count_delivered;
 static atomic_uint_fast64_t count_retries;
 static atomic_uint_fast64_t count_failed;
+static atomic_uint_fast64_t count_cancelled;
 
 void outbox_counts_get(struct outbox_counts *out)
 {
@@ -36,6 +37,14 @@ void outbox_counts_get(struct outbox_counts *out)
 	out->retries =
 	    atomic_load_explicit(&count_retries, memory_order_relaxed);
 	out->failed = atomic_load_explicit(&count_failed, memory_order_relaxed);
+	out->cancelled =
+	    atomic_load_explicit(&count_cancelled, memory_order_relaxed);
+}
+
+void outbox_counts_cancelled(size_t n)
+{
+	atomic_fetch_add_explicit(&count_cancelled, (uint_fast64_t)n,
+	                          memory_order_relaxed);
 }
 
 static void count(atomic_uint_fast64_t *c)
@@ -366,14 +375,50 @@ record_from(struct store *store, enum store_outbox_state from,
 	return rc;
 }
 
+/*
+ * Records the outcome of an attempt on a row that was pending when it was
+ * taken. When the row is no longer pending (withdrawn while it was being
+ * sent: its action stopped being required), the outcome is not written:
+ * the row stays cancelled, never resurrected, and a WARN line says what
+ * the receiver may have got. HTD_OK then, with *withdrawn set.
+ */
 static enum htd_err record(struct outbox_sender *s,
                            const struct store_outbox *row,
                            const struct call_event *events, size_t n,
                            const struct store_outbox *raise, size_t n_raise,
-                           struct htd_error *err)
+                           bool *withdrawn, struct htd_error *err)
 {
-	return record_from(s->store, STORE_OUTBOX_PENDING, row, events, n,
-	                   raise, n_raise, NULL, err);
+	*withdrawn = false;
+	enum htd_err rc = record_from(s->store, STORE_OUTBOX_PENDING, row,
+	                              events, n, raise, n_raise, NULL, err);
+	if (rc != HTD_ERR_CONFLICT)
+		return rc;
+	struct store_outbox_list l = { 0 };
+	struct store_outbox_filter f = { .call_ref = row->call_ref,
+		                         .limit = STORE_OUTBOX_LIST_MAX };
+	struct htd_error lerr;
+	htd_error_clear(&lerr);
+	if (store_outbox_list(s->store, &f, &l, &lerr) != HTD_OK)
+		return rc;
+	const struct store_outbox *now = NULL;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.rows[i].id == row->id)
+			now = &l.rows[i];
+	if (now && now->state != STORE_OUTBOX_PENDING) {
+		log_event(LOG_WARN, "notice_withdrawn_in_flight", "call",
+		          row->call_ref, "kind", row->kind, "target",
+		          row->target, "key", row->key, "state",
+		          store_outbox_state_name(now->state), "outcome",
+		          row->state == STORE_OUTBOX_DELIVERED
+		              ? "the receiver took it before the withdrawal "
+		                "committed"
+		              : "not delivered",
+		          NULL);
+		*withdrawn = true;
+		rc = HTD_OK;
+	}
+	store_outbox_list_free(&l);
+	return rc;
 }
 
 /* Held while a delivery decides whether it completes its notice and
@@ -449,9 +494,10 @@ static enum htd_err attempt_row(struct outbox_sender *s,
 		ev[0].type = CALL_EVENT_NOTICE_DELIVERED;
 		ev[0].u.notice.detail = detail;
 		ev[0].u.notice.completes = complete;
-		rc = record(s, row, ev, 1, NULL, 0, err);
+		bool withdrawn = false;
+		rc = record(s, row, ev, 1, NULL, 0, &withdrawn, err);
 		pthread_mutex_unlock(&complete_lock);
-		if (rc == HTD_OK) {
+		if (rc == HTD_OK && !withdrawn) {
 			count(&count_delivered);
 			log_event(LOG_INFO, "notice_delivered", "call",
 			          row->call_ref, "kind", row->kind, "target",
@@ -466,8 +512,10 @@ static enum htd_err attempt_row(struct outbox_sender *s,
 		if (r.retry_after_s >= 0 && r.retry_after_s * 1000 > delay)
 			delay = r.retry_after_s * 1000;
 		row->next_attempt_ms = now_ms + delay;
-		enum htd_err rc = record(s, row, NULL, 0, NULL, 0, err);
-		if (rc == HTD_OK) {
+		bool withdrawn = false;
+		enum htd_err rc =
+		    record(s, row, NULL, 0, NULL, 0, &withdrawn, err);
+		if (rc == HTD_OK && !withdrawn) {
 			char a[16], d[24];
 			str_format(a, sizeof(a), "%d", row->attempts);
 			str_format(d, sizeof(d), "%lld", (long long)delay);
@@ -504,9 +552,11 @@ static enum htd_err attempt_row(struct outbox_sender *s,
 		ev[1].u.notice.detail = targets;
 		n_events = 2;
 	}
-	enum htd_err rc = record(s, row, ev, n_events, raise, n_raise, err);
+	bool withdrawn = false;
+	enum htd_err rc =
+	    record(s, row, ev, n_events, raise, n_raise, &withdrawn, err);
 	rows_free(raise, n_raise);
-	if (rc == HTD_OK) {
+	if (rc == HTD_OK && !withdrawn) {
 		count(&count_failed);
 		log_event(LOG_ERROR, "notice_failed", "call", row->call_ref,
 		          "kind", row->kind, "target", row->target, "key",
@@ -567,8 +617,8 @@ enum htd_err outbox_list(struct service *svc, const char *state,
 			rc =
 			    htd_error_field(err, HTD_ERR_INVALID, "state",
 			                    "state must be pending, delivered, "
-			                    "failed, task_open or "
-			                    "task_confirmed, not '%.40s'",
+			                    "failed, task_open, task_confirmed "
+			                    "or cancelled, not '%.40s'",
 			                    state);
 	}
 	if (rc == HTD_OK && !str_empty(call)) {
@@ -643,7 +693,13 @@ enum htd_err outbox_task_confirm(struct service *svc, const char *actor,
 	if (rc == HTD_OK && !row)
 		rc = htd_error_field(err, HTD_ERR_NOT_FOUND, "key",
 		                     "call %s has no task %.128s", ref, key);
-	if (rc == HTD_OK && row->state != STORE_OUTBOX_TASK_OPEN)
+	if (rc == HTD_OK && row->state == STORE_OUTBOX_CANCELLED)
+		rc = htd_error_field(err, HTD_ERR_CONFLICT, "key",
+		                     "task %.128s was withdrawn: its action "
+		                     "%s is no longer required (see the "
+		                     "call's notice_cancelled event)",
+		                     key, row->action);
+	else if (rc == HTD_OK && row->state != STORE_OUTBOX_TASK_OPEN)
 		rc = htd_error_field(err, HTD_ERR_CONFLICT, "key",
 		                     "task %.128s is already confirmed", key);
 	if (rc != HTD_OK)
@@ -731,6 +787,7 @@ struct lane {
 #define ORPHAN_SCAN 256
 
 struct outbox_worker {
+	struct store_options so; /* path borrowed from the options */
 	const struct htd_clock *clock;
 	int64_t poll_ms;
 	pthread_mutex_t lock;
@@ -796,23 +853,66 @@ static void *lane_main(void *arg)
 static pthread_mutex_t doorbell_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct outbox_worker *doorbell_worker;
 
+/* Joins (after w->stop was set) and frees lanes[0..n). */
+static void lanes_close(struct lane *lanes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lane *l = &lanes[i];
+		if (l->started)
+			pthread_join(l->thread, NULL);
+		outbox_sender_close(l->sender);
+		store_close(l->store);
+	}
+	free(lanes);
+}
+
 static void worker_free(struct outbox_worker *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->stop = true;
 	pthread_cond_broadcast(&w->wake);
 	pthread_mutex_unlock(&w->lock);
-	for (size_t i = 0; i < w->n_lanes; i++) {
-		struct lane *l = &w->lanes[i];
-		if (l->started)
-			pthread_join(l->thread, NULL);
-		outbox_sender_close(l->sender);
-		store_close(l->store);
-	}
+	lanes_close(w->lanes, w->n_lanes);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
-	free(w->lanes);
 	free(w);
+}
+
+/* Opens lanes[0..n) (n: the policy's targets and the orphans) for
+ * `pol`: each a connection and a sender, no thread yet. */
+static enum htd_err lanes_open(struct outbox_worker *w, struct lane *lanes,
+                               size_t n, const struct policy *pol,
+                               const struct store_options *so,
+                               struct htd_error *err)
+{
+	enum htd_err rc = HTD_OK;
+	for (size_t i = 0; rc == HTD_OK && i < n; i++) {
+		struct lane *l = &lanes[i];
+		l->w = w;
+		l->target = i < pol->notify.n_targets
+		                ? pol->notify.targets[i].id
+		                : NULL;
+		l->seed = (uint64_t)clock_now_ms(NULL) ^
+		          (uint64_t)(uintptr_t)l ^ mix(i);
+		rc = store_open(so, &l->store, err);
+		if (rc == HTD_OK)
+			rc = outbox_sender_open(l->store, pol, &l->sender, err);
+	}
+	return rc;
+}
+
+/* Starts the threads of the worker's lanes. */
+static enum htd_err lanes_start(struct outbox_worker *w, struct htd_error *err)
+{
+	for (size_t i = 0; i < w->n_lanes; i++) {
+		struct lane *l = &w->lanes[i];
+		if (pthread_create(&l->thread, NULL, lane_main, l) != 0)
+			return htd_error_set(
+			    err, HTD_ERR_INTERNAL,
+			    "cannot start the delivery worker");
+		l->started = true;
+	}
+	return HTD_OK;
 }
 
 enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
@@ -821,36 +921,18 @@ enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
 {
 	const struct policy *pol = o->engine ? &o->engine->policy : o->policy;
 	struct outbox_worker *w = xcalloc(1, sizeof(*w));
-	struct store_options so = { .path = o->db_path,
-		                    .busy_timeout_ms = o->busy_timeout_ms };
-	enum htd_err rc = HTD_OK;
 	*out = NULL;
+	w->so = (struct store_options){ .path = o->db_path,
+		                        .busy_timeout_ms = o->busy_timeout_ms };
 	w->clock = o->clock;
 	w->poll_ms = o->poll_ms > 0 ? o->poll_ms : OUTBOX_POLL_MS_DEFAULT;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	w->n_lanes = pol->notify.n_targets + 1;
 	w->lanes = xcalloc(w->n_lanes, sizeof(*w->lanes));
-	for (size_t i = 0; rc == HTD_OK && i < w->n_lanes; i++) {
-		struct lane *l = &w->lanes[i];
-		l->w = w;
-		l->target = i < pol->notify.n_targets
-		                ? pol->notify.targets[i].id
-		                : NULL;
-		l->seed = (uint64_t)clock_now_ms(NULL) ^
-		          (uint64_t)(uintptr_t)l ^ mix(i);
-		rc = store_open(&so, &l->store, err);
-		if (rc == HTD_OK)
-			rc = outbox_sender_open(l->store, pol, &l->sender, err);
-	}
-	for (size_t i = 0; rc == HTD_OK && i < w->n_lanes; i++) {
-		struct lane *l = &w->lanes[i];
-		if (pthread_create(&l->thread, NULL, lane_main, l) != 0)
-			rc = htd_error_set(err, HTD_ERR_INTERNAL,
-			                   "cannot start the delivery worker");
-		else
-			l->started = true;
-	}
+	enum htd_err rc = lanes_open(w, w->lanes, w->n_lanes, pol, &w->so, err);
+	if (rc == HTD_OK)
+		rc = lanes_start(w, err);
 	if (rc != HTD_OK) {
 		worker_free(w);
 		return rc;
@@ -861,6 +943,34 @@ enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
 	pthread_mutex_unlock(&doorbell_lock);
 	*out = w;
 	return HTD_OK;
+}
+
+enum htd_err outbox_worker_reload(struct outbox_worker *w,
+                                  const struct policy *policy,
+                                  struct htd_error *err)
+{
+	size_t n = policy->notify.n_targets + 1;
+	struct lane *lanes = xcalloc(n, sizeof(*lanes));
+	/* Everything the new policy needs first (secrets, spool
+	 * directories): when any is missing the old lanes go on. */
+	enum htd_err rc = lanes_open(w, lanes, n, policy, &w->so, err);
+	if (rc != HTD_OK) {
+		lanes_close(lanes, n);
+		return rc;
+	}
+	/* The old lanes finish the attempt in progress and record it. */
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	lanes_close(w->lanes, w->n_lanes);
+	pthread_mutex_lock(&w->lock);
+	w->stop = false;
+	w->lanes = lanes;
+	w->n_lanes = n;
+	w->rung++; /* a first pass at once */
+	pthread_mutex_unlock(&w->lock);
+	return lanes_start(w, err);
 }
 
 void outbox_doorbell(void)

@@ -16,8 +16,9 @@
  * supervisor's own notice that failed). When every target of a notice is
  * delivered its action is done, by "system:notify", at the delivery time.
  *
- * Secrets are read once, when the sender opens (notify_secret_read), and
- * never logged. Tasks (state task_open) are never sent.
+ * Secrets are read when the sender opens (notify_secret_read; again on a
+ * reload: outbox_worker_reload), and never logged. Tasks (state task_open) are
+ * never sent.
  */
 #ifndef HTD_SERVICE_OUTBOX_H
 #define HTD_SERVICE_OUTBOX_H
@@ -72,15 +73,20 @@ struct outbox_counts {
 	uint64_t delivered; /* rows delivered */
 	uint64_t retries;   /* attempts that will be retried */
 	uint64_t failed;    /* rows that failed for good */
+	uint64_t cancelled; /* rows withdrawn (their action dropped) */
 };
 
 /* Reads the counts (relaxed atomics); cannot fail. */
 void outbox_counts_get(struct outbox_counts *out);
 
+/* Adds `n` rows withdrawn by a change this process committed (the
+ * service calls it after the commit); cannot fail. */
+void outbox_counts_cancelled(size_t n);
+
 /*
  * The board: the outbox rows in `state` ("pending", "delivered", "failed",
- * "task_open", "task_confirmed"; NULL or "": all) of call `call` (an id as
- * typed; NULL or "": all calls), newest first, at most `limit` (text;
+ * "task_open", "task_confirmed", "cancelled"; NULL or "": all) of call `call`
+ * (an id as typed; NULL or "": all calls), newest first, at most `limit` (text;
  * NULL: 100; 1..1000). HTD_ERR_INVALID naming the field. Audited as
  * outbox.read when svc->address is set. Free with
  * store_outbox_list_free().
@@ -96,7 +102,8 @@ enum htd_err outbox_list(struct service *svc, const char *state,
  * 500 bytes) marks the notice's action done, in one transaction, with its
  * audit entry (call.task_confirm). `out` (may be NULL; initialised) gets
  * the call afterwards. HTD_ERR_NOT_FOUND (field "key") for no such task,
- * HTD_ERR_CONFLICT when it is confirmed already.
+ * HTD_ERR_CONFLICT when it is confirmed already or was withdrawn
+ * (cancelled: its action is no longer required).
  */
 enum htd_err outbox_task_confirm(struct service *svc, const char *actor,
                                  const char *call, const char *key,
@@ -131,6 +138,22 @@ struct outbox_worker_options {
 enum htd_err outbox_worker_start(const struct outbox_worker_options *o,
                                  struct outbox_worker **out,
                                  struct htd_error *err);
+
+/*
+ * Follows a policy reload (SIGHUP): opens lanes for the targets and
+ * secrets of `policy` (borrowed; must outlive the worker or the next
+ * reload) and, only when every one opened, stops the old lanes after the
+ * attempts in progress are recorded and starts the new ones. Rows queued
+ * before keep their rendered content and are delivered to the new
+ * policy's target of the same id (its URL, secret, spool directory); a
+ * row whose target the new policy no longer has fails at once, loudly
+ * (notice_failed, raised). On an error (a secret that cannot be read, a
+ * spool directory that cannot be made) the old lanes go on unchanged.
+ * To be called from one thread (the one that started the worker).
+ */
+enum htd_err outbox_worker_reload(struct outbox_worker *w,
+                                  const struct policy *policy,
+                                  struct htd_error *err);
 
 /* Asks the lanes to stop, waits for the attempts in progress to be
  * recorded, and frees the worker; accepts NULL. */

@@ -14,7 +14,8 @@
  * the call's events and the units it sends in one transaction.
  * The notification outbox (migration 5) is written in the transaction of
  * the events that queue its rows, and a row's outcome with the events it
- * causes; rows are never deleted.
+ * causes; rows are never deleted. Migration 7 lets a row be cancelled
+ * (withdrawn, in the transaction of the change that dropped its action).
  * Records (migration 6; 5 is the notification outbox) are the agency's
  * records with their blocking keys: an import is one transaction, put in
  * batches, and an identical record is not rewritten.
@@ -289,6 +290,48 @@ static const struct migration migrations[] = {
 	  "  WHERE other_record_id IS NOT NULL;\n"
 	  "CREATE INDEX record_links_by_call ON record_links (call_id)\n"
 	  "  WHERE call_id IS NOT NULL;\n" },
+	/* 7: a row can be withdrawn (cancelled) when its action stops being
+	 * required. SQLite cannot alter a CHECK: the table is rebuilt, its
+	 * rows copied with their ids, and its indexes and trigger made
+	 * again, in the migration's transaction. */
+	{ 7, "outbox rows can be cancelled",
+	  "DROP TRIGGER outbox_no_delete;\n"
+	  "CREATE TABLE outbox_v7 (\n"
+	  "  id INTEGER PRIMARY KEY,\n"
+	  "  call_ref TEXT NOT NULL,\n"
+	  "  kind TEXT NOT NULL,\n"
+	  "  action TEXT NOT NULL,\n"
+	  "  target TEXT NOT NULL,\n"
+	  "  transport TEXT NOT NULL,\n"
+	  "  idempotency_key TEXT NOT NULL UNIQUE,\n"
+	  "  content_type TEXT NOT NULL,\n"
+	  "  subject TEXT NOT NULL,\n"
+	  "  body TEXT NOT NULL,\n"
+	  "  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered',\n"
+	  "    'failed', 'task_open', 'task_confirmed', 'cancelled')),\n"
+	  "  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),\n"
+	  "  next_attempt_ms INTEGER NOT NULL,\n"
+	  "  last_status INTEGER NOT NULL DEFAULT 0,\n"
+	  "  last_error TEXT NOT NULL DEFAULT '',\n"
+	  "  created_at_ms INTEGER NOT NULL,\n"
+	  "  updated_at_ms INTEGER NOT NULL,\n"
+	  "  delivered_at_ms INTEGER NOT NULL DEFAULT 0\n"
+	  ");\n"
+	  "INSERT INTO outbox_v7 (id, call_ref, kind, action, target, "
+	  "transport,\n"
+	  "  idempotency_key, content_type, subject, body, state, attempts,\n"
+	  "  next_attempt_ms, last_status, last_error, created_at_ms,\n"
+	  "  updated_at_ms, delivered_at_ms)\n"
+	  "  SELECT id, call_ref, kind, action, target, transport,\n"
+	  "  idempotency_key, content_type, subject, body, state, attempts,\n"
+	  "  next_attempt_ms, last_status, last_error, created_at_ms,\n"
+	  "  updated_at_ms, delivered_at_ms FROM outbox ORDER BY id;\n"
+	  "DROP TABLE outbox;\n"
+	  "ALTER TABLE outbox_v7 RENAME TO outbox;\n"
+	  "CREATE INDEX outbox_due ON outbox (state, next_attempt_ms);\n"
+	  "CREATE INDEX outbox_by_call ON outbox (call_ref, id);\n"
+	  "CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox\n"
+	  "BEGIN SELECT RAISE(ABORT, 'outbox rows are kept'); END;\n" },
 	/* 7 and 8 are other branches' (the notices, ...): the numbers are
 	 * kept so that the schemas meet when merged.
 	 *
@@ -396,6 +439,7 @@ enum stmt_id {
 	STMT_OUTBOX_LIST,
 	STMT_OUTBOX_UPDATE,
 	STMT_OUTBOX_COUNT,
+	STMT_OUTBOX_CANCEL,
 	STMT_RECORD_FIND,
 	STMT_RECORD_INSERT,
 	STMT_RECORD_UPDATE,
@@ -577,6 +621,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    "?4, last_status = ?5, last_error = ?6, updated_at_ms = ?7, "
 	    "delivered_at_ms = ?8 WHERE id = ?1 AND state = ?9",
 	[STMT_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE state = ?1",
+	[STMT_OUTBOX_CANCEL] =
+	    "UPDATE outbox SET state = 'cancelled', updated_at_ms = ?3 "
+	    "WHERE id = ?1 AND call_ref = ?2 AND state IN ('pending', "
+	    "'task_open')",
 	[STMT_RECORD_FIND] = "SELECT id, fields, keys, sealed FROM records "
 	                     "WHERE kind = ?1 AND source = ?2 AND "
 	                     "source_id = ?3",
@@ -1396,6 +1444,20 @@ static enum htd_err append_one(struct sqlite_store *s,
 		rc = insert_audit(s, a->audit, NULL);
 	if (rc == SQLITE_OK && a->n_outbox)
 		rc = insert_outbox(s, a->call_ref, a->outbox, a->n_outbox);
+	for (size_t i = 0; rc == SQLITE_OK && i < a->n_cancel; i++) {
+		st = stmt_get(s, STMT_OUTBOX_CANCEL);
+		sqlite3_bind_int64(st, 1, a->cancel[i]);
+		bind_text(st, 2, a->call_ref);
+		sqlite3_bind_int64(st, 3, a->event->at_ms);
+		rc = stmt_done(st);
+		if (rc == SQLITE_OK && sqlite3_changes(s->db) != 1)
+			return htd_error_set(err, HTD_ERR_CONFLICT,
+			                     "outbox row %lld of call %s is no "
+			                     "longer pending (delivered or "
+			                     "confirmed meanwhile)",
+			                     (long long)a->cancel[i],
+			                     a->call_ref);
+	}
 	if (rc == SQLITE_OK && a->link_record > 0)
 		rc = link_call(s, a, call_id);
 	if (rc != SQLITE_OK)

@@ -74,13 +74,16 @@ struct store_audit_filter {
 /* ---- the notification outbox (docs/notify.md) -------------------------- */
 
 /* X(ENUM, name): the state of an outbox row. A worker sends pending rows;
- * a task (warm transfer) is never sent, only confirmed by a person. */
-#define STORE_OUTBOX_STATES(X)    \
-	X(PENDING, "pending")     \
-	X(DELIVERED, "delivered") \
-	X(FAILED, "failed")       \
-	X(TASK_OPEN, "task_open") \
-	X(TASK_CONFIRMED, "task_confirmed")
+ * a task (warm transfer) is never sent, only confirmed by a person. A row
+ * whose action stopped being required before it was delivered (or its
+ * task confirmed) is cancelled: never sent, never confirmed. */
+#define STORE_OUTBOX_STATES(X)              \
+	X(PENDING, "pending")               \
+	X(DELIVERED, "delivered")           \
+	X(FAILED, "failed")                 \
+	X(TASK_OPEN, "task_open")           \
+	X(TASK_CONFIRMED, "task_confirmed") \
+	X(CANCELLED, "cancelled")
 
 enum store_outbox_state {
 /* An X-macro expansion is a list: */
@@ -164,6 +167,14 @@ struct store_append {
 	 * this item's). */
 	const struct store_outbox *outbox;
 	size_t n_outbox;
+	/* Optional: the ids of outbox rows of this item's call withdrawn
+	 * by this event (0..STORE_OUTBOX_APPEND_MAX): each becomes
+	 * cancelled at the event's time, in the same transaction. Each
+	 * must still be pending or task_open: otherwise (a delivery or a
+	 * confirmation won the race) the whole append fails with
+	 * HTD_ERR_CONFLICT, writing nothing: re-read and re-decide. */
+	const int64_t *cancel;
+	size_t n_cancel;
 	/* Optional: a record_linked event's record (0: none). Confirmed, a
 	 * "confirmed" link of the record to this call is kept in
 	 * record_links; not, the link is removed. In the same transaction

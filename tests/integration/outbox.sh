@@ -9,7 +9,12 @@
 # a receiver answering 500 and one hanging up (retried, then failed
 # loudly: the event, the log, the board, the supervisor); kill -9 of the
 # server with deliveries pending, restart, everything arrives with the
-# same keys. Waits poll; nothing sleeps and hopes.
+# same keys. A notice withdrawn: a call screened "other" (the hotline
+# referral queued, its receiver down) then a credible tip: the referral
+# and its task are cancelled, never delivered once the receiver is back,
+# and the task cannot be confirmed. SIGHUP with a changed webhook URL: the
+# next notice goes to the new receiver; a reload that fails keeps the
+# old. Waits poll; nothing sleeps and hopes.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
 
@@ -86,14 +91,15 @@ head -c 32 /dev/urandom | base64 >"$T/hook.key"
 chmod 600 "$T/hook.key"
 sink_start sup
 sink_start poc
+sink_start hot
 
 # The shipped policy with test targets and short retries: the supervisor
 # and the POC by webhook, the radio and the rest to spool directories
 # that do not exist yet (serve makes them, mode 0700).
 write_policy() {
-	"$PY" - "$HTD_SOURCE_ROOT/etc/policy.yaml" "$T/policy.yaml" "$1" "$2" <<'EOF'
+	"$PY" - "$HTD_SOURCE_ROOT/etc/policy.yaml" "$T/policy.yaml" "$1" "$2" "$3" <<'EOF'
 import sys
-src, dst, sup, poc = sys.argv[1:5]
+src, dst, sup, poc, hot = sys.argv[1:6]
 text = open(src).read()
 head, rest = text.split("\nnotifications:\n", 1)
 tail = rest[rest.index("\npriorities:"):]
@@ -116,8 +122,10 @@ notifications:
       transport: spool
       dir: spool/tip_line
     - id: referrals
-      transport: spool
-      dir: spool/referrals
+      transport: webhook
+      url: "http://127.0.0.1:{hot}/hook"
+      allow_http: true
+      secret: "file:HOOKKEY"
     - id: radio_console
       transport: spool
       dir: spool/radio
@@ -126,7 +134,7 @@ open(dst, "w").write(head + section + tail)
 EOF
 	sed -i "s|HOOKKEY|$T/hook.key|" "$T/policy.yaml"
 }
-write_policy "$PORT_sup" "$PORT_poc"
+write_policy "$PORT_sup" "$PORT_poc" "$PORT_hot"
 export HTDISPATCH_POLICY="$T/policy.yaml"
 run check "$T/policy.yaml"; rc_is 0 "the test policy passes check" || echo "$ERR" | sed 's/^/# /'
 
@@ -337,6 +345,85 @@ wait_until 60 at_least 1 delivered poc "$KEY4P"
 is "$(delivered poc "$KEY4P")" 1 "after the restart the POC's notice arrives, same key"
 wait_until 60 at_least 1 delivered sup "$KEY4S"
 is "$(delivered sup "$KEY4S")" 1 "and the supervisor's"
+
+# ---- a notice withdrawn: other, then a credible tip, the hotline down --------
+kill "$PID_hot"; wait "$PID_hot" 2>/dev/null
+TOKEN=$CT_TOKEN
+http POST /api/v1/calls '{"location":"9 Oak St"}'
+W=$(printf '%s' "$RESP" | jq -r .id)
+http PUT "/api/v1/calls/$W/answers/caller_is_victim" '{"value":"no"}'
+http PUT "/api/v1/calls/$W/answers/in_danger_now" '{"value":"no"}'
+json_is .category other "screened: other (refer to the hotline)"
+REF="$W-hotline_referral-referrals"
+WTASK="$W-hotline_referral-call_taker"
+if wait_for "$T/serve.err" "event=notice_retry.*key=$REF" 30; then
+	pass "the referral is retried while the hotline's receiver is down"
+else
+	fail "the referral is retried while the hotline's receiver is down" "$(grep "$W" "$T/serve.err" | tail -n 5)"
+fi
+is "$(row_state "$WTASK")" task_open "the warm transfer task is open"
+TOKEN=$CT_TOKEN
+for qa in first_hand=yes specific_location=yes free_to_leave=no; do
+	http PUT "/api/v1/calls/$W/answers/${qa%%=*}" "{\"value\":\"${qa#*=}\"}"
+done
+json_is .category credible_tip "then a credible tip"
+json_is '.actions[] | select(.id == "refer_nhth") | .state' not_required "the referral is no longer required"
+is "$(row_state "$REF")" cancelled "the referral is withdrawn"
+is "$(row_state "$WTASK")" cancelled "and its task"
+TOKEN=$CT_TOKEN
+http GET "/api/v1/calls/$W"
+is "$(printf '%s' "$RESP" | jq -r --arg k "$WTASK" '.tasks[] | select(.key == $k) | .state')" cancelled "the call shows the task cancelled, not open"
+http GET "/api/v1/calls/$W/events"
+is "$(printf '%s' "$RESP" | jq '[.events[] | select(.type == "notice_cancelled")] | length')" 2 "a notice_cancelled event per row on the call"
+has "$(printf '%s' "$RESP" | jq -c '[.events[] | select(.type == "notice_cancelled")]')" "refer_nhth no longer required" "with why"
+http POST "/api/v1/calls/$W/tasks/$WTASK/confirm" '{}'
+status_is 409 "confirming a withdrawn task is refused"
+has "$RESP" "withdrawn" "and says why"
+run calls task confirm "$W" "$WTASK"
+rc_is 1 "the CLI refuses it too" || echo "# $ERR"
+has "$ERR" "withdrawn" "with the same words"
+TOKEN=$SUP_TOKEN
+http GET "/api/v1/outbox?state=cancelled"
+has "$RESP" "$REF" "the board lists it as cancelled"
+http GET /metrics
+has "$RESP" "htd_notify_cancelled_total 2" "two rows withdrawn in /metrics"
+# The receiver back: another referral arrives there, the withdrawn one
+# never does.
+sink_start hot --port "$PORT_hot"
+TOKEN=$CT_TOKEN
+http POST /api/v1/calls '{"location":"11 Oak St"}'
+W2=$(printf '%s' "$RESP" | jq -r .id)
+http PUT "/api/v1/calls/$W2/answers/caller_is_victim" '{"value":"no"}'
+http PUT "/api/v1/calls/$W2/answers/in_danger_now" '{"value":"no"}'
+wait_until 60 at_least 1 delivered hot "$W2-hotline_referral-referrals"
+is "$(delivered hot "$W2-hotline_referral-referrals")" 1 "the hotline's receiver is back (another referral arrived)"
+is "$(posts hot "$REF")" 0 "the withdrawn referral was never sent to it"
+is "$(row_state "$REF")" cancelled "and stays cancelled"
+
+# ---- SIGHUP: the worker follows the reloaded policy -------------------------
+sink_start sup2
+write_policy "$PORT_sup2" "$PORT_poc" "$PORT_hot"
+kill -HUP "$SERVER_PID"
+if wait_for "$T/serve.err" "event=worker_reloaded" 90; then
+	pass "SIGHUP: the delivery worker reloaded"
+else
+	fail "SIGHUP: the delivery worker reloaded" "$(tail -n 5 "$T/serve.err")"
+fi
+TOKEN=$CT_TOKEN
+new_victim_call
+KEY5="$ID2-supervisor_notice-supervisor_console"
+wait_until 60 at_least 1 delivered sup2 "$KEY5"
+is "$(delivered sup2 "$KEY5")" 1 "a new notice goes to the new webhook URL"
+is "$(posts sup "$KEY5")" 0 "not to the old one"
+# A reload that fails keeps the old policy, in the worker too.
+printf 'notifications: [broken\n' >"$T/policy.yaml"
+kill -HUP "$SERVER_PID"
+wait_for "$T/serve.err" "event=reload_failed" 90
+has "$(cat "$T/serve.err")" "event=reload_failed" "a broken policy is refused on reload"
+new_victim_call
+KEY6="$ID2-supervisor_notice-supervisor_console"
+wait_until 60 at_least 1 delivered sup2 "$KEY6"
+is "$(delivered sup2 "$KEY6")" 1 "the worker keeps the policy in force"
 serve_stop
 is "$SERVER_RC" 0 "serve stops cleanly on SIGTERM, worker included"
 done_testing

@@ -210,13 +210,13 @@ Test(call_names, dispositions_round_trip)
 Test(call_names, event_types_round_trip)
 {
 	static const char *const want[] = {
-		"call_opened",         "note_added",       "answer_recorded",
-		"call_closed",         "indicators_found", "decision_made",
-		"category_overridden", "action_marked",    "notice_queued",
-		"notice_delivered",    "notice_failed",    "task_confirmed",
-		"records_suggested",   "record_linked",
+		"call_opened",         "note_added",        "answer_recorded",
+		"call_closed",         "indicators_found",  "decision_made",
+		"category_overridden", "action_marked",     "notice_queued",
+		"notice_delivered",    "notice_failed",     "notice_cancelled",
+		"task_confirmed",      "records_suggested", "record_linked",
 	};
-	cr_assert_eq(CALL_EVENT__COUNT, 14);
+	cr_assert_eq(CALL_EVENT__COUNT, 15);
 	for (int i = 0; i < CALL_EVENT__COUNT; i++) {
 		enum call_event_type t = CALL_EVENT__COUNT;
 		cr_assert_str_eq(call_event_type_name((enum call_event_type)i),

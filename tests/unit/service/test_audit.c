@@ -337,9 +337,16 @@ Test(service_audit, the_entry_commits_with_the_change_or_not_at_all)
 	snprintf(ref, sizeof(ref), "%s", c.ref);
 	note_change(ref, &c, &se, &p1);
 	note_change(ref, &stale, &se2, &p2);
-	struct store_append first = { ref, 1, &se, &c, &a, NULL, 0, 0, false };
-	struct store_append second = { ref,  1, &se2, &stale, &a,
-		                       NULL, 0, 0,    false };
+	struct store_append first = { .call_ref = ref,
+		                      .expected_version = 1,
+		                      .event = &se,
+		                      .projection = &c,
+		                      .audit = &a };
+	struct store_append second = { .call_ref = ref,
+		                       .expected_version = 1,
+		                       .event = &se2,
+		                       .projection = &stale,
+		                       .audit = &a };
 	cr_assert_eq(store_append(store, &first, 1, &err), HTD_OK, "%s",
 	             err.message);
 	cr_assert_eq(total(), before + 1);
@@ -355,10 +362,15 @@ Test(service_audit, the_entry_commits_with_the_change_or_not_at_all)
 	note_change("HT-2026-000001", &c, &se, &p1);
 	note_change("HT-2026-000001", &stale, &se2, &p2);
 	struct store_append batch[2] = {
-		{ "HT-2026-000001", c.version - 1, &se, &c, &a, NULL, 0, 0,
-		  false },
-		{ "HT-2026-000077", c.version - 1, &se2, &stale, NULL, NULL, 0,
-		  0, false },
+		{ .call_ref = "HT-2026-000001",
+		  .expected_version = c.version - 1,
+		  .event = &se,
+		  .projection = &c,
+		  .audit = &a },
+		{ .call_ref = "HT-2026-000077",
+		  .expected_version = c.version - 1,
+		  .event = &se2,
+		  .projection = &stale },
 	};
 	cr_assert_eq(store_append(store, batch, 2, &err), HTD_ERR_NOT_FOUND);
 	cr_assert_eq(total(), before + 1);

@@ -493,3 +493,301 @@ Test(notices, a_category_change_updates_the_supervisor)
 	             err.message);
 	call_free(&c);
 }
+
+/* ---- withdrawal: notices whose action is no longer required ---------- */
+
+static size_t count_state(const struct store_outbox_list *l, const char *kind,
+                          enum store_outbox_state state)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->rows[i].kind, kind) == 0 &&
+		    l->rows[i].state == state)
+			n++;
+	return n;
+}
+
+struct cancels {
+	int n;
+	char keys[8][160];
+	char detail[256];
+};
+
+static int count_cancelled(void *ctx, const struct store_event *e)
+{
+	struct cancels *c = ctx;
+	if (strcmp(e->type, "notice_cancelled") != 0)
+		return 0;
+	json_t *doc = json_loads(e->payload, 0, NULL);
+	cr_assert_not_null(doc);
+	if (c->n < 8)
+		snprintf(c->keys[c->n], sizeof(c->keys[0]), "%s",
+		         json_string_value(json_object_get(doc, "key")));
+	snprintf(c->detail, sizeof(c->detail), "%s",
+	         json_string_value(json_object_get(doc, "detail")));
+	cr_assert_str_eq(e->actor, "system:notify");
+	json_decref(doc);
+	c->n++;
+	return 0;
+}
+
+/* Other (refer to the hotline), then a credible tip: the referral and its
+ * task are withdrawn with the answer that made it a tip. */
+Test(notices, a_tip_after_other_withdraws_the_referral_and_its_task)
+{
+	struct call c;
+	struct store_outbox_list l;
+	struct htd_error err;
+	open_call(&c, "", "(512) 555-0199", "Lot behind 4400 Elm");
+	answer(&c, "caller_is_victim", "no");
+	answer(&c, "in_danger_now", "no");
+	cr_assert_eq(c.category, CALL_CATEGORY_OTHER);
+	rows_of(c.ref, &l);
+	cr_assert_eq(count_state(&l, "hotline_referral", STORE_OUTBOX_PENDING),
+	             1);
+	cr_assert_eq(
+	    count_state(&l, "hotline_referral", STORE_OUTBOX_TASK_OPEN), 1);
+	store_outbox_list_free(&l);
+
+	answer(&c, "first_hand", "yes");
+	answer(&c, "specific_location", "yes");
+	answer(&c, "free_to_leave", "no");
+	cr_assert_eq(c.category, CALL_CATEGORY_CREDIBLE_TIP);
+	const struct call_action *a = call_action_get(&c, "refer_nhth");
+	cr_assert(a && a->state == CALL_ACTION_NOT_REQUIRED);
+	rows_of(c.ref, &l);
+	cr_assert_eq(count_state(&l, "hotline_referral", STORE_OUTBOX_PENDING),
+	             0);
+	cr_assert_eq(
+	    count_state(&l, "hotline_referral", STORE_OUTBOX_TASK_OPEN), 0);
+	cr_assert_eq(
+	    count_state(&l, "hotline_referral", STORE_OUTBOX_CANCELLED), 2);
+	/* The supervisor's notice stays (its action still required). */
+	cr_assert_eq(
+	    count_state(&l, "supervisor_notice", STORE_OUTBOX_CANCELLED), 0);
+	store_outbox_list_free(&l);
+
+	/* On the call: one event per row, with its key and why. */
+	struct cancels cc = { 0 };
+	cr_assert_eq(
+	    store_events_each(store, c.ref, count_cancelled, &cc, &err),
+	    HTD_OK);
+	cr_assert_eq(cc.n, 2);
+	char key[160];
+	snprintf(key, sizeof(key), "%s-hotline_referral-call_taker", c.ref);
+	cr_assert(strcmp(cc.keys[0], key) == 0 || strcmp(cc.keys[1], key) == 0,
+	          "%s / %s", cc.keys[0], cc.keys[1]);
+	cr_assert(strstr(cc.detail, "refer_nhth no longer required"), "%s",
+	          cc.detail);
+	cr_assert(strstr(cc.detail, "credible_tip"), "%s", cc.detail);
+
+	/* Never sent, and its task cannot be confirmed. */
+	struct store_outbox_list due = { 0 };
+	cr_assert_eq(
+	    store_outbox_due(store, now + 3600000, NULL, 100, &due, &err),
+	    HTD_OK);
+	for (size_t i = 0; i < due.n; i++)
+		cr_assert_str_neq(due.rows[i].kind, "hotline_referral");
+	store_outbox_list_free(&due);
+	struct call after;
+	call_init(&after);
+	cr_assert_eq(outbox_task_confirm(&svc, "user:ct", c.ref, key, NULL,
+	                                 &after, &err),
+	             HTD_ERR_CONFLICT);
+	cr_assert(strstr(err.message, "withdrawn"), "%s", err.message);
+	call_free(&after);
+	cr_assert_eq(calls_verify(&svc, c.ref, &err), HTD_OK, "%s",
+	             err.message);
+	call_free(&c);
+}
+
+/* A victim call overridden to "other": the point of contact's and the
+ * radio's pending rows are withdrawn; one already delivered stays. */
+Test(notices, an_override_withdraws_pending_rows_and_keeps_delivered_ones)
+{
+	struct call c;
+	struct store_outbox_list l;
+	struct htd_error err;
+	open_call(&c, "", "", "1200 E 6th St");
+	answer(&c, "caller_is_victim", "yes");
+	answer(&c, "free_to_leave", "no");
+	cr_assert_eq(c.category, CALL_CATEGORY_VICTIM_CALL);
+	rows_of(c.ref, &l);
+	const struct store_outbox *poc = row_of(&l, "poc_notice");
+	cr_assert_not_null(poc);
+	cr_assert_not_null(row_of(&l, "radio_alert"));
+	/* The point of contact's notice went out already. */
+	struct store_outbox done = *poc;
+	done.state = STORE_OUTBOX_DELIVERED;
+	done.attempts = 1;
+	done.updated_at_ms = done.delivered_at_ms = now;
+	cr_assert_eq(store_outbox_record(store, &done, STORE_OUTBOX_PENDING,
+	                                 NULL, 0, &err),
+	             HTD_OK, "%s", err.message);
+	store_outbox_list_free(&l);
+
+	now += 1000;
+	cr_assert_eq(calls_override(&svc, "user:sup", c.ref, "other",
+	                            "caller is a neighbour, not the victim", &c,
+	                            &err),
+	             HTD_OK, "%s", err.message);
+	cr_assert_eq(c.category, CALL_CATEGORY_OTHER);
+	rows_of(c.ref, &l);
+	cr_assert_eq(count_state(&l, "poc_notice", STORE_OUTBOX_DELIVERED), 1,
+	             "what happened stays");
+	cr_assert_eq(count_state(&l, "poc_notice", STORE_OUTBOX_CANCELLED), 0);
+	cr_assert_eq(count_state(&l, "radio_alert", STORE_OUTBOX_PENDING), 0);
+	cr_assert_eq(count_state(&l, "radio_alert", STORE_OUTBOX_CANCELLED), 1);
+	/* Other now: the referral is queued, the supervisor updated. */
+	cr_assert_eq(count_state(&l, "hotline_referral", STORE_OUTBOX_PENDING),
+	             1);
+	store_outbox_list_free(&l);
+	cr_assert_eq(calls_verify(&svc, c.ref, &err), HTD_OK, "%s",
+	             err.message);
+	call_free(&c);
+}
+
+/* Withdrawn, then required again: queued again under new keys (nothing
+ * of it went out); a notice that went out is not sent twice. */
+Test(notices, a_withdrawn_notice_required_again_is_queued_again)
+{
+	struct call c;
+	struct store_outbox_list l;
+	struct htd_error err;
+	open_call(&c, "", "", "Lot behind 4400 Elm");
+	answer(&c, "caller_is_victim", "no");
+	answer(&c, "in_danger_now", "no");
+	answer(&c, "first_hand", "yes");
+	answer(&c, "specific_location", "yes");
+	answer(&c, "free_to_leave", "no");
+	cr_assert_eq(c.category, CALL_CATEGORY_CREDIBLE_TIP);
+	rows_of(c.ref, &l);
+	cr_assert_eq(
+	    count_state(&l, "hotline_referral", STORE_OUTBOX_CANCELLED), 2);
+	size_t tips = count_state(&l, "tip_handoff", STORE_OUTBOX_PENDING);
+	cr_assert_eq(tips, 1);
+	store_outbox_list_free(&l);
+
+	now += 1000;
+	cr_assert_eq(calls_override(&svc, "user:sup", c.ref, "other",
+	                            "the tip is second-hand after all", &c,
+	                            &err),
+	             HTD_OK, "%s", err.message);
+	rows_of(c.ref, &l);
+	cr_assert_eq(count_state(&l, "hotline_referral", STORE_OUTBOX_PENDING),
+	             1, "queued again");
+	cr_assert_eq(
+	    count_state(&l, "hotline_referral", STORE_OUTBOX_TASK_OPEN), 1);
+	char again[160];
+	snprintf(again, sizeof(again), "%s-hotline_referral-call_taker-%lld",
+	         c.ref, (long long)0);
+	for (size_t i = 0; i < l.n; i++)
+		if (l.rows[i].state == STORE_OUTBOX_TASK_OPEN &&
+		    strcmp(l.rows[i].kind, "hotline_referral") == 0)
+			cr_assert(strncmp(l.rows[i].key, again,
+			                  strlen(again) - 1) == 0 &&
+			              strlen(l.rows[i].key) > strlen(again) - 1,
+			          "a key of its own: %s", l.rows[i].key);
+	cr_assert_eq(count_state(&l, "tip_handoff", STORE_OUTBOX_CANCELLED), 2);
+	store_outbox_list_free(&l);
+
+	/* A tip again: the new referral is withdrawn in turn; the tip
+	 * hand-off, withdrawn before, comes back under a new key. */
+	now += 1000;
+	cr_assert_eq(calls_override(&svc, "user:sup", c.ref, "none",
+	                            "back to the protocol", &c, &err),
+	             HTD_OK, "%s", err.message);
+	cr_assert_eq(c.category, CALL_CATEGORY_CREDIBLE_TIP);
+	rows_of(c.ref, &l);
+	cr_assert_eq(count_state(&l, "hotline_referral", STORE_OUTBOX_PENDING),
+	             0);
+	cr_assert_eq(
+	    count_state(&l, "hotline_referral", STORE_OUTBOX_CANCELLED), 4);
+	cr_assert_eq(count_state(&l, "tip_handoff", STORE_OUTBOX_PENDING), 1);
+	store_outbox_list_free(&l);
+	cr_assert_eq(calls_verify(&svc, c.ref, &err), HTD_OK, "%s",
+	             err.message);
+	call_free(&c);
+}
+
+/* notices_withdraw alone: which rows a call no longer needs. */
+Test(notices, withdraw_picks_pending_and_open_rows_of_dropped_actions)
+{
+	struct call c;
+	open_call(&c, "", "", "1 Main St");
+	struct call_event e = { .type = CALL_EVENT_ACTION_MARKED,
+		                .at_ms = now + 1,
+		                .actor = "user:x" };
+	e.u.mark.action = "refer_nhth";
+	e.u.mark.state = CALL_ACTION_NOT_APPLICABLE;
+	e.u.mark.reason = "caller refused";
+	struct htd_error err;
+	cr_assert_eq(call_apply(&c, &e, &err), HTD_OK, "%s", err.message);
+	e.u.mark.action = "notify_supervisor";
+	e.u.mark.state = CALL_ACTION_DONE;
+	e.u.mark.reason = "told by phone";
+	cr_assert_eq(call_apply(&c, &e, &err), HTD_OK, "%s", err.message);
+	struct store_outbox rows[6];
+	memset(rows, 0, sizeof(rows));
+	const struct {
+		const char *kind, *action;
+		enum store_outbox_state state;
+	} spec[6] = {
+		{ "hotline_referral", "refer_nhth", STORE_OUTBOX_PENDING },
+		{ "hotline_referral", "refer_nhth", STORE_OUTBOX_TASK_OPEN },
+		{ "hotline_referral", "refer_nhth", STORE_OUTBOX_DELIVERED },
+		{ "delivery_failed", "refer_nhth", STORE_OUTBOX_PENDING },
+		{ "supervisor_notice", "notify_supervisor",
+		  STORE_OUTBOX_PENDING },
+		{ "radio_alert", "radio_alert", STORE_OUTBOX_PENDING },
+	};
+	for (int i = 0; i < 6; i++) {
+		rows[i].id = i + 1;
+		snprintf(rows[i].kind, sizeof(rows[i].kind), "%s",
+		         spec[i].kind);
+		snprintf(rows[i].action, sizeof(rows[i].action), "%s",
+		         spec[i].action);
+		rows[i].state = spec[i].state;
+	}
+	struct store_outbox_list l = { .rows = rows, .n = 6 };
+	struct notice_withdrawal w;
+	notices_withdraw(&c, &l, &w);
+	/* refer_nhth's pending row and open task; radio_alert, not on the
+	 * checklist at all; not the delivered row, the raise, or the
+	 * supervisor's notice (done by hand: it still goes out). */
+	cr_assert_eq(w.n, 3);
+	cr_assert_eq(w.rows[0]->id, 1);
+	cr_assert_eq(w.rows[1]->id, 2);
+	cr_assert_eq(w.rows[2]->id, 6);
+	call_free(&c);
+}
+
+/* Closing a call withdraws nothing: the notices still go out after it. */
+Test(notices, closing_a_call_withdraws_nothing)
+{
+	struct call c;
+	struct store_outbox_list l;
+	struct htd_error err;
+	open_call(&c, "", "", "1200 E 6th St");
+	answer(&c, "caller_is_victim", "yes");
+	answer(&c, "free_to_leave", "no");
+	rows_of(c.ref, &l);
+	size_t pending = 0;
+	for (size_t i = 0; i < l.n; i++)
+		pending += l.rows[i].state == STORE_OUTBOX_PENDING;
+	cr_assert_geq(pending, 3);
+	store_outbox_list_free(&l);
+	now += 1000;
+	cr_assert_eq(calls_close(&svc, "user:ct", c.ref, "officer_handled",
+	                         "unit on scene", &c, &err),
+	             HTD_OK, "%s", err.message);
+	rows_of(c.ref, &l);
+	size_t after = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		after += l.rows[i].state == STORE_OUTBOX_PENDING;
+		cr_assert_neq(l.rows[i].state, STORE_OUTBOX_CANCELLED);
+	}
+	cr_assert_eq(after, pending);
+	store_outbox_list_free(&l);
+	call_free(&c);
+}

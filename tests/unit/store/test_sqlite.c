@@ -261,8 +261,14 @@ Test(store_sqlite, stale_version_conflicts_and_writes_nothing)
 	char *p1, *p2;
 	note_on(s, ref, "first writer", &c1, &e1, &p1);
 	note_on(s, ref, "second writer", &c2, &e2, &p2);
-	struct store_append a1 = { ref, 1, &e1, &c1, NULL, NULL, 0, 0, false };
-	struct store_append a2 = { ref, 1, &e2, &c2, NULL, NULL, 0, 0, false };
+	struct store_append a1 = { .call_ref = ref,
+		                   .expected_version = 1,
+		                   .event = &e1,
+		                   .projection = &c1 };
+	struct store_append a2 = { .call_ref = ref,
+		                   .expected_version = 1,
+		                   .event = &e2,
+		                   .projection = &c2 };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, &a1, 1, &err), HTD_OK, "%s", err.message);
 	cr_assert_eq(store_append(s, &a2, 1, &err), HTD_ERR_CONFLICT);
@@ -288,10 +294,14 @@ Test(store_sqlite, batch_is_all_or_nothing)
 	note_on(s, ref, "one", &c1, &e1, &p1);
 	note_on(s, ref, "two", &c2, &e2, &p2);
 	/* The second item refers to a call that does not exist. */
-	struct store_append items[2] = {
-		{ ref, 1, &e1, &c1, NULL, NULL, 0, 0, false },
-		{ "HT-2026-999999", 1, &e2, &c2, NULL, NULL, 0, 0, false }
-	};
+	struct store_append items[2] = { { .call_ref = ref,
+		                           .expected_version = 1,
+		                           .event = &e1,
+		                           .projection = &c1 },
+		                         { .call_ref = "HT-2026-999999",
+		                           .expected_version = 1,
+		                           .event = &e2,
+		                           .projection = &c2 } };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, items, 2, &err), HTD_ERR_NOT_FOUND);
 	store_close(s);
@@ -455,9 +465,10 @@ static void append_applied(struct store *s, const char *ref, struct call *c,
 		.actor = e->actor,
 		.payload = payload,
 	};
-	struct store_append a = {
-		ref, version, &se, c, NULL, NULL, 0, 0, false
-	};
+	struct store_append a = { .call_ref = ref,
+		                  .expected_version = version,
+		                  .event = &se,
+		                  .projection = c };
 	cr_assert_eq(store_append(s, &a, 1, &err), HTD_OK, "%s", err.message);
 	free(payload);
 }
@@ -991,7 +1002,10 @@ Test(store_sqlite, a_state_that_is_not_utf8_is_refused_unwritten)
 	free(c.override_by);
 	c.override_by = xstrdup("user:\xff");
 	c.override_category = CALL_CATEGORY_OTHER;
-	struct store_append a = { ref, 1, &se, &c, NULL, NULL, 0, 0, false };
+	struct store_append a = { .call_ref = ref,
+		                  .expected_version = 1,
+		                  .event = &se,
+		                  .projection = &c };
 	struct htd_error err;
 	cr_assert_eq(store_append(s, &a, 1, &err), HTD_ERR_INVALID);
 	cr_assert(strstr(err.message, ref), "%s", err.message);
@@ -1000,4 +1014,175 @@ Test(store_sqlite, a_state_that_is_not_utf8_is_refused_unwritten)
 	cr_assert_eq(raw_count("SELECT version FROM calls"), 1);
 	free(payload);
 	call_free(&c);
+}
+
+/* ---- migration 7: outbox rows can be cancelled -------------------------- */
+
+/* The outbox as migration 5 made it, before 'cancelled' was a state. */
+
+/* One row of call `ref` in state `state`, id `id`, written raw. */
+static void raw_outbox_row(const char *ref, int id, const char *state)
+{
+	char sql[1024];
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO outbox (id, call_ref, kind, action, target, "
+	         "transport, idempotency_key, content_type, subject, body, "
+	         "state, attempts, next_attempt_ms, last_status, last_error, "
+	         "created_at_ms, updated_at_ms, delivered_at_ms) VALUES "
+	         "(%d, '%s', 'hotline_referral', 'refer_nhth', 'referrals', "
+	         "'webhook', '%s-k%d', 'application/json', 'S', '{}', '%s', "
+	         "2, 5, 503, 'HTTP 503', 1, 2, 0)",
+	         id, ref, ref, id, state);
+	cr_assert_eq(raw_exec(sql), SQLITE_OK, "%s", sql);
+}
+
+Test(store_sqlite, migration_7_keeps_the_outbox_rows_and_allows_cancelled)
+{
+	char ref[CALL_REF_MAX];
+	struct store *s = open_ok(true);
+	open_call(s, ref);
+	store_close(s);
+	/* Back to a version 6 file, with rows of every state it knew. */
+	cr_assert_eq(raw_exec(tu_schema_v6_sql), SQLITE_OK);
+	raw_outbox_row(ref, 3, "pending");
+	raw_outbox_row(ref, 7, "delivered");
+	raw_outbox_row(ref, 9, "task_open");
+	raw_outbox_row(ref, 11, "failed");
+	cr_assert_eq(raw_count("PRAGMA user_version"), 6);
+	cr_assert_neq(raw_exec("UPDATE outbox SET state = 'cancelled' "
+	                       "WHERE id = 3"),
+	              SQLITE_OK, "version 6 refuses the state");
+
+	s = open_ok(false);
+	cr_assert_eq(store_schema_version(s), store_schema_latest());
+	struct store_outbox_list l = { 0 };
+	struct store_outbox_filter f = { .call_ref = ref, .limit = 10 };
+	struct htd_error err;
+	cr_assert_eq(store_outbox_list(s, &f, &l, &err), HTD_OK, "%s",
+	             err.message);
+	cr_assert_eq(l.n, 4);
+	/* Newest first, the same ids, states and fields. */
+	cr_assert_eq(l.rows[0].id, 11);
+	cr_assert_eq(l.rows[0].state, STORE_OUTBOX_FAILED);
+	cr_assert_eq(l.rows[1].id, 9);
+	cr_assert_eq(l.rows[1].state, STORE_OUTBOX_TASK_OPEN);
+	cr_assert_eq(l.rows[2].id, 7);
+	cr_assert_eq(l.rows[2].state, STORE_OUTBOX_DELIVERED);
+	cr_assert_eq(l.rows[3].id, 3);
+	cr_assert_eq(l.rows[3].state, STORE_OUTBOX_PENDING);
+	cr_assert_eq(l.rows[3].attempts, 2);
+	cr_assert_eq(l.rows[3].last_status, 503);
+	cr_assert_str_eq(l.rows[3].last_error, "HTTP 503");
+	store_outbox_list_free(&l);
+	store_close(s);
+
+	cr_assert_eq(raw_count("SELECT max(version) FROM schema_migrations"),
+	             store_schema_latest());
+	cr_assert_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE "
+	                       "name IN ('outbox', 'outbox_due', "
+	                       "'outbox_by_call', 'outbox_no_delete')"),
+	             4);
+	cr_assert_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE "
+	                       "name = 'outbox_v7'"),
+	             0);
+	cr_assert_neq(raw_exec("DELETE FROM outbox"), SQLITE_OK,
+	              "rows are still kept");
+	cr_assert_eq(raw_exec("UPDATE outbox SET state = 'cancelled' WHERE "
+	                      "id = 3"),
+	             SQLITE_OK);
+	cr_assert_neq(raw_exec("UPDATE outbox SET state = 'gone' WHERE id = 3"),
+	              SQLITE_OK, "the CHECK is still there");
+	/* A new row takes an id after the old ones. */
+	raw_outbox_row(ref, 12, "pending");
+	cr_assert_eq(raw_count("SELECT count(*) FROM outbox"), 5);
+}
+
+/* An append that withdraws rows: `cancel` ids, on call `ref` at `c`. */
+static enum htd_err append_cancel(struct store *s, const char *ref,
+                                  const int64_t *cancel, size_t n,
+                                  struct htd_error *err)
+{
+	struct call c;
+	call_init(&c);
+	cr_assert_eq(store_call_get(s, ref, &c, err), HTD_OK);
+	struct call_event e = { .type = CALL_EVENT_NOTICE_CANCELLED,
+		                .at_ms = now + 5,
+		                .actor = "system:notify" };
+	e.u.notice.kind = "hotline_referral";
+	e.u.notice.action = "refer_nhth";
+	e.u.notice.target = "referrals";
+	e.u.notice.key = "k";
+	e.u.notice.detail = "refer_nhth no longer required";
+	int64_t version = c.version;
+	cr_assert_eq(call_apply(&c, &e, err), HTD_OK);
+	char *payload = event_json_encode(&e);
+	struct store_event se = { .seq = version + 1,
+		                  .type = "notice_cancelled",
+		                  .at_ms = e.at_ms,
+		                  .actor = e.actor,
+		                  .payload = payload };
+	struct store_append a = { .call_ref = ref,
+		                  .expected_version = version,
+		                  .event = &se,
+		                  .projection = &c,
+		                  .cancel = cancel,
+		                  .n_cancel = n };
+	enum htd_err rc = store_append(s, &a, 1, err);
+	free(payload);
+	call_free(&c);
+	return rc;
+}
+
+Test(store_sqlite, a_cancel_commits_with_its_event_or_not_at_all)
+{
+	char ref[CALL_REF_MAX];
+	struct store *s = open_ok(true);
+	struct htd_error err;
+	open_call(s, ref);
+	raw_outbox_row(ref, 1, "pending");
+	raw_outbox_row(ref, 2, "task_open");
+	raw_outbox_row(ref, 3, "delivered");
+	int64_t version = 0;
+	cr_assert_eq(store_call_version(s, ref, &version, &err), HTD_OK);
+
+	/* A delivered row cannot be withdrawn: nothing at all is written. */
+	int64_t both[2] = { 1, 3 };
+	cr_assert_eq(append_cancel(s, ref, both, 2, &err), HTD_ERR_CONFLICT);
+	cr_assert(strstr(err.message, "no longer pending"), "%s", err.message);
+	int64_t v2 = 0;
+	cr_assert_eq(store_call_version(s, ref, &v2, &err), HTD_OK);
+	cr_assert_eq(v2, version, "the event was not written");
+	cr_assert_eq(raw_count("SELECT count(*) FROM outbox WHERE state = "
+	                       "'cancelled'"),
+	             0, "nor the first row's cancel");
+
+	/* Pending and task_open rows are, with their event. */
+	int64_t ok[2] = { 1, 2 };
+	cr_assert_eq(append_cancel(s, ref, ok, 2, &err), HTD_OK, "%s",
+	             err.message);
+	cr_assert_eq(store_call_version(s, ref, &v2, &err), HTD_OK);
+	cr_assert_eq(v2, version + 1);
+	cr_assert_eq(raw_count("SELECT count(*) FROM outbox WHERE state = "
+	                       "'cancelled' AND updated_at_ms = (SELECT "
+	                       "max(at_ms) FROM call_events)"),
+	             2);
+	cr_assert_eq(raw_count("SELECT count(*) FROM call_events WHERE type = "
+	                       "'notice_cancelled'"),
+	             1);
+	/* Cancelled once: a second withdrawal conflicts, and a delivery
+	 * finishing now cannot bring the row back. */
+	cr_assert_eq(append_cancel(s, ref, ok, 1, &err), HTD_ERR_CONFLICT);
+	struct store_outbox row = { .id = 1,
+		                    .state = STORE_OUTBOX_DELIVERED,
+		                    .updated_at_ms = now + 9,
+		                    .delivered_at_ms = now + 9 };
+	cr_assert_eq(
+	    store_outbox_record(s, &row, STORE_OUTBOX_PENDING, NULL, 0, &err),
+	    HTD_ERR_CONFLICT);
+	cr_assert_eq(raw_count("SELECT count(*) FROM outbox WHERE id = 1 AND "
+	                       "state = 'cancelled'"),
+	             1);
+	struct service svc = { .store = s, .clock = &fixed };
+	cr_assert_eq(calls_verify(&svc, ref, &err), HTD_OK, "%s", err.message);
+	store_close(s);
 }
