@@ -303,6 +303,7 @@ int store_schema_latest(void)
 
 enum stmt_id {
 	STMT_BEGIN,
+	STMT_BEGIN_READ,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
 	STMT_SEQ_NEXT,
@@ -384,6 +385,7 @@ enum stmt_id {
 
 static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_BEGIN_READ] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_SEQ_NEXT] =
@@ -2850,6 +2852,26 @@ static enum htd_err sq_record_find(struct store *base, enum record_kind kind,
 	return record_read_one(s, st, what, out, err);
 }
 
+/*
+ * A search reads the postings of its keys and then its candidates' rows:
+ * one read transaction for all of them, not one a statement (each takes
+ * and drops the file's shared lock and a WAL read mark). Returns whether
+ * it began one (not when the caller's transaction is open already).
+ */
+static bool read_begin(struct sqlite_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return false;
+	return stmt_done(stmt_get(s, STMT_BEGIN_READ)) == SQLITE_OK;
+}
+
+static void read_end(struct sqlite_store *s, bool began)
+{
+	if (began && !sqlite3_get_autocommit(s->db) &&
+	    stmt_done(stmt_get(s, STMT_COMMIT)) != SQLITE_OK)
+		tx_rollback(s);
+}
+
 static int candidate_cmp(const void *a, const void *b)
 {
 	const struct store_candidate *x = a, *y = b;
@@ -2918,6 +2940,7 @@ static enum htd_err sq_records_candidates(struct store *base,
 	} *ids = NULL;
 	size_t n = 0, cap = 0;
 	enum htd_err e = HTD_OK;
+	bool began = read_begin(s);
 	for (size_t k = 0; k < n_keys && e == HTD_OK; k++) {
 		/* A key asked for twice counts once. */
 		bool seen = false;
@@ -2952,6 +2975,7 @@ static enum htd_err sq_records_candidates(struct store *base,
 		if (rc != SQLITE_DONE)
 			e = sq_error(s, rc, "finding candidate records", err);
 	}
+	read_end(s, began);
 	if (e == HTD_OK && n > 0) {
 		/* Each record's postings summed in an open-addressing table
 		 * (record ids are positive: 0 marks a free slot), then the
@@ -2992,6 +3016,7 @@ static enum htd_err sq_records_get_many(struct store *base, const int64_t *ids,
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	out->records = n ? xcalloc(n, sizeof(*out->records)) : NULL;
 	out->n = 0;
+	bool began = read_begin(s);
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt *st = stmt_get(s, STMT_RECORD_GET);
 		sqlite3_bind_int64(st, 1, ids[i]);
@@ -3004,10 +3029,12 @@ static enum htd_err sq_records_get_many(struct store *base, const int64_t *ids,
 			if (err)
 				*err = why;
 			store_record_list_free(out);
+			read_end(s, began);
 			return e;
 		}
 		out->n++;
 	}
+	read_end(s, began);
 	return HTD_OK;
 }
 
