@@ -2966,7 +2966,7 @@ static enum htd_err sq_records_candidates(struct store *base,
 			ids[n++].id = sqlite3_column_int64(st, 0);
 		}
 		sqlite3_reset(st);
-		/* 1 for a key at the cap, up to 13.3 for a key of one
+		/* 1 for a key at the cap, up to 12.3 for a key of one
 		 * record. */
 		double w = n > first
 		               ? 1.0 + log2((double)STORE_KEY_POSTINGS_MAX /
