@@ -550,6 +550,12 @@ static const char *const stmt_sql[STMT__COUNT] = {
 /* Keys written by one statement of many rows. */
 #define KEY_ROWS 64
 
+/* Keys an import queues before it writes them (16 bytes each): sorted
+ * runs this long put dozens of keys on each leaf page of record_keys one
+ * after the other, where a batch's put one or two (at a million people,
+ * the key inserts were most of an import). */
+#define KEY_PAIRS_QUEUED (1u << 21)
+
 struct key_pair {
 	int64_t key; /* key_hash() */
 	int64_t record_id;
@@ -2691,7 +2697,6 @@ static enum htd_err sq_records_put(struct store *base,
 	/* Counted only once all of the batch is written: on error the
 	 * caller rolls back, and the counts stay as they were. */
 	struct store_record_counts c = { 0 };
-	s->n_pairs = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t *what = NULL;
 		int rc = record_put(s, &items[i], at_ms, &what, &c);
@@ -2705,7 +2710,9 @@ static enum htd_err sq_records_put(struct store *base,
 		}
 		(*what)++;
 	}
-	int rc = pairs_flush(s);
+	/* The keys wait for the next batches (or the commit) until
+	 * KEY_PAIRS_QUEUED of them are queued. */
+	int rc = s->n_pairs >= KEY_PAIRS_QUEUED ? pairs_flush(s) : SQLITE_OK;
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "writing the keys of records", err);
 	if (counts) {
@@ -2724,7 +2731,15 @@ static enum htd_err sq_records_commit(struct store *base,
 	if (!s->in_import)
 		return htd_error_set(err, HTD_ERR_INTERNAL,
 		                     "records commit outside an import");
+	/* The keys still queued, in the transaction. */
+	int qrc = pairs_flush(s);
 	import_end(s);
+	if (qrc != SQLITE_OK) {
+		enum htd_err e =
+		    sq_error(s, qrc, "writing the keys of records", err);
+		tx_rollback(s);
+		return e;
+	}
 	if (audit) {
 		int rc = insert_audit(s, audit, NULL);
 		if (rc != SQLITE_OK) {
