@@ -1457,9 +1457,14 @@ static const struct {
  * abbreviated ("BAYOU" or "BYU"), or NULL. */
 static const char *street_suffix(const char *w)
 {
+	/* The first letters compared first: this runs for every word of
+	 * every address a search or an import prepares, and a call of
+	 * strcmp() per entry was a twentieth of a search. */
 	for (size_t i = 0; i < COUNT(street_suffixes); i++)
-		if (strcmp(w, street_suffixes[i].written) == 0 ||
-		    strcmp(w, street_suffixes[i].abbreviation) == 0)
+		if ((w[0] == street_suffixes[i].written[0] &&
+		     strcmp(w, street_suffixes[i].written) == 0) ||
+		    (w[0] == street_suffixes[i].abbreviation[0] &&
+		     strcmp(w, street_suffixes[i].abbreviation) == 0))
 			return street_suffixes[i].abbreviation;
 	return NULL;
 }
@@ -1467,7 +1472,8 @@ static const char *street_suffix(const char *w)
 static const char *directional(const char *w)
 {
 	for (size_t i = 0; i < COUNT(directionals); i++)
-		if (strcmp(w, directionals[i].written) == 0)
+		if (w[0] == directionals[i].written[0] &&
+		    strcmp(w, directionals[i].written) == 0)
 			return directionals[i].abbreviation;
 	return NULL;
 }
@@ -1475,7 +1481,8 @@ static const char *directional(const char *w)
 static const char *ordinal(const char *w)
 {
 	for (size_t i = 0; i < COUNT(ordinals); i++)
-		if (strcmp(w, ordinals[i].written) == 0)
+		if (w[0] == ordinals[i].written[0] &&
+		    strcmp(w, ordinals[i].written) == 0)
 			return ordinals[i].number;
 	return w;
 }
@@ -1484,7 +1491,8 @@ static const char *ordinal(const char *w)
 static const char *designator(const char *w, bool *id)
 {
 	for (size_t i = 0; i < COUNT(designators); i++)
-		if (strcmp(w, designators[i].written) == 0) {
+		if (w[0] == designators[i].written[0] &&
+		    strcmp(w, designators[i].written) == 0) {
 			*id = designators[i].id;
 			return designators[i].abbreviation;
 		}

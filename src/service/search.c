@@ -35,6 +35,8 @@ enum htd_err search_run(struct store *store, const struct match_nicknames *nn,
 	int64_t *ids = NULL;
 	struct store_record_list list = { 0 };
 	struct score_hit *slots = NULL;
+	struct score_record *prepared = NULL;
+	size_t n_prepared = 0;
 	enum htd_err rc;
 
 	memset(out, 0, sizeof(*out));
@@ -69,34 +71,30 @@ enum htd_err search_run(struct store *store, const struct match_nicknames *nn,
 	struct score_topk top;
 	slots = xcalloc(limit, sizeof(*slots));
 	score_topk_init(&top, slots, limit);
+	/* Each candidate prepared once, kept for the explanation of the
+	 * ones kept. */
+	prepared = list.n ? xcalloc(list.n, sizeof(*prepared)) : NULL;
+	n_prepared = list.n;
 	for (size_t i = 0; i < list.n; i++) {
 		const struct record *r = &list.records[i].record;
 		/* Sealed records are left out before they are counted. */
 		if (r->kind != query->kind || (r->sealed && !sealed_visible))
 			continue;
-		struct score_record p;
-		if (score_prepare(r, nn, &p, NULL) != HTD_OK) {
-			score_record_free(&p);
+		if (score_prepare(r, nn, &prepared[i], NULL) != HTD_OK)
 			continue;
-		}
 		out->candidates++;
-		score_topk_offer(&top, score_compare(&q, &p, NULL, NULL), i);
-		score_record_free(&p);
+		score_topk_offer(
+		    &top, score_compare(&q, &prepared[i], NULL, NULL), i);
 	}
 	size_t n = score_topk_sorted(&top);
 	out->hits = xcalloc(n ? n : 1, sizeof(*out->hits));
 	for (size_t k = 0; k < n; k++) {
 		struct store_record *src = &list.records[slots[k].id];
 		struct search_hit *h = &out->hits[out->n++];
-		struct score_record p;
 		/* The explanation, for the k kept only. */
-		if (score_prepare(&src->record, nn, &p, NULL) == HTD_OK) {
-			h->weight = score_compare(&q, &p, NULL, &h->explain);
-			h->match = score_is_match(&h->explain, NULL);
-		} else {
-			h->weight = slots[k].weight;
-		}
-		score_record_free(&p);
+		h->weight = score_compare(&q, &prepared[slots[k].id], NULL,
+		                          &h->explain);
+		h->match = score_is_match(&h->explain, NULL);
 		/* The hit takes the record; the list keeps an empty one. */
 		h->record = *src;
 		memset(&src->record, 0, sizeof(src->record));
@@ -107,6 +105,9 @@ enum htd_err search_run(struct store *store, const struct match_nicknames *nn,
 	}
 out:
 	score_record_free(&q);
+	for (size_t i = 0; i < n_prepared; i++)
+		score_record_free(&prepared[i]);
+	free(prepared);
 	store_record_list_free(&list);
 	free(slots);
 	free(ids);

@@ -398,6 +398,7 @@ int store_schema_latest(void)
 
 enum stmt_id {
 	STMT_BEGIN,
+	STMT_BEGIN_READ,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
 	STMT_SEQ_NEXT,
@@ -489,6 +490,7 @@ enum stmt_id {
 
 static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_BEGIN_READ] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_SEQ_NEXT] =
@@ -631,8 +633,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_RECORD_INSERT] =
 	    "INSERT INTO records (kind, source, source_id, fields, keys, "
 	    "sealed, created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?7) ON CONFLICT (kind, source, source_id) DO NOTHING "
-	    "RETURNING id",
+	    "?5, ?6, ?7, ?7) ON CONFLICT (kind, source, source_id) DO "
+	    "NOTHING",
 	[STMT_RECORD_UPDATE] =
 	    "UPDATE records SET fields = ?2, keys = ?3, sealed = ?4, "
 	    "updated_at_ms = ?5, version = version + 1 WHERE id = ?1",
@@ -691,6 +693,12 @@ static const char *const stmt_sql[STMT__COUNT] = {
 
 /* Keys written by one statement of many rows. */
 #define KEY_ROWS 64
+
+/* Keys an import queues before it writes them (16 bytes each): sorted
+ * runs this long put dozens of keys on each leaf page of record_keys one
+ * after the other, where a batch's put one or two (at a million people,
+ * the key inserts were most of an import). */
+#define KEY_PAIRS_QUEUED (1u << 21)
 
 struct key_pair {
 	int64_t key; /* key_hash() */
@@ -2792,17 +2800,19 @@ static int record_put(struct sqlite_store *s, const struct store_record_put *p,
 	                  SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, r->sealed ? 1 : 0);
 	sqlite3_bind_int64(st, 7, at_ms);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+	/* Without RETURNING, whose rows SQLite collects in a temporary
+	 * table opened and closed at each statement (a tenth of an
+	 * import): a row was inserted when the statement changed one, and
+	 * its id is then the last inserted rowid (this connection's
+	 * transaction is the only writer). */
+	int rc = stmt_done(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 1) {
 		*what = &c->inserted;
-		pairs_add(s, p->keys, id);
+		pairs_add(s, p->keys, sqlite3_last_insert_rowid(s->db));
 		return SQLITE_OK;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return rc;
 
 	st = stmt_get(s, STMT_RECORD_FIND);
 	bind_text(st, 1, kind);
@@ -2954,7 +2964,6 @@ static enum htd_err sq_records_put(struct store *base,
 	/* Counted only once all of the batch is written: on error the
 	 * caller rolls back, and the counts stay as they were. */
 	struct store_record_counts c = { 0 };
-	s->n_pairs = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t *what = NULL;
 		int rc = record_put(s, &items[i], at_ms, &what, &c);
@@ -2974,7 +2983,9 @@ static enum htd_err sq_records_put(struct store *base,
 		}
 		(*what)++;
 	}
-	int rc = pairs_flush(s);
+	/* The keys wait for the next batches (or the commit) until
+	 * KEY_PAIRS_QUEUED of them are queued. */
+	int rc = s->n_pairs >= KEY_PAIRS_QUEUED ? pairs_flush(s) : SQLITE_OK;
 	if (rc != SQLITE_OK)
 		return sq_error(s, rc, "writing the keys of records", err);
 	if (counts) {
@@ -2993,7 +3004,15 @@ static enum htd_err sq_records_commit(struct store *base,
 	if (!s->in_import)
 		return htd_error_set(err, HTD_ERR_INTERNAL,
 		                     "records commit outside an import");
+	/* The keys still queued, in the transaction. */
+	int qrc = pairs_flush(s);
 	import_end(s);
+	if (qrc != SQLITE_OK) {
+		enum htd_err e =
+		    sq_error(s, qrc, "writing the keys of records", err);
+		tx_rollback(s);
+		return e;
+	}
 	if (audit) {
 		int rc = insert_audit(s, audit, NULL);
 		if (rc != SQLITE_OK) {
@@ -3123,6 +3142,26 @@ static enum htd_err sq_record_find(struct store *base, enum record_kind kind,
 	return record_read_one(s, st, what, out, err);
 }
 
+/*
+ * A search reads the postings of its keys and then its candidates' rows:
+ * one read transaction for all of them, not one a statement (each takes
+ * and drops the file's shared lock and a WAL read mark). Returns whether
+ * it began one (not when the caller's transaction is open already).
+ */
+static bool read_begin(struct sqlite_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return false;
+	return stmt_done(stmt_get(s, STMT_BEGIN_READ)) == SQLITE_OK;
+}
+
+static void read_end(struct sqlite_store *s, bool began)
+{
+	if (began && !sqlite3_get_autocommit(s->db) &&
+	    stmt_done(stmt_get(s, STMT_COMMIT)) != SQLITE_OK)
+		tx_rollback(s);
+}
+
 static int candidate_cmp(const void *a, const void *b)
 {
 	const struct store_candidate *x = a, *y = b;
@@ -3191,6 +3230,7 @@ static enum htd_err sq_records_candidates(struct store *base,
 	} *ids = NULL;
 	size_t n = 0, cap = 0;
 	enum htd_err e = HTD_OK;
+	bool began = read_begin(s);
 	for (size_t k = 0; k < n_keys && e == HTD_OK; k++) {
 		/* A key asked for twice counts once. */
 		bool seen = false;
@@ -3214,7 +3254,7 @@ static enum htd_err sq_records_candidates(struct store *base,
 			ids[n++].id = sqlite3_column_int64(st, 0);
 		}
 		sqlite3_reset(st);
-		/* 1 for a key at the cap, up to 13.3 for a key of one
+		/* 1 for a key at the cap, up to 12.3 for a key of one
 		 * record. */
 		double w = n > first
 		               ? 1.0 + log2((double)STORE_KEY_POSTINGS_MAX /
@@ -3225,6 +3265,7 @@ static enum htd_err sq_records_candidates(struct store *base,
 		if (rc != SQLITE_DONE)
 			e = sq_error(s, rc, "finding candidate records", err);
 	}
+	read_end(s, began);
 	if (e == HTD_OK && n > 0) {
 		/* Each record's postings summed in an open-addressing table
 		 * (record ids are positive: 0 marks a free slot), then the
@@ -3265,6 +3306,7 @@ static enum htd_err sq_records_get_many(struct store *base, const int64_t *ids,
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	out->records = n ? xcalloc(n, sizeof(*out->records)) : NULL;
 	out->n = 0;
+	bool began = read_begin(s);
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt *st = stmt_get(s, STMT_RECORD_GET);
 		sqlite3_bind_int64(st, 1, ids[i]);
@@ -3277,10 +3319,12 @@ static enum htd_err sq_records_get_many(struct store *base, const int64_t *ids,
 			if (err)
 				*err = why;
 			store_record_list_free(out);
+			read_end(s, began);
 			return e;
 		}
 		out->n++;
 	}
+	read_end(s, began);
 	return HTD_OK;
 }
 

@@ -341,3 +341,102 @@ Test(store_records, many_keys_and_a_common_one)
 	store_record_free(&got);
 	free_all(r, N);
 }
+
+/* How many records hold `key` (at most 8). */
+static size_t holders(const char *key, int64_t *first)
+{
+	struct match_keys q;
+	keys_of(&q, key, NULL, NULL);
+	struct store_candidate cand[8];
+	size_t n = 99;
+	struct htd_error err;
+	cr_assert_eq(store_records_candidates(store, &q, 8, cand, &n, &err),
+	             HTD_OK, "%s", err.message);
+	if (first && n > 0)
+		*first = cand[0].record_id;
+	return n;
+}
+
+/* An import's keys wait in a queue across its batches: a record named
+ * again in a later batch, while its first keys are still queued, has
+ * them replaced, not added to. */
+Test(store_records, keys_queued_across_batches)
+{
+	struct record r[3];
+	struct match_keys k[3];
+	person(&r[0], "p1", "Hernández", NULL);
+	person(&r[1], "p2", "Tran", NULL);
+	person(&r[2], "p1", "Nguyen", NULL);
+	keys_of(&k[0], "sn:hern", "ph:+15125550101", NULL);
+	keys_of(&k[1], "sn:tran", NULL, NULL);
+	keys_of(&k[2], "sn:nguy", "ph:+15125550101", NULL);
+	struct htd_error err;
+	struct store_record_counts c = { 0 };
+	cr_assert_eq(store_records_begin(store, &err), HTD_OK);
+	for (int i = 0; i < 3; i++) {
+		struct store_record_put item = { &r[i], &k[i] };
+		cr_assert_eq(store_records_put(store, &item, 1, 5, &c, &err),
+		             HTD_OK, "%s", err.message);
+	}
+	cr_assert_eq(store_records_commit(store, NULL, &err), HTD_OK, "%s",
+	             err.message);
+	cr_assert_eq(c.inserted, 2);
+	cr_assert_eq(c.updated, 1);
+	int64_t p1 = 0, p2 = 0, by_phone = 0;
+	cr_assert_eq(holders("sn:hern", NULL), 0, "p1's first key is gone");
+	cr_assert_eq(holders("sn:nguy", &p1), 1);
+	cr_assert_eq(holders("sn:tran", &p2), 1, "the second batch's key");
+	cr_assert_eq(holders("ph:+15125550101", &by_phone), 1,
+	             "a key in both versions is held once");
+	cr_assert_eq(by_phone, p1);
+	cr_assert_neq(p1, p2);
+	free_all(r, 3);
+}
+
+/* The keys queued by a rolled-back import are dropped with it: the next
+ * import's records (whose ids may be the same numbers) do not get them. */
+Test(store_records, rollback_drops_queued_keys)
+{
+	struct record r;
+	struct match_keys k;
+	struct htd_error err;
+	struct store_record_counts c = { 0 };
+	person(&r, "p1", "Nguyen", NULL);
+	keys_of(&k, "sn:nguy", NULL, NULL);
+	struct store_record_put item = { &r, &k };
+	cr_assert_eq(store_records_begin(store, &err), HTD_OK);
+	cr_assert_eq(store_records_put(store, &item, 1, 5, &c, &err), HTD_OK);
+	store_records_rollback(store);
+	record_free(&r);
+
+	person(&r, "p9", "Tran", NULL);
+	keys_of(&k, "sn:tran", NULL, NULL);
+	put(&r, &k, 1);
+	cr_assert_eq(holders("sn:nguy", NULL), 0);
+	cr_assert_eq(holders("sn:tran", NULL), 1);
+	record_free(&r);
+}
+
+/* A search reads in a transaction of its own and ends it: an import can
+ * begin on the same connection right after. */
+Test(store_records, search_ends_its_read_transaction)
+{
+	struct record r;
+	struct match_keys k;
+	struct htd_error err;
+	person(&r, "p1", "Nguyen", NULL);
+	keys_of(&k, "sn:nguy", NULL, NULL);
+	put(&r, &k, 1);
+	int64_t id = 0;
+	cr_assert_eq(holders("sn:nguy", &id), 1);
+	struct store_record_list list = { 0 };
+	int64_t ids[2] = { id, id + 1000 };
+	cr_assert_eq(store_records_get_many(store, ids, 2, &list, &err), HTD_OK,
+	             "%s", err.message);
+	cr_assert_eq(list.n, 1, "a missing id is left out");
+	store_record_list_free(&list);
+	cr_assert_eq(store_records_begin(store, &err), HTD_OK, "%s",
+	             err.message);
+	store_records_rollback(store);
+	record_free(&r);
+}
