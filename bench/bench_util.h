@@ -1,13 +1,19 @@
 /*
  * bench_util.h - what every benchmark in bench/ needs and should not write
- * again: a monotonic clock, percentiles of a sample, and the "machine"
- * object of the results JSON (host, CPU, load) so that a figure always says
- * where it was measured. Header-only: each benchmark is one program.
+ * again: a monotonic clock, the summary of a sample, the "machine" object
+ * of the results JSON (host, CPU, load) so that a figure always says where
+ * it was measured, the results file written aside and renamed, and the
+ * option parsing every benchmark shares. Header-only: each benchmark is one
+ * program. Functions that print an error take `prog`, the benchmark's name,
+ * for the prefix ("units: ...").
  */
 #ifndef HTD_BENCH_UTIL_H
 #define HTD_BENCH_UTIL_H
 
+#include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +21,31 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
+#include "util/str.h"
 #include "version.h"
 
-/* Seconds on the monotonic clock. */
+/* Where results files go unless meson says (-DHTD_BENCH_RESULTS), and the
+ * source tree the default inputs are read from. */
+#ifndef HTD_BENCH_RESULTS
+#define HTD_BENCH_RESULTS "bench/results"
+#endif
+#ifndef HTD_SOURCE_ROOT
+#define HTD_SOURCE_ROOT "."
+#endif
+
+/* The longest path a benchmark builds (results file, data file). */
+#define BENCH_PATH_MAX 1024
+
+/* Seconds on the monotonic clock; exits if there is none (a benchmark
+ * without a clock measures nothing). */
 static inline double bench_now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
+		fprintf(stderr, "bench: clock_gettime: %s\n", strerror(errno));
+		exit(1);
+	}
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -95,6 +119,173 @@ static inline json_t *bench_machine_json(void)
 	                 "kernel", u.release, "cpu", cpu, "arch", u.machine,
 	                 "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
 	                 "load_1min", bench_load(), "htdispatch", HTD_VERSION);
+}
+
+/* The "machine" object of the in-process benchmarks' results (units,
+ * decide, store_append, strsim, notify, febrl): hostname, os, kernel, arch,
+ * cpu, cpus (new reference). A caller adds what else its run needs, such as
+ * the load average before and after. */
+static inline json_t *bench_machine_uname_json(void)
+{
+	struct utsname u;
+	char cpu[256];
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof(u));
+	bench_cpu_model(cpu, sizeof(cpu));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "hostname", u.nodename,
+	                 "os", u.sysname, "kernel", u.release, "arch",
+	                 u.machine, "cpu", cpu, "cpus",
+	                 (json_int_t)sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+/* Now, UTC, as time_format_utc() writes it, into `out` (at least
+ * TIME_TEXT_MAX bytes); "unknown" if it cannot be written. Returns `out`. */
+static inline const char *bench_date(char *out, size_t size)
+{
+	if (!time_format_utc(clock_now_ms(clock_system()), out, size))
+		str_copy(out, size, "unknown");
+	return out;
+}
+
+/* A new results object (new reference) opening as every results file
+ * does: "benchmark" (`name`), "htdispatch_version", "date" (bench_date())
+ * and "machine" (bench_machine_uname_json()); the caller adds the rest. */
+static inline json_t *bench_results_new(const char *name)
+{
+	char date[TIME_TEXT_MAX];
+	return json_pack("{s:s,s:s,s:s,s:o}", "benchmark", name,
+	                 "htdispatch_version", HTD_VERSION, "date",
+	                 bench_date(date, sizeof(date)), "machine",
+	                 bench_machine_uname_json());
+}
+
+/* What a sample of timings comes to, in the sample's unit. */
+struct bench_stats {
+	double median, p99, mean, min, max;
+};
+
+/* Sorts `v` (n > 0 values) in place and summarises it: the median is the
+ * mean of the middle two for an even n, p99 the value at index n * 0.99. */
+static inline struct bench_stats bench_summarise(double *v, int64_t n)
+{
+	struct bench_stats s = { 0 };
+	double sum = 0;
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
+	for (int64_t i = 0; i < n; i++)
+		sum += v[i];
+	s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	int64_t p = (int64_t)((double)n * 0.99);
+	s.p99 = v[p < n ? p : n - 1];
+	s.mean = sum / (double)n;
+	s.min = v[0];
+	s.max = v[n - 1];
+	return s;
+}
+
+/* {"median_us", "p99_us", "mean_us", "min_us", "max_us"} of microsecond
+ * stats (new reference). */
+static inline json_t *bench_stats_json_us(const struct bench_stats *s)
+{
+	return json_pack("{s:f,s:f,s:f,s:f,s:f}", "median_us", s->median,
+	                 "p99_us", s->p99, "mean_us", s->mean, "min_us", s->min,
+	                 "max_us", s->max);
+}
+
+/* Writes `root` (borrowed) to `path` as the results files are written
+ * (indented, keys in order, 6 significant digits): into PATH.tmp, then
+ * renamed, so that a failed run leaves the last result. Returns 0, or -1
+ * after printing why. */
+static inline int bench_write_json(const char *prog, const json_t *root,
+                                   const char *path)
+{
+	char tmp[BENCH_PATH_MAX];
+	if (!str_format(tmp, sizeof(tmp), "%s.tmp", path)) {
+		fprintf(stderr, "%s: %s: path too long\n", prog, path);
+		return -1;
+	}
+	if (json_dump_file(root, tmp,
+	                   JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	                       JSON_REAL_PRECISION(6)) != 0) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", prog, tmp,
+		        strerror(errno));
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		fprintf(stderr, "%s: cannot rename %s to %s: %s\n", prog, tmp,
+		        path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Fails early, before a long run, when the results file `out` could not be
+ * written: 0 when its directory is writable, else -1 after printing why. */
+static inline int bench_check_out_dir(const char *prog, const char *out)
+{
+	char dir[BENCH_PATH_MAX];
+	if (!str_copy(dir, sizeof(dir), out)) {
+		fprintf(stderr, "%s: %s: path too long\n", prog, out);
+		return -1;
+	}
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		str_copy(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK) != 0) {
+		fprintf(stderr, "%s: cannot write into %s: %s\n", prog, dir,
+		        strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses "--name VALUE" at argv[*i] as a whole number in [min, max] into
+ * `out` and steps *i over VALUE. Returns 0, or -1 after printing why. */
+static inline int bench_option_int(const char *prog, int argc, char **argv,
+                                   int *i, int64_t min, int64_t max,
+                                   int64_t *out)
+{
+	if (*i + 1 >= argc || !str_to_i64(argv[*i + 1], min, max, out)) {
+		fprintf(stderr,
+		        "%s: %s needs a whole number from %lld to %lld\n", prog,
+		        argv[*i], (long long)min, (long long)max);
+		return -1;
+	}
+	(*i)++;
+	return 0;
+}
+
+/* Parses "--name PATH" at argv[*i]: PATH, not empty, into `out`, and steps
+ * *i over it. Returns 0, or -1 after printing why. */
+static inline int bench_option_path(const char *prog, int argc, char **argv,
+                                    int *i, const char **out)
+{
+	if (*i + 1 >= argc || str_empty(argv[*i + 1])) {
+		fprintf(stderr, "%s: %s needs a path\n", prog, argv[*i]);
+		return -1;
+	}
+	*out = argv[++*i];
+	return 0;
+}
+
+/* Writes into `out` the path `rel` under the shared data directory:
+ * $HTD_SHARED_DATA, or HTD_SOURCE_ROOT/../shared/data when it is unset or
+ * empty. Returns false, after printing why, when the path is too long. */
+static inline bool bench_shared_data_path(const char *prog, const char *rel,
+                                          char *out, size_t size)
+{
+	const char *shared = getenv("HTD_SHARED_DATA");
+	if (!str_format(out, size, "%s/%s",
+	                shared && *shared ? shared
+	                                  : HTD_SOURCE_ROOT "/../shared/data",
+	                rel)) {
+		fprintf(stderr, "%s: HTD_SHARED_DATA: path too long\n", prog);
+		return false;
+	}
+	return true;
 }
 
 #endif
