@@ -96,12 +96,8 @@ static inline void bench_cpu_model(char *out, size_t size)
 static inline double bench_load(void)
 {
 	double l = -1;
-	FILE *f = fopen("/proc/loadavg", "r");
-	if (f) {
-		if (fscanf(f, "%lf", &l) != 1)
-			l = -1;
-		fclose(f);
-	}
+	if (getloadavg(&l, 1) != 1)
+		l = -1;
 	return l;
 }
 
@@ -157,6 +153,19 @@ static inline json_t *bench_results_new(const char *name)
 	                 "htdispatch_version", HTD_VERSION, "date",
 	                 bench_date(date, sizeof(date)), "machine",
 	                 bench_machine_uname_json());
+}
+
+/* Adds to the "machine" object of `root` (from bench_results_new()) the
+ * 1-minute load average at the start (`before`, from bench_load()) and now:
+ * other work on the machine inflates the times, so a reader can tell a
+ * quiet run from a busy one. */
+static inline void bench_results_add_load(json_t *root, double before)
+{
+	json_t *machine = json_object_get(root, "machine");
+	json_object_set_new(machine, "load_average_1min_before",
+	                    json_real(before));
+	json_object_set_new(machine, "load_average_1min_after",
+	                    json_real(bench_load()));
 }
 
 /* What a sample of timings comes to, in the sample's unit. */
