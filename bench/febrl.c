@@ -21,10 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench_util.h"
 #include "core/record.h"
 #include "core/score.h"
 #include "formats/nicknames_csv.h"
@@ -33,14 +31,7 @@
 #include "util/str.h"
 #include "version.h"
 
-#ifndef HTD_BENCH_RESULTS
-#define HTD_BENCH_RESULTS "bench/results"
-#endif
-#ifndef HTD_SOURCE_ROOT
-#define HTD_SOURCE_ROOT "."
-#endif
-
-#define PATH_MAX_BENCH 1024
+#define BENCH_NAME "febrl" /* the prefix of its messages */
 #define LINE_MAX_BYTES 1024
 #define FEBRL_FIELDS 11
 #define TOP_K 10
@@ -67,14 +58,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "febrl: %s\n", what);
 	exit(1);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		die("clock_gettime failed");
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Splits a FEBRL line at its commas, fields trimmed of spaces and the line
@@ -547,10 +530,10 @@ static void evaluate(const char *name, const struct dataset *a,
 	r->size_threshold = sized.threshold;
 	r->records_a = a->n;
 	r->records_b = b->n;
-	t0 = now_seconds();
+	t0 = bench_now();
 	index_build(&ix, b, nn, &r->index_postings);
 	r->index_keys = ix.n;
-	t1 = now_seconds();
+	t1 = bench_now();
 	r->seconds_prepare_index = t1 - t0;
 
 	if (dedup) {
@@ -620,7 +603,7 @@ static void evaluate(const char *name, const struct dataset *a,
 				hit = true;
 		r->top10_hits += hit;
 	}
-	r->seconds_search = now_seconds() - t1;
+	r->seconds_search = bench_now() - t1;
 	finish(r);
 	index_free(&ix);
 	free(stamp);
@@ -822,7 +805,7 @@ static int train(const char *dir, const struct match_nicknames *nn)
 
 	memset(&c, 0, sizeof(c));
 	for (size_t k = 0; k < 2; k++) {
-		char path[PATH_MAX_BENCH];
+		char path[BENCH_PATH_MAX];
 		if (!str_format(path, sizeof(path), "%s/%s", dir, files[k]))
 			die("path too long");
 		dataset_load(&d[k], path, nn);
@@ -959,28 +942,8 @@ static int write_json(const char *out, const char *dir, double threshold,
                       const struct result *link, const struct result *dedup,
                       const struct result *other, bool met, double load_before)
 {
-	char date[TIME_TEXT_MAX], tmp[PATH_MAX_BENCH];
-	struct utsname u;
-	double load[1] = { -1 };
-	int rc = -1;
-
-	if (uname(&u) != 0)
-		memset(&u, 0, sizeof(u));
-	if (!time_format_utc(clock_now_ms(clock_system()), date, sizeof(date)))
-		str_copy(date, sizeof(date), "unknown");
-	if (getloadavg(load, 1) != 1)
-		load[0] = -1;
-	json_t *root = json_object();
-	json_object_set_new(root, "benchmark", json_string("febrl"));
-	json_object_set_new(root, "htdispatch_version",
-	                    json_string(HTD_VERSION));
-	json_object_set_new(root, "date", json_string(date));
-	json_object_set_new(root, "machine",
-	                    json_pack("{s:s,s:s,s:I,s:f,s:f}", "hostname",
-	                              u.nodename, "arch", u.machine, "cpus",
-	                              (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
-	                              "load_average_1min_before", load_before,
-	                              "load_average_1min_after", load[0]));
+	json_t *root = bench_results_new("febrl");
+	bench_results_add_load(root, load_before);
 	json_object_set_new(root, "data", json_string(dir));
 	json_object_set_new(root, "threshold", json_real(threshold));
 	json_object_set_new(
@@ -1001,18 +964,7 @@ static int write_json(const char *out, const char *dir, double threshold,
 	                              TARGET_PRECISION, "recall_min",
 	                              TARGET_RECALL, "top10_recall_min",
 	                              TARGET_TOP10, "met", met));
-	if (!str_format(tmp, sizeof(tmp), "%s.tmp", out))
-		fprintf(stderr, "febrl: %s: path too long\n", out);
-	else if (json_dump_file(root, tmp,
-	                        JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	                            JSON_REAL_PRECISION(6)) != 0)
-		fprintf(stderr, "febrl: cannot write %s: %s\n", tmp,
-		        strerror(errno));
-	else if (rename(tmp, out) != 0)
-		fprintf(stderr, "febrl: cannot rename %s to %s: %s\n", tmp, out,
-		        strerror(errno));
-	else
-		rc = 0;
+	int rc = bench_write_json(BENCH_NAME, root, out);
 	json_decref(root);
 	return rc;
 }
@@ -1044,9 +996,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	char dir[PATH_MAX_BENCH], path_a[PATH_MAX_BENCH],
-	    path_b[PATH_MAX_BENCH];
-	const char *shared = getenv("HTD_SHARED_DATA");
+	char dir[BENCH_PATH_MAX], path_a[BENCH_PATH_MAX],
+	    path_b[BENCH_PATH_MAX];
 	const char *out = HTD_BENCH_RESULTS "/febrl.json";
 	const char *data = NULL;
 	double threshold = score_weights_default()->threshold;
@@ -1099,13 +1050,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (data ? !str_copy(dir, sizeof(dir), data)
-	         : !str_format(dir, sizeof(dir), "%s/linkage/febrl",
-	                       shared && *shared ? shared
-	                                         : HTD_SOURCE_ROOT
-	                           "/../shared/data"))
+	         : !bench_shared_data_path(BENCH_NAME, "linkage/febrl", dir,
+	                                   sizeof(dir)))
 		die("data path too long");
-	if (getloadavg(&load_before, 1) != 1)
-		load_before = -1;
+	load_before = bench_load();
 	if (nicknames_csv_load_dir(HTD_SOURCE_ROOT "/data/linkage", &nn,
 	                           &err) != HTD_OK) {
 		fprintf(stderr, "febrl: nicknames: %s\n", err.message);
@@ -1119,7 +1067,7 @@ int main(int argc, char **argv)
 	if (!str_format(path_a, sizeof(path_a), "%s/dataset4a.csv", dir) ||
 	    !str_format(path_b, sizeof(path_b), "%s/dataset4b.csv", dir))
 		die("data path too long");
-	double t0 = now_seconds();
+	double t0 = bench_now();
 	dataset_load(&a, path_a, nn);
 	dataset_load(&b, path_b, nn);
 	if (!str_format(path_a, sizeof(path_a), "%s/dataset3.csv", dir))
@@ -1129,7 +1077,7 @@ int main(int argc, char **argv)
 	                dir))
 		die("data path too long");
 	bool have_splink = splink_load(&splink, path_a, nn);
-	double t_load = now_seconds() - t0;
+	double t_load = bench_now() - t0;
 
 	weights = *score_weights_default();
 	weights.threshold = threshold;
