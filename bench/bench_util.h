@@ -267,16 +267,83 @@ static inline int bench_option_int(const char *prog, int argc, char **argv,
 	return 0;
 }
 
-/* Parses "--name PATH" at argv[*i]: PATH, not empty, into `out`, and steps
- * *i over it. Returns 0, or -1 after printing why. */
-static inline int bench_option_path(const char *prog, int argc, char **argv,
+/* Parses "--name VALUE" at argv[*i]: VALUE, not empty, into `out`, and
+ * steps *i over it. Returns 0, or -1 after printing why. */
+static inline int bench_option_text(const char *prog, int argc, char **argv,
                                     int *i, const char **out)
 {
 	if (*i + 1 >= argc || str_empty(argv[*i + 1])) {
-		fprintf(stderr, "%s: %s needs a path\n", prog, argv[*i]);
+		fprintf(stderr, "%s: %s needs a value\n", prog, argv[*i]);
 		return -1;
 	}
 	*out = argv[++*i];
+	return 0;
+}
+
+/* What an option of a benchmark's command line takes. */
+enum bench_option_kind {
+	BENCH_OPTION_FLAG, /* none: sets a bool */
+	BENCH_OPTION_INT,  /* a whole number in [min, max]: an int64_t */
+	BENCH_OPTION_TEXT, /* a value, not empty (a path): a const char * */
+};
+
+/* One option: `value` points to the bool, int64_t or const char * it
+ * sets; NULL for one accepted and ignored (scripts/bench.sh passes --dir
+ * to every benchmark). A value is left as it was when the option is not
+ * given, so a caller tells "given" from its initial value (-1, NULL). */
+struct bench_option {
+	const char *name; /* "--runs" */
+	enum bench_option_kind kind;
+	void *value;
+	int64_t min, max; /* BENCH_OPTION_INT */
+};
+
+/*
+ * Parses argv[1..] against the `n` options. "--help" and "-h" print
+ * usage(stdout) and exit 0. Returns 0, or -1 after printing why (a value
+ * missing or out of range; an unknown option, followed by usage(stderr)).
+ */
+static inline int bench_parse_options(const char *prog, int argc, char **argv,
+                                      const struct bench_option *options,
+                                      size_t n, void (*usage)(FILE *))
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct bench_option *o = NULL;
+		for (size_t k = 0; k < n && !o; k++)
+			if (str_eq(a, options[k].name))
+				o = &options[k];
+		if (!o && (str_eq(a, "--help") || str_eq(a, "-h"))) {
+			usage(stdout);
+			exit(0);
+		}
+		if (!o) {
+			fprintf(stderr, "%s: unknown option '%s'\n", prog, a);
+			usage(stderr);
+			return -1;
+		}
+		int64_t number;
+		const char *text;
+		switch (o->kind) {
+		case BENCH_OPTION_FLAG:
+			if (o->value)
+				*(bool *)o->value = true;
+			break;
+		case BENCH_OPTION_INT:
+			if (bench_option_int(prog, argc, argv, &i, o->min,
+			                     o->max, &number) != 0)
+				return -1;
+			if (o->value)
+				*(int64_t *)o->value = number;
+			break;
+		case BENCH_OPTION_TEXT:
+			if (bench_option_text(prog, argc, argv, &i, &text) != 0)
+				return -1;
+			if (o->value)
+				*(const char **)o->value = text;
+			break;
+		}
+	}
 	return 0;
 }
 

@@ -531,81 +531,51 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	static const struct {
-		const char *name;
-		size_t offset;
-	} paths[] = {
-		{ "--out", offsetof(struct config, out) },
-		{ "--call", offsetof(struct config, call_file) },
-		{ "--protocol", offsetof(struct config, protocol_file) },
-		{ "--policy", offsetof(struct config, policy_file) },
-		{ "--lexicon", offsetof(struct config, lexicon_dir) },
-		{ "--cache", offsetof(struct config, cache_dir) },
-	};
-	bool out_set = false, standard = true;
+	static const char *const call_default =
+	    HTD_SOURCE_ROOT "/bench/decide-call.json";
+	static const char *const protocol_default =
+	    HTD_SOURCE_ROOT "/data/protocol/nena-ht.yaml";
+	static const char *const policy_default =
+	    HTD_SOURCE_ROOT "/etc/policy.yaml";
+	static const char *const lexicon_default =
+	    HTD_SOURCE_ROOT "/data/lexicon";
 	int64_t runs = -1, rounds = -1;
 
-	cfg->call_file = HTD_SOURCE_ROOT "/bench/decide-call.json";
-	cfg->protocol_file = HTD_SOURCE_ROOT "/data/protocol/nena-ht.yaml";
-	cfg->policy_file = HTD_SOURCE_ROOT "/etc/policy.yaml";
-	cfg->lexicon_dir = HTD_SOURCE_ROOT "/data/lexicon";
+	cfg->call_file = call_default;
+	cfg->protocol_file = protocol_default;
+	cfg->policy_file = policy_default;
+	cfg->lexicon_dir = lexicon_default;
 	cfg->cache_dir = "";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool path = false;
-		if (str_eq(a, "--dir")) {
-			/* scripts/bench.sh passes it to every benchmark; this
-			 * one writes no files. */
-			if (i + 1 >= argc) {
-				fprintf(stderr, "decide: --dir needs a path\n");
-				return -1;
-			}
-			i++;
-			continue;
-		}
-		for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
-			if (!str_eq(a, paths[p].name))
-				continue;
-			if (i + 1 >= argc || str_empty(argv[i + 1])) {
-				fprintf(stderr, "decide: %s needs a path\n", a);
-				return -1;
-			}
-			*(const char **)((char *)cfg + paths[p].offset) =
-			    argv[++i];
-			if (str_eq(a, "--out"))
-				out_set = true;
-			else if (!str_eq(a, "--cache"))
-				standard = false;
-			path = true;
-		}
-		if (path)
-			continue;
-		if (str_eq(a, "--quick")) {
-			cfg->quick = true;
-		} else if (str_eq(a, "--runs")) {
-			if (bench_option_int(BENCH_NAME, argc, argv, &i, 100,
-			                     10000000, &runs))
-				return -1;
-		} else if (str_eq(a, "--rounds")) {
-			if (bench_option_int(BENCH_NAME, argc, argv, &i, 1,
-			                     1000, &rounds))
-				return -1;
-		} else if (str_eq(a, "--help") || str_eq(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else {
-			fprintf(stderr, "decide: unknown option '%s'\n", a);
-			usage(stderr);
-			return -1;
-		}
-	}
+	const struct bench_option options[] = {
+		{ "--quick", BENCH_OPTION_FLAG, &cfg->quick, 0, 0 },
+		{ "--out", BENCH_OPTION_TEXT, &cfg->out, 0, 0 },
+		/* scripts/bench.sh passes it to every benchmark; this one
+		 * writes no files. */
+		{ "--dir", BENCH_OPTION_TEXT, NULL, 0, 0 },
+		{ "--runs", BENCH_OPTION_INT, &runs, 100, 10000000 },
+		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, 1000 },
+		{ "--call", BENCH_OPTION_TEXT, &cfg->call_file, 0, 0 },
+		{ "--protocol", BENCH_OPTION_TEXT, &cfg->protocol_file, 0, 0 },
+		{ "--policy", BENCH_OPTION_TEXT, &cfg->policy_file, 0, 0 },
+		{ "--lexicon", BENCH_OPTION_TEXT, &cfg->lexicon_dir, 0, 0 },
+		{ "--cache", BENCH_OPTION_TEXT, &cfg->cache_dir, 0, 0 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        sizeof(options) / sizeof(options[0]),
+	                        usage) != 0)
+		return -1;
 	cfg->runs = runs > 0 ? runs : cfg->quick ? 1000 : 20000;
 	cfg->rounds = rounds > 0 ? rounds : 20;
 	if (cfg->rounds > cfg->runs)
 		cfg->rounds = cfg->runs;
-	/* Only a run at the standard sizes replaces the recorded result. */
-	standard = standard && !cfg->quick && runs < 0 && rounds < 0;
-	if (!out_set && standard)
+	/* Only a run at the standard sizes and inputs replaces the recorded
+	 * result (a lexicon cache does not change it). */
+	bool standard = !cfg->quick && runs < 0 && rounds < 0 &&
+	                cfg->call_file == call_default &&
+	                cfg->protocol_file == protocol_default &&
+	                cfg->policy_file == policy_default &&
+	                cfg->lexicon_dir == lexicon_default;
+	if (!cfg->out && standard)
 		cfg->out = HTD_BENCH_RESULTS "/decide.json";
 	return 0;
 }

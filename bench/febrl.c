@@ -998,7 +998,7 @@ int main(int argc, char **argv)
 {
 	char dir[BENCH_PATH_MAX], path_a[BENCH_PATH_MAX],
 	    path_b[BENCH_PATH_MAX];
-	const char *out = HTD_BENCH_RESULTS "/febrl.json";
+	const char *out = NULL;
 	const char *data = NULL;
 	double threshold = score_weights_default()->threshold;
 	double load_before = -1;
@@ -1010,45 +1010,32 @@ int main(int argc, char **argv)
 	struct score_weights weights;
 	int rc = 1;
 
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i];
-		if (str_eq(s, "--out") || str_eq(s, "--data") ||
-		    str_eq(s, "--dir") || str_eq(s, "--threshold")) {
-			if (i + 1 >= argc || str_empty(argv[i + 1])) {
-				fprintf(stderr, "febrl: %s needs a value\n", s);
-				return 2;
-			}
-			i++;
-			if (str_eq(s, "--out")) {
-				out = argv[i];
-			} else if (str_eq(s, "--data")) {
-				data = argv[i];
-			} else if (str_eq(s, "--threshold")) {
-				char *end;
-				threshold = strtod(argv[i], &end);
-				if (*end || !isfinite(threshold)) {
-					fprintf(stderr, "febrl: --threshold "
-					                "needs a number\n");
-					return 2;
-				}
-				out = NULL;
-			}
-		} else if (str_eq(s, "--quick")) {
-			out = NULL;
-		} else if (str_eq(s, "--misses")) {
-			show_misses = true;
-			out = NULL;
-		} else if (str_eq(s, "--train")) {
-			training = true;
-		} else if (str_eq(s, "--help") || str_eq(s, "-h")) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "febrl: unknown option '%s'\n", s);
-			usage(stderr);
+	bool quick = false;
+	const char *threshold_text = NULL;
+	const struct bench_option options[] = {
+		{ "--out", BENCH_OPTION_TEXT, &out, 0, 0 },
+		{ "--data", BENCH_OPTION_TEXT, &data, 0, 0 },
+		{ "--dir", BENCH_OPTION_TEXT, NULL, 0, 0 },
+		{ "--threshold", BENCH_OPTION_TEXT, &threshold_text, 0, 0 },
+		{ "--quick", BENCH_OPTION_FLAG, &quick, 0, 0 },
+		{ "--misses", BENCH_OPTION_FLAG, &show_misses, 0, 0 },
+		{ "--train", BENCH_OPTION_FLAG, &training, 0, 0 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        sizeof(options) / sizeof(options[0]),
+	                        usage) != 0)
+		return 2;
+	if (threshold_text) {
+		char *end;
+		threshold = strtod(threshold_text, &end);
+		if (*end || !isfinite(threshold)) {
+			fprintf(stderr, "febrl: --threshold needs a number\n");
 			return 2;
 		}
 	}
+	/* Only the standard run replaces the recorded result. */
+	if (!out && !quick && !show_misses && !threshold_text)
+		out = HTD_BENCH_RESULTS "/febrl.json";
 	if (data ? !str_copy(dir, sizeof(dir), data)
 	         : !bench_shared_data_path(BENCH_NAME, "linkage/febrl", dir,
 	                                   sizeof(dir)))

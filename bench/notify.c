@@ -395,41 +395,22 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .throughput_n = 2000, .latency_s = 10 };
-	bool standard = true;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int rc = 0;
-		if (str_eq(a, "--quick")) {
-			cfg.quick = true;
-			cfg.throughput_n = 300;
-			cfg.latency_s = 2;
-			standard = false;
-		} else if (str_eq(a, "--out")) {
-			rc = bench_option_path(BENCH_NAME, argc, argv, &i,
-			                       &cfg.out);
-		} else if (str_eq(a, "--dir")) {
-			rc = bench_option_path(BENCH_NAME, argc, argv, &i,
-			                       &cfg.dir);
-		} else if (str_eq(a, "--n")) {
-			rc = bench_option_int(BENCH_NAME, argc, argv, &i, 10,
-			                      MAX_ROWS / 2, &cfg.throughput_n);
-			standard = false;
-		} else if (str_eq(a, "--seconds")) {
-			rc = bench_option_int(BENCH_NAME, argc, argv, &i, 1, 60,
-			                      &cfg.latency_s);
-			standard = false;
-		} else if (str_eq(a, "--help") || str_eq(a, "-h")) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "notify: unknown option '%s'\n", a);
-			usage(stderr);
-			return 2;
-		}
-		if (rc != 0)
-			return 2;
-	}
+	struct config cfg = { 0 };
+	int64_t rows = -1, seconds = -1;
+	const struct bench_option options[] = {
+		{ "--quick", BENCH_OPTION_FLAG, &cfg.quick, 0, 0 },
+		{ "--out", BENCH_OPTION_TEXT, &cfg.out, 0, 0 },
+		{ "--dir", BENCH_OPTION_TEXT, &cfg.dir, 0, 0 },
+		{ "--n", BENCH_OPTION_INT, &rows, 10, MAX_ROWS / 2 },
+		{ "--seconds", BENCH_OPTION_INT, &seconds, 1, 60 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        sizeof(options) / sizeof(options[0]),
+	                        usage) != 0)
+		return 2;
+	cfg.throughput_n = rows > 0 ? rows : cfg.quick ? 300 : 2000;
+	cfg.latency_s = seconds > 0 ? seconds : cfg.quick ? 2 : 10;
+	bool standard = !cfg.quick && rows < 0 && seconds < 0;
 	if (!cfg.out && standard)
 		cfg.out = HTD_BENCH_RESULTS "/notify.json";
 	if (cfg.out && bench_check_out_dir(BENCH_NAME, cfg.out) != 0)

@@ -732,44 +732,21 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	bool quick = false, out_set = false;
+	bool quick = false;
 	int64_t singles = -1, batched = -1, batch = -1, rounds = -1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int rc = 0;
-		if (str_eq(a, "--quick")) {
-			quick = true;
-		} else if (str_eq(a, "--out")) {
-			rc = bench_option_path(BENCH_NAME, argc, argv, &i,
-			                       &cfg->out);
-			out_set = true;
-		} else if (str_eq(a, "--dir")) {
-			rc = bench_option_path(BENCH_NAME, argc, argv, &i,
-			                       &cfg->dir);
-		} else if (str_eq(a, "--single")) {
-			rc = bench_option_int(BENCH_NAME, argc, argv, &i, 1,
-			                      10000000, &singles);
-		} else if (str_eq(a, "--batched")) {
-			rc = bench_option_int(BENCH_NAME, argc, argv, &i, 1,
-			                      100000000, &batched);
-		} else if (str_eq(a, "--batch")) {
-			rc = bench_option_int(BENCH_NAME, argc, argv, &i, 1,
-			                      10000, &batch);
-		} else if (str_eq(a, "--rounds")) {
-			rc = bench_option_int(BENCH_NAME, argc, argv, &i, 1,
-			                      ROUNDS_MAX, &rounds);
-		} else if (str_eq(a, "--help") || str_eq(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else {
-			fprintf(stderr, "store_append: unknown option '%s'\n",
-			        a);
-			usage(stderr);
-			return -1;
-		}
-		if (rc != 0)
-			return -1;
-	}
+	const struct bench_option options[] = {
+		{ "--quick", BENCH_OPTION_FLAG, &quick, 0, 0 },
+		{ "--out", BENCH_OPTION_TEXT, &cfg->out, 0, 0 },
+		{ "--dir", BENCH_OPTION_TEXT, &cfg->dir, 0, 0 },
+		{ "--single", BENCH_OPTION_INT, &singles, 1, 10000000 },
+		{ "--batched", BENCH_OPTION_INT, &batched, 1, 100000000 },
+		{ "--batch", BENCH_OPTION_INT, &batch, 1, 10000 },
+		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, ROUNDS_MAX },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        sizeof(options) / sizeof(options[0]),
+	                        usage) != 0)
+		return -1;
 	cfg->quick = quick;
 	cfg->singles = singles > 0 ? singles : quick ? 100 : 10000;
 	cfg->batched = batched > 0 ? batched : quick ? 1000 : 100000;
@@ -780,7 +757,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	/* Only a run at the standard sizes replaces the recorded result. */
 	bool standard =
 	    !quick && singles < 0 && batched < 0 && batch < 0 && rounds < 0;
-	if (!out_set && standard)
+	if (!cfg->out && standard)
 		cfg->out = HTD_BENCH_RESULTS "/store_append.json";
 	return 0;
 }

@@ -476,7 +476,6 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	bool out_set = false, standard = true;
 	int64_t window = -1, rounds = -1;
 
 	if (!bench_shared_data_path(BENCH_NAME, "linkage/febrl/dataset4a.csv",
@@ -484,46 +483,23 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	                            sizeof(cfg->data_default)))
 		return -1;
 	cfg->data = cfg->data_default;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *ignored;
-		if (str_eq(a, "--dir")) {
-			if (bench_option_path(BENCH_NAME, argc, argv, &i,
-			                      &ignored))
-				return -1;
-		} else if (str_eq(a, "--out")) {
-			if (bench_option_path(BENCH_NAME, argc, argv, &i,
-			                      &cfg->out))
-				return -1;
-			out_set = true;
-		} else if (str_eq(a, "--data")) {
-			if (bench_option_path(BENCH_NAME, argc, argv, &i,
-			                      &cfg->data))
-				return -1;
-			standard = false;
-		} else if (str_eq(a, "--quick")) {
-			cfg->quick = true;
-		} else if (str_eq(a, "--window")) {
-			if (bench_option_int(BENCH_NAME, argc, argv, &i, 1,
-			                     10000, &window))
-				return -1;
-		} else if (str_eq(a, "--rounds")) {
-			if (bench_option_int(BENCH_NAME, argc, argv, &i, 1,
-			                     1000, &rounds))
-				return -1;
-		} else if (str_eq(a, "--help") || str_eq(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else {
-			fprintf(stderr, "strsim: unknown option '%s'\n", a);
-			usage(stderr);
-			return -1;
-		}
-	}
+	const struct bench_option options[] = {
+		{ "--quick", BENCH_OPTION_FLAG, &cfg->quick, 0, 0 },
+		{ "--out", BENCH_OPTION_TEXT, &cfg->out, 0, 0 },
+		{ "--dir", BENCH_OPTION_TEXT, NULL, 0, 0 },
+		{ "--data", BENCH_OPTION_TEXT, &cfg->data, 0, 0 },
+		{ "--window", BENCH_OPTION_INT, &window, 1, 10000 },
+		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, 1000 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        sizeof(options) / sizeof(options[0]),
+	                        usage) != 0)
+		return -1;
 	cfg->window = window > 0 ? window : cfg->quick ? 10 : 100;
 	cfg->rounds = rounds > 0 ? rounds : cfg->quick ? 3 : 20;
-	standard = standard && !cfg->quick && window < 0 && rounds < 0;
-	if (!out_set && standard)
+	bool standard = !cfg->quick && window < 0 && rounds < 0 &&
+	                cfg->data == cfg->data_default;
+	if (!cfg->out && standard)
 		cfg->out = HTD_BENCH_RESULTS "/strsim.json";
 	return 0;
 }

@@ -409,40 +409,18 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	int64_t runs = -1, rounds = -1, units = -1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *ignored;
-		if (str_eq(a, "--dir")) {
-			if (bench_option_path(BENCH_NAME, argc, argv, &i,
-			                      &ignored))
-				return -1;
-		} else if (str_eq(a, "--out")) {
-			if (bench_option_path(BENCH_NAME, argc, argv, &i,
-			                      &cfg->out))
-				return -1;
-		} else if (str_eq(a, "--quick")) {
-			cfg->quick = true;
-		} else if (str_eq(a, "--runs")) {
-			if (bench_option_int(BENCH_NAME, argc, argv, &i, 100,
-			                     10000000, &runs))
-				return -1;
-		} else if (str_eq(a, "--rounds")) {
-			if (bench_option_int(BENCH_NAME, argc, argv, &i, 1,
-			                     1000, &rounds))
-				return -1;
-		} else if (str_eq(a, "--units")) {
-			if (bench_option_int(BENCH_NAME, argc, argv, &i, 1,
-			                     1000000, &units))
-				return -1;
-		} else if (str_eq(a, "--help") || str_eq(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else {
-			fprintf(stderr, "units: unknown option '%s'\n", a);
-			usage(stderr);
-			return -1;
-		}
-	}
+	const struct bench_option options[] = {
+		{ "--quick", BENCH_OPTION_FLAG, &cfg->quick, 0, 0 },
+		{ "--out", BENCH_OPTION_TEXT, &cfg->out, 0, 0 },
+		{ "--dir", BENCH_OPTION_TEXT, NULL, 0, 0 },
+		{ "--runs", BENCH_OPTION_INT, &runs, 100, 10000000 },
+		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, 1000 },
+		{ "--units", BENCH_OPTION_INT, &units, 1, 1000000 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        sizeof(options) / sizeof(options[0]),
+	                        usage) != 0)
+		return -1;
 	cfg->runs = runs > 0 ? runs : cfg->quick ? 2000 : 20000;
 	cfg->rounds = rounds > 0 ? rounds : 20;
 	cfg->units = units > 0 ? units : 1000;
