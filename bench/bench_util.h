@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/mem.h"
 #include "util/str.h"
 #include "version.h"
 
@@ -191,6 +192,31 @@ static inline struct bench_stats bench_summarise(double *v, int64_t n)
 	return s;
 }
 
+/* Allocates the samples of `cases` cases, `n` timings each, zeroed
+ * (out of memory aborts, as util/mem.h does); free with
+ * bench_samples_free(). */
+static inline void bench_samples_new(double **samples, int cases, size_t n)
+{
+	for (int k = 0; k < cases; k++)
+		samples[k] = xcalloc(n, sizeof(double));
+}
+
+/* Frees what bench_samples_new() allocated; NULL entries are skipped. */
+static inline void bench_samples_free(double **samples, int cases)
+{
+	for (int k = 0; k < cases; k++)
+		free(samples[k]);
+}
+
+/* Summarises (bench_summarise()) each of the `cases` samples of `n`
+ * timings into st[case]. */
+static inline void bench_summarise_cases(double **samples, int cases, int64_t n,
+                                         struct bench_stats *st)
+{
+	for (int k = 0; k < cases; k++)
+		st[k] = bench_summarise(samples[k], n);
+}
+
 /* {"median_us", "p99_us", "mean_us", "min_us", "max_us"} of microsecond
  * stats (new reference). */
 static inline json_t *bench_stats_json_us(const struct bench_stats *s)
@@ -202,8 +228,8 @@ static inline json_t *bench_stats_json_us(const struct bench_stats *s)
 
 /* Writes `root` (borrowed) to `path` as the results files are written
  * (indented, keys in order, 6 significant digits): into PATH.tmp, then
- * renamed, so that a failed run leaves the last result. Returns 0, or -1
- * after printing why. */
+ * renamed, so that a failed run leaves the last result; then prints
+ * "  results: PATH". Returns 0, or -1 after printing why. */
 static inline int bench_write_json(const char *prog, const json_t *root,
                                    const char *path)
 {
@@ -224,6 +250,7 @@ static inline int bench_write_json(const char *prog, const json_t *root,
 		        path, strerror(errno));
 		return -1;
 	}
+	printf("  results: %s\n", path);
 	return 0;
 }
 

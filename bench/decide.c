@@ -612,29 +612,18 @@ int main(int argc, char **argv)
 	if (workload_init(en, &cfg, &w) != 0 ||
 	    check_workload(en, &w, category, sizeof(category)) != 0)
 		goto out;
-	for (int k = 0; k < CASE__COUNT; k++) {
-		samples[k] = calloc((size_t)cfg.runs, sizeof(double));
-		if (!samples[k]) {
-			fprintf(stderr, "decide: out of memory\n");
-			goto out;
-		}
-	}
+	bench_samples_new(samples, CASE__COUNT, (size_t)cfg.runs);
 	if (measure(en, &w, &cfg, samples) != 0)
 		goto out;
-	for (int k = 0; k < CASE__COUNT; k++)
-		st[k] = bench_summarise(samples[k], cfg.runs);
+	bench_summarise_cases(samples, CASE__COUNT, cfg.runs, st);
 	double ratio = st[CASE_ASSESS].median / st[CASE_ANCHOR].median;
 	bool met = st[CASE_DECIDE].median < TARGET_DECIDE_US;
 	print_table(&cfg, &w, category, st, ratio, met);
-	if (cfg.out) {
-		if (write_json(&cfg, &w, category, st, ratio, met) != 0)
-			goto out;
-		printf("  results: %s\n", cfg.out);
-	}
+	if (cfg.out && write_json(&cfg, &w, category, st, ratio, met) != 0)
+		goto out;
 	rc = 0;
 out:
-	for (int k = 0; k < CASE__COUNT; k++)
-		free(samples[k]);
+	bench_samples_free(samples, CASE__COUNT);
 	workload_free(&w);
 	engine_close(en);
 	return rc;

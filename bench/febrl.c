@@ -1102,8 +1102,6 @@ int main(int argc, char **argv)
 		               have_splink ? &other : NULL, met,
 		               load_before) != 0)
 			rc = 1;
-		else
-			printf("  results: %s\n", out);
 	}
 	dataset_free(&a);
 	dataset_free(&b);

@@ -574,10 +574,7 @@ int main(int argc, char **argv)
 		              "worker_per_s", worker_rate, "anchor_per_s",
 		              curl_rate, "ratio_worker_anchor", ratio,
 		              "latency", latj));
-		if (bench_write_json(BENCH_NAME, root, cfg.out) == 0)
-			printf("  wrote %s\n", cfg.out);
-		else
-			written = false;
+		written = bench_write_json(BENCH_NAME, root, cfg.out) == 0;
 		json_decref(root);
 	}
 	char cmd[1200];

@@ -814,11 +814,8 @@ int main(int argc, char **argv)
 	sum.met = sum.ratio[PHASE_SINGLE] >= TARGET_RATIO;
 
 	print_table(&cfg, dir, &w, samples, &sum);
-	if (cfg.out) {
-		if (write_json(&cfg, dir, &w, samples, &sum) != 0)
-			goto out;
-		printf("  results: %s\n", cfg.out);
-	}
+	if (cfg.out && write_json(&cfg, dir, &w, samples, &sum) != 0)
+		goto out;
 	rc = 0;
 out:
 	if (remove_dir(dir) != 0)

@@ -529,28 +529,17 @@ int main(int argc, char **argv)
 		                "strsim does, or no ASCII pair to check\n");
 		goto out;
 	}
-	for (int k = 0; k < CASE__COUNT; k++) {
-		samples[k] = calloc((size_t)cfg.rounds, sizeof(double));
-		if (!samples[k]) {
-			fprintf(stderr, "strsim: out of memory\n");
-			goto out;
-		}
-	}
+	bench_samples_new(samples, CASE__COUNT, (size_t)cfg.rounds);
 	measure(&nm, &cfg, samples);
-	for (int k = 0; k < CASE__COUNT; k++)
-		st[k] = bench_summarise(samples[k], cfg.rounds);
+	bench_summarise_cases(samples, CASE__COUNT, cfg.rounds, st);
 	double ratio = st[CASE_JW_NAIVE].median / st[CASE_JW].median;
 	bool met = st[CASE_JW].median < TARGET_JW_NS;
 	print_table(&cfg, &nm, checked, st, ratio, met);
-	if (cfg.out) {
-		if (write_json(&cfg, &nm, checked, st, ratio, met) != 0)
-			goto out;
-		printf("  results: %s\n", cfg.out);
-	}
+	if (cfg.out && write_json(&cfg, &nm, checked, st, ratio, met) != 0)
+		goto out;
 	rc = 0;
 out:
-	for (int k = 0; k < CASE__COUNT; k++)
-		free(samples[k]);
+	bench_samples_free(samples, CASE__COUNT);
 	free(nm.name);
 	free(nm.utf8);
 	return rc;

@@ -449,29 +449,18 @@ int main(int argc, char **argv)
 	workload_init(&w, (size_t)cfg.units);
 	if (check_workload(&w) != 0)
 		goto out;
-	for (int k = 0; k < CASE__COUNT; k++) {
-		samples[k] = calloc((size_t)cfg.runs, sizeof(double));
-		if (!samples[k]) {
-			fprintf(stderr, "units: out of memory\n");
-			goto out;
-		}
-	}
+	bench_samples_new(samples, CASE__COUNT, (size_t)cfg.runs);
 	if (measure(&w, &cfg, samples) != 0)
 		goto out;
-	for (int k = 0; k < CASE__COUNT; k++)
-		st[k] = bench_summarise(samples[k], cfg.runs);
+	bench_summarise_cases(samples, CASE__COUNT, cfg.runs, st);
 	double ratio = st[CASE_ANCHOR].median / st[CASE_TOP].median;
 	bool met = st[CASE_TOP].median < TARGET_US;
 	print_table(&cfg, &w, st, ratio, met);
-	if (cfg.out) {
-		if (write_json(&cfg, &w, st, ratio, met) != 0)
-			goto out;
-		printf("  results: %s\n", cfg.out);
-	}
+	if (cfg.out && write_json(&cfg, &w, st, ratio, met) != 0)
+		goto out;
 	rc = 0;
 out:
-	for (int k = 0; k < CASE__COUNT; k++)
-		free(samples[k]);
+	bench_samples_free(samples, CASE__COUNT);
 	workload_free(&w);
 	return rc;
 }
