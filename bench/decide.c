@@ -460,17 +460,16 @@ static int write_json(const struct config *cfg, const struct workload *w,
 	json_t *root = bench_results_new("decide");
 	json_object_set_new(root, "jansson_version",
 	                    json_string(JANSSON_VERSION));
-	json_object_set_new(root, "anchor",
-	                    json_string("jansson: json_loadb() and "
-	                                "json_dumps() of the same input "
-	                                "document"));
-	json_object_set_new(root, "params", params);
-	json_object_set_new(root, "cases", cases);
-	json_object_set_new(root, "ratio_assess_anchor", json_real(ratio));
-	json_object_set_new(root, "target", target);
-	int rc = bench_write_json(BENCH_NAME, root, cfg->out);
-	json_decref(root);
-	return rc;
+	struct bench_results_cases r = {
+		.anchor = "jansson: json_loadb() and json_dumps() of the "
+		          "same input document",
+		.params = params,
+		.cases = cases,
+		.ratio_key = "ratio_assess_anchor",
+		.ratio = ratio,
+		.target = target,
+	};
+	return bench_results_write_cases(BENCH_NAME, root, &r, cfg->out);
 }
 
 static void print_table(const struct config *cfg, const struct workload *w,

@@ -407,19 +407,17 @@ static int write_json(const struct config *cfg, const struct names *nm,
 	    "jaro_winkler_median_ns", st[CASE_JW].median, "met", met);
 	json_t *root = bench_results_new("strsim");
 	bench_results_add_load(root, cfg->load_before);
-	json_object_set_new(
-	    root, "anchor",
-	    json_string("naive Jaro-Winkler as the literature writes it "
-	                "(bytes, calloc'd flag arrays per call), in this "
-	                "file; jellyfish (Python) is not installed"));
-	json_object_set_new(root, "params", params);
-	json_object_set_new(root, "cases", cases);
-	json_object_set_new(root, "ratio_anchor_jaro_winkler",
-	                    json_real(ratio));
-	json_object_set_new(root, "target", target);
-	int rc = bench_write_json(BENCH_NAME, root, cfg->out);
-	json_decref(root);
-	return rc;
+	struct bench_results_cases r = {
+		.anchor = "naive Jaro-Winkler as the literature writes it "
+		          "(bytes, calloc'd flag arrays per call), in this "
+		          "file; jellyfish (Python) is not installed",
+		.params = params,
+		.cases = cases,
+		.ratio_key = "ratio_anchor_jaro_winkler",
+		.ratio = ratio,
+		.target = target,
+	};
+	return bench_results_write_cases(BENCH_NAME, root, &r, cfg->out);
 }
 
 static void print_table(const struct config *cfg, const struct names *nm,

@@ -353,17 +353,16 @@ static int write_json(const struct config *cfg, const struct workload *w,
 	              "recommend_median_us", st[CASE_TOP].median,
 	              "recommend_p99_us", st[CASE_TOP].p99, "met", met);
 	json_t *root = bench_results_new("units");
-	json_object_set_new(root, "anchor",
-	                    json_string("naive: estimate and explain every "
-	                                "eligible unit, qsort() them all, "
-	                                "keep the ten best"));
-	json_object_set_new(root, "params", params);
-	json_object_set_new(root, "cases", cases);
-	json_object_set_new(root, "ratio_anchor_top10", json_real(ratio));
-	json_object_set_new(root, "target", target);
-	int rc = bench_write_json(BENCH_NAME, root, cfg->out);
-	json_decref(root);
-	return rc;
+	struct bench_results_cases r = {
+		.anchor = "naive: estimate and explain every eligible unit, "
+		          "qsort() them all, keep the ten best",
+		.params = params,
+		.cases = cases,
+		.ratio_key = "ratio_anchor_top10",
+		.ratio = ratio,
+		.target = target,
+	};
+	return bench_results_write_cases(BENCH_NAME, root, &r, cfg->out);
 }
 
 static void print_table(const struct config *cfg, const struct workload *w,
