@@ -254,29 +254,25 @@ static inline int bench_write_json(const char *prog, const json_t *root,
 	return 0;
 }
 
-/* The rest of the results of a benchmark of cases (units, decide, strsim),
- * in the order the files have it. */
-struct bench_results_cases {
-	const char *anchor; /* what the anchor is, in words */
-	json_t *params;     /* taken */
-	json_t *cases;      /* taken: an object of each case's figures */
-	const char *ratio_key;
-	double ratio;
-	json_t *target; /* taken */
-};
-
-/* Adds "anchor", "params", "cases", r->ratio_key and "target" to `root`
- * (taken, and freed), then writes it to `path` (bench_write_json()).
- * Returns 0, or -1 after printing why. */
+/*
+ * Ends the results of a benchmark of cases (units, decide, strsim) as
+ * their files have it: adds "anchor" (`anchor`, in words), "params",
+ * "cases" (an object of each case's figures), `ratio_key` (`ratio`) and
+ * "target" to `root`, then writes it to `path` (bench_write_json()).
+ * Takes `root`, `params`, `cases` and `target`, and frees them. Returns 0,
+ * or -1 after printing why.
+ */
 static inline int bench_results_write_cases(const char *prog, json_t *root,
-                                            const struct bench_results_cases *r,
-                                            const char *path)
+                                            const char *anchor, json_t *params,
+                                            json_t *cases,
+                                            const char *ratio_key, double ratio,
+                                            json_t *target, const char *path)
 {
-	json_object_set_new(root, "anchor", json_string(r->anchor));
-	json_object_set_new(root, "params", r->params);
-	json_object_set_new(root, "cases", r->cases);
-	json_object_set_new(root, r->ratio_key, json_real(r->ratio));
-	json_object_set_new(root, "target", r->target);
+	json_object_set_new(root, "anchor", json_string(anchor));
+	json_object_set_new(root, "params", params);
+	json_object_set_new(root, "cases", cases);
+	json_object_set_new(root, ratio_key, json_real(ratio));
+	json_object_set_new(root, "target", target);
 	int rc = bench_write_json(prog, root, path);
 	json_decref(root);
 	return rc;

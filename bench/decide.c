@@ -460,16 +460,10 @@ static int write_json(const struct config *cfg, const struct workload *w,
 	json_t *root = bench_results_new("decide");
 	json_object_set_new(root, "jansson_version",
 	                    json_string(JANSSON_VERSION));
-	struct bench_results_cases r = {
-		.anchor = "jansson: json_loadb() and json_dumps() of the "
-		          "same input document",
-		.params = params,
-		.cases = cases,
-		.ratio_key = "ratio_assess_anchor",
-		.ratio = ratio,
-		.target = target,
-	};
-	return bench_results_write_cases(BENCH_NAME, root, &r, cfg->out);
+	return bench_results_write_cases(
+	    BENCH_NAME, root,
+	    "jansson: json_loadb() and json_dumps() of the same input document",
+	    params, cases, "ratio_assess_anchor", ratio, target, cfg->out);
 }
 
 static void print_table(const struct config *cfg, const struct workload *w,

@@ -407,17 +407,13 @@ static int write_json(const struct config *cfg, const struct names *nm,
 	    "jaro_winkler_median_ns", st[CASE_JW].median, "met", met);
 	json_t *root = bench_results_new("strsim");
 	bench_results_add_load(root, cfg->load_before);
-	struct bench_results_cases r = {
-		.anchor = "naive Jaro-Winkler as the literature writes it "
-		          "(bytes, calloc'd flag arrays per call), in this "
-		          "file; jellyfish (Python) is not installed",
-		.params = params,
-		.cases = cases,
-		.ratio_key = "ratio_anchor_jaro_winkler",
-		.ratio = ratio,
-		.target = target,
-	};
-	return bench_results_write_cases(BENCH_NAME, root, &r, cfg->out);
+	return bench_results_write_cases(
+	    BENCH_NAME, root,
+	    "naive Jaro-Winkler as the literature writes it (bytes, calloc'd "
+	    "flag arrays per call), in this file; jellyfish (Python) is not "
+	    "installed",
+	    params, cases, "ratio_anchor_jaro_winkler", ratio, target,
+	    cfg->out);
 }
 
 static void print_table(const struct config *cfg, const struct names *nm,

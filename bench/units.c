@@ -353,16 +353,11 @@ static int write_json(const struct config *cfg, const struct workload *w,
 	              "recommend_median_us", st[CASE_TOP].median,
 	              "recommend_p99_us", st[CASE_TOP].p99, "met", met);
 	json_t *root = bench_results_new("units");
-	struct bench_results_cases r = {
-		.anchor = "naive: estimate and explain every eligible unit, "
-		          "qsort() them all, keep the ten best",
-		.params = params,
-		.cases = cases,
-		.ratio_key = "ratio_anchor_top10",
-		.ratio = ratio,
-		.target = target,
-	};
-	return bench_results_write_cases(BENCH_NAME, root, &r, cfg->out);
+	return bench_results_write_cases(
+	    BENCH_NAME, root,
+	    "naive: estimate and explain every eligible unit, qsort() them "
+	    "all, keep the ten best",
+	    params, cases, "ratio_anchor_top10", ratio, target, cfg->out);
 }
 
 static void print_table(const struct config *cfg, const struct workload *w,
