@@ -349,6 +349,19 @@ struct bench_option {
 	int64_t min, max; /* BENCH_OPTION_INT */
 };
 
+/* The options every benchmark takes, for the top of its table: --quick
+ * (sets *quick), --out PATH (sets *out) and --dir DIR (sets *dir; NULL:
+ * accepted and ignored, for scripts/bench.sh passes it to every one). */
+/* clang-format off */
+#define BENCH_OPTIONS_COMMON(quick, out, dir)                 \
+	{ "--quick", BENCH_OPTION_FLAG, (quick), 0, 0 },      \
+	{ "--out", BENCH_OPTION_TEXT, (out), 0, 0 },          \
+	{ "--dir", BENCH_OPTION_TEXT, (dir), 0, 0 }
+/* clang-format on */
+
+/* The number of elements of array `a`. */
+#define BENCH_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /*
  * Parses argv[1..] against the `n` options. "--help" and "-h" print
  * usage(stdout) and exit 0. Returns 0, or -1 after printing why (a value

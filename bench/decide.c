@@ -540,11 +540,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	cfg->lexicon_dir = lexicon_default;
 	cfg->cache_dir = "";
 	const struct bench_option options[] = {
-		{ "--quick", BENCH_OPTION_FLAG, &cfg->quick, 0, 0 },
-		{ "--out", BENCH_OPTION_TEXT, &cfg->out, 0, 0 },
-		/* scripts/bench.sh passes it to every benchmark; this one
-		 * writes no files. */
-		{ "--dir", BENCH_OPTION_TEXT, NULL, 0, 0 },
+		/* --dir ignored: this one writes no files but its JSON. */
+		BENCH_OPTIONS_COMMON(&cfg->quick, &cfg->out, NULL),
 		{ "--runs", BENCH_OPTION_INT, &runs, 100, 10000000 },
 		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, 1000 },
 		{ "--call", BENCH_OPTION_TEXT, &cfg->call_file, 0, 0 },
@@ -554,8 +551,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "--cache", BENCH_OPTION_TEXT, &cfg->cache_dir, 0, 0 },
 	};
 	if (bench_parse_options(BENCH_NAME, argc, argv, options,
-	                        sizeof(options) / sizeof(options[0]),
-	                        usage) != 0)
+	                        BENCH_COUNT(options), usage) != 0)
 		return -1;
 	cfg->runs = runs > 0 ? runs : cfg->quick ? 1000 : 20000;
 	cfg->rounds = rounds > 0 ? rounds : 20;

@@ -1022,8 +1022,7 @@ int main(int argc, char **argv)
 		{ "--train", BENCH_OPTION_FLAG, &training, 0, 0 },
 	};
 	if (bench_parse_options(BENCH_NAME, argc, argv, options,
-	                        sizeof(options) / sizeof(options[0]),
-	                        usage) != 0)
+	                        BENCH_COUNT(options), usage) != 0)
 		return 2;
 	if (threshold_text) {
 		char *end;

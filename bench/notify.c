@@ -398,15 +398,12 @@ int main(int argc, char **argv)
 	struct config cfg = { 0 };
 	int64_t rows = -1, seconds = -1;
 	const struct bench_option options[] = {
-		{ "--quick", BENCH_OPTION_FLAG, &cfg.quick, 0, 0 },
-		{ "--out", BENCH_OPTION_TEXT, &cfg.out, 0, 0 },
-		{ "--dir", BENCH_OPTION_TEXT, &cfg.dir, 0, 0 },
+		BENCH_OPTIONS_COMMON(&cfg.quick, &cfg.out, &cfg.dir),
 		{ "--n", BENCH_OPTION_INT, &rows, 10, MAX_ROWS / 2 },
 		{ "--seconds", BENCH_OPTION_INT, &seconds, 1, 60 },
 	};
 	if (bench_parse_options(BENCH_NAME, argc, argv, options,
-	                        sizeof(options) / sizeof(options[0]),
-	                        usage) != 0)
+	                        BENCH_COUNT(options), usage) != 0)
 		return 2;
 	cfg.throughput_n = rows > 0 ? rows : cfg.quick ? 300 : 2000;
 	cfg.latency_s = seconds > 0 ? seconds : cfg.quick ? 2 : 10;

@@ -735,17 +735,14 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	bool quick = false;
 	int64_t singles = -1, batched = -1, batch = -1, rounds = -1;
 	const struct bench_option options[] = {
-		{ "--quick", BENCH_OPTION_FLAG, &quick, 0, 0 },
-		{ "--out", BENCH_OPTION_TEXT, &cfg->out, 0, 0 },
-		{ "--dir", BENCH_OPTION_TEXT, &cfg->dir, 0, 0 },
+		BENCH_OPTIONS_COMMON(&quick, &cfg->out, &cfg->dir),
 		{ "--single", BENCH_OPTION_INT, &singles, 1, 10000000 },
 		{ "--batched", BENCH_OPTION_INT, &batched, 1, 100000000 },
 		{ "--batch", BENCH_OPTION_INT, &batch, 1, 10000 },
 		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, ROUNDS_MAX },
 	};
 	if (bench_parse_options(BENCH_NAME, argc, argv, options,
-	                        sizeof(options) / sizeof(options[0]),
-	                        usage) != 0)
+	                        BENCH_COUNT(options), usage) != 0)
 		return -1;
 	cfg->quick = quick;
 	cfg->singles = singles > 0 ? singles : quick ? 100 : 10000;

@@ -478,16 +478,13 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		return -1;
 	cfg->data = cfg->data_default;
 	const struct bench_option options[] = {
-		{ "--quick", BENCH_OPTION_FLAG, &cfg->quick, 0, 0 },
-		{ "--out", BENCH_OPTION_TEXT, &cfg->out, 0, 0 },
-		{ "--dir", BENCH_OPTION_TEXT, NULL, 0, 0 },
+		BENCH_OPTIONS_COMMON(&cfg->quick, &cfg->out, NULL),
 		{ "--data", BENCH_OPTION_TEXT, &cfg->data, 0, 0 },
 		{ "--window", BENCH_OPTION_INT, &window, 1, 10000 },
 		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, 1000 },
 	};
 	if (bench_parse_options(BENCH_NAME, argc, argv, options,
-	                        sizeof(options) / sizeof(options[0]),
-	                        usage) != 0)
+	                        BENCH_COUNT(options), usage) != 0)
 		return -1;
 	cfg->window = window > 0 ? window : cfg->quick ? 10 : 100;
 	cfg->rounds = rounds > 0 ? rounds : cfg->quick ? 3 : 20;

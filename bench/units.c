@@ -404,16 +404,13 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	int64_t runs = -1, rounds = -1, units = -1;
 	const struct bench_option options[] = {
-		{ "--quick", BENCH_OPTION_FLAG, &cfg->quick, 0, 0 },
-		{ "--out", BENCH_OPTION_TEXT, &cfg->out, 0, 0 },
-		{ "--dir", BENCH_OPTION_TEXT, NULL, 0, 0 },
+		BENCH_OPTIONS_COMMON(&cfg->quick, &cfg->out, NULL),
 		{ "--runs", BENCH_OPTION_INT, &runs, 100, 10000000 },
 		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, 1000 },
 		{ "--units", BENCH_OPTION_INT, &units, 1, 1000000 },
 	};
 	if (bench_parse_options(BENCH_NAME, argc, argv, options,
-	                        sizeof(options) / sizeof(options[0]),
-	                        usage) != 0)
+	                        BENCH_COUNT(options), usage) != 0)
 		return -1;
 	cfg->runs = runs > 0 ? runs : cfg->quick ? 2000 : 20000;
 	cfg->rounds = rounds > 0 ? rounds : 20;
