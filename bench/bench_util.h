@@ -217,6 +217,45 @@ static inline void bench_summarise_cases(double **samples, int cases, int64_t n,
 		st[k] = bench_summarise(samples[k], n);
 }
 
+/* One run of case `k` of a benchmark, the `i`-th of that case (0-based;
+ * warm-up runs count apart); `ctx` is the caller's. Returns 0, or -1 after
+ * printing why. */
+typedef int bench_run_fn(void *ctx, int k, int64_t i);
+
+/*
+ * Times `runs` runs of each of the `cases` cases, one run at a time, after
+ * `warmup` untimed runs of each (caches, branch predictors, the
+ * allocator's free lists). The runs are cut into `rounds` rounds (1..runs);
+ * each round runs the cases in another order, so a change of machine speed
+ * during the run hits all cases alike. samples[k] (room for `runs`) gets
+ * the microseconds of each run of case k. Returns 0, or -1 when a run
+ * failed.
+ */
+static inline int bench_measure_rounds(int cases, int64_t runs, int64_t rounds,
+                                       int64_t warmup, bench_run_fn *run,
+                                       void *ctx, double **samples)
+{
+	int64_t per_round = runs / rounds;
+	for (int k = 0; k < cases; k++)
+		for (int64_t i = 0; i < warmup; i++)
+			if (run(ctx, k, i) != 0)
+				return -1;
+	for (int64_t r = 0; r < rounds; r++) {
+		int64_t done = r * per_round; /* of each case, before this */
+		int64_t n = r == rounds - 1 ? runs - done : per_round;
+		for (int j = 0; j < cases; j++) {
+			int k = (int)((j + r) % cases);
+			for (int64_t i = done; i < done + n; i++) {
+				double t0 = bench_now();
+				if (run(ctx, k, i) != 0)
+					return -1;
+				samples[k][i] = (bench_now() - t0) * 1e6;
+			}
+		}
+	}
+	return 0;
+}
+
 /* {"median_us", "p99_us", "mean_us", "min_us", "max_us"} of microsecond
  * stats (new reference). */
 static inline json_t *bench_stats_json_us(const struct bench_stats *s)

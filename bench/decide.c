@@ -395,40 +395,20 @@ out:
 	return rc;
 }
 
-/*
- * Times every case `cfg->runs` times, one run at a time. The runs are cut
- * into rounds; each round runs the cases in another order, so a change of
- * machine speed during the run hits all cases alike. samples[k] gets the
- * microseconds of each run of case k.
- */
-static int measure(struct engine *en, struct workload *w,
-                   const struct config *cfg, double *samples[CASE__COUNT])
-{
-	int64_t per_round = cfg->runs / cfg->rounds;
-	int64_t done[CASE__COUNT] = { 0 };
-	int64_t now_ms = clock_now_ms(clock_system());
+/* What a run of a case needs: the engine, the workload and one "now", so
+ * that every run decides the same call at the same time. */
+struct run_ctx {
+	struct engine *en;
+	struct workload *w;
+	int64_t now_ms;
+};
 
-	/* Warm-up: caches, branch predictors, the allocator's free lists. */
-	for (int k = 0; k < CASE__COUNT; k++)
-		for (int i = 0; i < 50; i++)
-			if (run_once(en, w, (enum bench_case)k, now_ms) != 0)
-				return -1;
-	for (int64_t r = 0; r < cfg->rounds; r++) {
-		for (int j = 0; j < CASE__COUNT; j++) {
-			enum bench_case k =
-			    (enum bench_case)((j + r) % CASE__COUNT);
-			int64_t n = r == cfg->rounds - 1 ? cfg->runs - done[k]
-			                                 : per_round;
-			for (int64_t i = 0; i < n; i++) {
-				double t0 = bench_now();
-				if (run_once(en, w, k, now_ms) != 0)
-					return -1;
-				double t1 = bench_now();
-				samples[k][done[k]++] = (t1 - t0) * 1e6;
-			}
-		}
-	}
-	return 0;
+/* bench_run_fn over struct run_ctx. */
+static int run_case(void *ctx, int k, int64_t i)
+{
+	struct run_ctx *c = ctx;
+	(void)i;
+	return run_once(c->en, c->w, (enum bench_case)k, c->now_ms);
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -602,7 +582,9 @@ int main(int argc, char **argv)
 	    check_workload(en, &w, category, sizeof(category)) != 0)
 		goto out;
 	bench_samples_new(samples, CASE__COUNT, (size_t)cfg.runs);
-	if (measure(en, &w, &cfg, samples) != 0)
+	struct run_ctx ctx = { en, &w, clock_now_ms(clock_system()) };
+	if (bench_measure_rounds(CASE__COUNT, cfg.runs, cfg.rounds, 50,
+	                         run_case, &ctx, samples) != 0)
 		goto out;
 	bench_summarise_cases(samples, CASE__COUNT, cfg.runs, st);
 	double ratio = st[CASE_ASSESS].median / st[CASE_ANCHOR].median;

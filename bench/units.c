@@ -305,32 +305,11 @@ static int check_workload(struct workload *w)
 	return 0;
 }
 
-/* As bench/decide.c: rounds, each starting with another case. */
-static int measure(struct workload *w, const struct config *cfg,
-                   double *samples[CASE__COUNT])
+/* bench_run_fn over the workload: run `i` of case `k` takes call position
+ * i (mod CALLS). */
+static int run_case(void *ctx, int k, int64_t i)
 {
-	int64_t per_round = cfg->runs / cfg->rounds;
-	int64_t done[CASE__COUNT] = { 0 };
-	for (int k = 0; k < CASE__COUNT; k++)
-		for (size_t i = 0; i < 200; i++)
-			if (run_once(w, (enum bench_case)k, i) != 0)
-				return -1;
-	for (int64_t r = 0; r < cfg->rounds; r++) {
-		for (int j = 0; j < CASE__COUNT; j++) {
-			enum bench_case k =
-			    (enum bench_case)((j + r) % CASE__COUNT);
-			int64_t n = r == cfg->rounds - 1 ? cfg->runs - done[k]
-			                                 : per_round;
-			for (int64_t i = 0; i < n; i++) {
-				double t0 = bench_now();
-				if (run_once(w, k, (size_t)done[k]) != 0)
-					return -1;
-				double t1 = bench_now();
-				samples[k][done[k]++] = (t1 - t0) * 1e6;
-			}
-		}
-	}
-	return 0;
+	return run_once(ctx, (enum bench_case)k, (size_t)i);
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -441,7 +420,8 @@ int main(int argc, char **argv)
 	if (check_workload(&w) != 0)
 		goto out;
 	bench_samples_new(samples, CASE__COUNT, (size_t)cfg.runs);
-	if (measure(&w, &cfg, samples) != 0)
+	if (bench_measure_rounds(CASE__COUNT, cfg.runs, cfg.rounds, 200,
+	                         run_case, &w, samples) != 0)
 		goto out;
 	bench_summarise_cases(samples, CASE__COUNT, cfg.runs, st);
 	double ratio = st[CASE_ANCHOR].median / st[CASE_TOP].median;
