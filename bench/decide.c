@@ -12,10 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench_util.h"
 #include "core/call.h"
 #include "core/protocol.h"
 #include "formats/decision_json.h"
@@ -30,15 +28,8 @@
 /* The target: protocol_decide() median under this. */
 #define TARGET_DECIDE_US 50.0
 
-#define PATH_MAX_BENCH 1024
 #define NOTES_MAX ASSESS_NOTES_MAX
-
-#ifndef HTD_BENCH_RESULTS
-#define HTD_BENCH_RESULTS "bench/results"
-#endif
-#ifndef HTD_SOURCE_ROOT
-#define HTD_SOURCE_ROOT "."
-#endif
+#define BENCH_NAME "decide" /* the prefix of its messages */
 
 struct config {
 	int64_t runs;   /* timed runs of each case */
@@ -85,44 +76,7 @@ struct workload {
 	size_t n_hits;
 };
 
-struct stats {
-	double median, p99, mean, min, max; /* microseconds */
-};
-
 /* ---- small helpers ---------------------------------------------------- */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		fprintf(stderr, "decide: clock_gettime: %s\n", strerror(errno));
-		exit(1);
-	}
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Sorts `v` in place and summarises it. */
-static struct stats summarise(double *v, int64_t n)
-{
-	struct stats s = { 0 };
-	double sum = 0;
-	qsort(v, (size_t)n, sizeof(*v), compare_double);
-	for (int64_t i = 0; i < n; i++)
-		sum += v[i];
-	s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	int64_t p = (int64_t)((double)n * 0.99);
-	s.p99 = v[p < n ? p : n - 1];
-	s.mean = sum / (double)n;
-	s.min = v[0];
-	s.max = v[n - 1];
-	return s;
-}
 
 static void print_error(const char *doing, const struct htd_error *err)
 {
@@ -135,32 +89,6 @@ static void print_engine_error(void *ctx, const struct htd_error *e)
 {
 	(void)ctx;
 	print_error("loading", e);
-}
-
-/* Reads the CPU model from /proc/cpuinfo into `buf`; "unknown" if none. */
-static const char *cpu_model(char *buf, size_t size)
-{
-	char line[512];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	str_copy(buf, size, "unknown");
-	if (!f)
-		return buf;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "model name", 10) != 0)
-			continue;
-		const char *colon = strchr(line, ':');
-		if (colon) {
-			size_t n;
-			const char *t = str_trim(colon + 1, &n);
-			if (n >= size)
-				n = size - 1;
-			memcpy(buf, t, n);
-			buf[n] = '\0';
-		}
-		break;
-	}
-	fclose(f);
-	return buf;
 }
 
 /* ---- the workload: the call, built as service/assess.c builds it ------- */
@@ -467,67 +395,28 @@ out:
 	return rc;
 }
 
-/*
- * Times every case `cfg->runs` times, one run at a time. The runs are cut
- * into rounds; each round runs the cases in another order, so a change of
- * machine speed during the run hits all cases alike. samples[k] gets the
- * microseconds of each run of case k.
- */
-static int measure(struct engine *en, struct workload *w,
-                   const struct config *cfg, double *samples[CASE__COUNT])
-{
-	int64_t per_round = cfg->runs / cfg->rounds;
-	int64_t done[CASE__COUNT] = { 0 };
-	int64_t now_ms = clock_now_ms(clock_system());
+/* What a run of a case needs: the engine, the workload and one "now", so
+ * that every run decides the same call at the same time. */
+struct run_ctx {
+	struct engine *en;
+	struct workload *w;
+	int64_t now_ms;
+};
 
-	/* Warm-up: caches, branch predictors, the allocator's free lists. */
-	for (int k = 0; k < CASE__COUNT; k++)
-		for (int i = 0; i < 50; i++)
-			if (run_once(en, w, (enum bench_case)k, now_ms) != 0)
-				return -1;
-	for (int64_t r = 0; r < cfg->rounds; r++) {
-		for (int j = 0; j < CASE__COUNT; j++) {
-			enum bench_case k =
-			    (enum bench_case)((j + r) % CASE__COUNT);
-			int64_t n = r == cfg->rounds - 1 ? cfg->runs - done[k]
-			                                 : per_round;
-			for (int64_t i = 0; i < n; i++) {
-				double t0 = now_seconds();
-				if (run_once(en, w, k, now_ms) != 0)
-					return -1;
-				double t1 = now_seconds();
-				samples[k][done[k]++] = (t1 - t0) * 1e6;
-			}
-		}
-	}
-	return 0;
+/* bench_run_fn over struct run_ctx. */
+static int run_case(void *ctx, int k, int64_t i)
+{
+	struct run_ctx *c = ctx;
+	(void)i;
+	return run_once(c->en, c->w, (enum bench_case)k, c->now_ms);
 }
 
 /* ---- output ----------------------------------------------------------- */
 
-static json_t *stats_json(const struct stats *s)
-{
-	return json_pack("{s:f,s:f,s:f,s:f,s:f}", "median_us", s->median,
-	                 "p99_us", s->p99, "mean_us", s->mean, "min_us", s->min,
-	                 "max_us", s->max);
-}
-
 static int write_json(const struct config *cfg, const struct workload *w,
-                      const char *category, const struct stats *st,
+                      const char *category, const struct bench_stats *st,
                       double ratio, bool met)
 {
-	char date[TIME_TEXT_MAX], cpu[256];
-	struct utsname u;
-	if (uname(&u) != 0)
-		memset(&u, 0, sizeof(u));
-	if (!time_format_utc(clock_now_ms(clock_system()), date, sizeof(date)))
-		str_copy(date, sizeof(date), "unknown");
-
-	json_t *machine =
-	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "hostname", u.nodename, "os",
-	              u.sysname, "kernel", u.release, "arch", u.machine, "cpu",
-	              cpu_model(cpu, sizeof(cpu)), "cpus",
-	              (json_int_t)sysconf(_SC_NPROCESSORS_ONLN));
 	/* The call file relative to the source tree, when it is in it. */
 	const char *call = cfg->call_file;
 	size_t root_len = strlen(HTD_SOURCE_ROOT);
@@ -543,71 +432,22 @@ static int write_json(const struct config *cfg, const struct workload *w,
 	              "category", category, "quick", cfg->quick);
 	json_t *cases = json_object();
 	for (int k = 0; k < CASE__COUNT; k++)
-		json_object_set_new(cases, case_names[k], stats_json(&st[k]));
+		json_object_set_new(cases, case_names[k],
+		                    bench_stats_json_us(&st[k]));
 	json_t *target =
 	    json_pack("{s:f,s:f,s:b}", "decide_median_us_max", TARGET_DECIDE_US,
 	              "decide_median_us", st[CASE_DECIDE].median, "met", met);
-	json_t *root = json_object();
-	json_object_set_new(root, "benchmark", json_string("decide"));
-	json_object_set_new(root, "htdispatch_version",
-	                    json_string(HTD_VERSION));
-	json_object_set_new(root, "date", json_string(date));
-	json_object_set_new(root, "machine", machine);
+	json_t *root = bench_results_new("decide");
 	json_object_set_new(root, "jansson_version",
 	                    json_string(JANSSON_VERSION));
-	json_object_set_new(root, "anchor",
-	                    json_string("jansson: json_loadb() and "
-	                                "json_dumps() of the same input "
-	                                "document"));
-	json_object_set_new(root, "params", params);
-	json_object_set_new(root, "cases", cases);
-	json_object_set_new(root, "ratio_assess_anchor", json_real(ratio));
-	json_object_set_new(root, "target", target);
-
-	/* Written aside, then renamed: a failed run leaves the last result. */
-	char tmp[PATH_MAX_BENCH];
-	int rc = -1;
-	if (!str_format(tmp, sizeof(tmp), "%s.tmp", cfg->out))
-		fprintf(stderr, "decide: %s: path too long\n", cfg->out);
-	else if (json_dump_file(root, tmp,
-	                        JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	                            JSON_REAL_PRECISION(6)) != 0)
-		fprintf(stderr, "decide: cannot write %s: %s\n", tmp,
-		        strerror(errno));
-	else if (rename(tmp, cfg->out) != 0)
-		fprintf(stderr, "decide: cannot rename %s to %s: %s\n", tmp,
-		        cfg->out, strerror(errno));
-	else
-		rc = 0;
-	json_decref(root);
-	return rc;
-}
-
-/* Fails early, before a long run, when the JSON could not be written. */
-static int check_out_dir(const char *out)
-{
-	char dir[PATH_MAX_BENCH];
-	if (!str_copy(dir, sizeof(dir), out)) {
-		fprintf(stderr, "decide: %s: path too long\n", out);
-		return -1;
-	}
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		str_copy(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if (access(dir, W_OK) != 0) {
-		fprintf(stderr, "decide: cannot write into %s: %s\n", dir,
-		        strerror(errno));
-		return -1;
-	}
-	return 0;
+	return bench_results_write_cases(
+	    BENCH_NAME, root,
+	    "jansson: json_loadb() and json_dumps() of the same input document",
+	    params, cases, "ratio_assess_anchor", ratio, target, cfg->out);
 }
 
 static void print_table(const struct config *cfg, const struct workload *w,
-                        const char *category, const struct stats *st,
+                        const char *category, const struct bench_stats *st,
                         double ratio, bool met)
 {
 	printf("decide: one decision in process, %s\n", cfg->call_file);
@@ -662,95 +502,49 @@ static void usage(FILE *f)
 	        HTD_BENCH_RESULTS, HTD_SOURCE_ROOT);
 }
 
-/* Parses "--name VALUE" as an integer in [min, max]. */
-static int option_int(int argc, char **argv, int *i, int64_t min, int64_t max,
-                      int64_t *out)
-{
-	if (*i + 1 >= argc || !str_to_i64(argv[*i + 1], min, max, out)) {
-		fprintf(stderr,
-		        "decide: %s needs a whole number from %lld to %lld\n",
-		        argv[*i], (long long)min, (long long)max);
-		return -1;
-	}
-	(*i)++;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	static const struct {
-		const char *name;
-		size_t offset;
-	} paths[] = {
-		{ "--out", offsetof(struct config, out) },
-		{ "--call", offsetof(struct config, call_file) },
-		{ "--protocol", offsetof(struct config, protocol_file) },
-		{ "--policy", offsetof(struct config, policy_file) },
-		{ "--lexicon", offsetof(struct config, lexicon_dir) },
-		{ "--cache", offsetof(struct config, cache_dir) },
-	};
-	bool out_set = false, standard = true;
+	static const char *const call_default =
+	    HTD_SOURCE_ROOT "/bench/decide-call.json";
+	static const char *const protocol_default =
+	    HTD_SOURCE_ROOT "/data/protocol/nena-ht.yaml";
+	static const char *const policy_default =
+	    HTD_SOURCE_ROOT "/etc/policy.yaml";
+	static const char *const lexicon_default =
+	    HTD_SOURCE_ROOT "/data/lexicon";
 	int64_t runs = -1, rounds = -1;
 
-	cfg->call_file = HTD_SOURCE_ROOT "/bench/decide-call.json";
-	cfg->protocol_file = HTD_SOURCE_ROOT "/data/protocol/nena-ht.yaml";
-	cfg->policy_file = HTD_SOURCE_ROOT "/etc/policy.yaml";
-	cfg->lexicon_dir = HTD_SOURCE_ROOT "/data/lexicon";
+	cfg->call_file = call_default;
+	cfg->protocol_file = protocol_default;
+	cfg->policy_file = policy_default;
+	cfg->lexicon_dir = lexicon_default;
 	cfg->cache_dir = "";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool path = false;
-		if (str_eq(a, "--dir")) {
-			/* scripts/bench.sh passes it to every benchmark; this
-			 * one writes no files. */
-			if (i + 1 >= argc) {
-				fprintf(stderr, "decide: --dir needs a path\n");
-				return -1;
-			}
-			i++;
-			continue;
-		}
-		for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
-			if (!str_eq(a, paths[p].name))
-				continue;
-			if (i + 1 >= argc || str_empty(argv[i + 1])) {
-				fprintf(stderr, "decide: %s needs a path\n", a);
-				return -1;
-			}
-			*(const char **)((char *)cfg + paths[p].offset) =
-			    argv[++i];
-			if (str_eq(a, "--out"))
-				out_set = true;
-			else if (!str_eq(a, "--cache"))
-				standard = false;
-			path = true;
-		}
-		if (path)
-			continue;
-		if (str_eq(a, "--quick")) {
-			cfg->quick = true;
-		} else if (str_eq(a, "--runs")) {
-			if (option_int(argc, argv, &i, 100, 10000000, &runs))
-				return -1;
-		} else if (str_eq(a, "--rounds")) {
-			if (option_int(argc, argv, &i, 1, 1000, &rounds))
-				return -1;
-		} else if (str_eq(a, "--help") || str_eq(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else {
-			fprintf(stderr, "decide: unknown option '%s'\n", a);
-			usage(stderr);
-			return -1;
-		}
-	}
+	const struct bench_option options[] = {
+		/* --dir ignored: this one writes no files but its JSON. */
+		BENCH_OPTIONS_COMMON(&cfg->quick, &cfg->out, NULL),
+		{ "--runs", BENCH_OPTION_INT, &runs, 100, 10000000 },
+		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, 1000 },
+		{ "--call", BENCH_OPTION_TEXT, &cfg->call_file, 0, 0 },
+		{ "--protocol", BENCH_OPTION_TEXT, &cfg->protocol_file, 0, 0 },
+		{ "--policy", BENCH_OPTION_TEXT, &cfg->policy_file, 0, 0 },
+		{ "--lexicon", BENCH_OPTION_TEXT, &cfg->lexicon_dir, 0, 0 },
+		{ "--cache", BENCH_OPTION_TEXT, &cfg->cache_dir, 0, 0 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        BENCH_COUNT(options), usage) != 0)
+		return -1;
 	cfg->runs = runs > 0 ? runs : cfg->quick ? 1000 : 20000;
 	cfg->rounds = rounds > 0 ? rounds : 20;
 	if (cfg->rounds > cfg->runs)
 		cfg->rounds = cfg->runs;
-	/* Only a run at the standard sizes replaces the recorded result. */
-	standard = standard && !cfg->quick && runs < 0 && rounds < 0;
-	if (!out_set && standard)
+	/* Only a run at the standard sizes and inputs replaces the recorded
+	 * result (a lexicon cache does not change it). */
+	bool standard = !cfg->quick && runs < 0 && rounds < 0 &&
+	                cfg->call_file == call_default &&
+	                cfg->protocol_file == protocol_default &&
+	                cfg->policy_file == policy_default &&
+	                cfg->lexicon_dir == lexicon_default;
+	if (!cfg->out && standard)
 		cfg->out = HTD_BENCH_RESULTS "/decide.json";
 	return 0;
 }
@@ -761,7 +555,7 @@ int main(int argc, char **argv)
 	struct workload w;
 	struct engine *en = NULL;
 	double *samples[CASE__COUNT] = { 0 };
-	struct stats st[CASE__COUNT];
+	struct bench_stats st[CASE__COUNT];
 	char category[32];
 	int rc = 1;
 
@@ -770,7 +564,7 @@ int main(int argc, char **argv)
 	call_init(&w.call);
 	if (parse_args(argc, argv, &cfg) != 0)
 		return 2;
-	if (cfg.out && check_out_dir(cfg.out) != 0)
+	if (cfg.out && bench_check_out_dir(BENCH_NAME, cfg.out) != 0)
 		return 1;
 	log_set_level(LOG_WARN);
 
@@ -787,29 +581,20 @@ int main(int argc, char **argv)
 	if (workload_init(en, &cfg, &w) != 0 ||
 	    check_workload(en, &w, category, sizeof(category)) != 0)
 		goto out;
-	for (int k = 0; k < CASE__COUNT; k++) {
-		samples[k] = calloc((size_t)cfg.runs, sizeof(double));
-		if (!samples[k]) {
-			fprintf(stderr, "decide: out of memory\n");
-			goto out;
-		}
-	}
-	if (measure(en, &w, &cfg, samples) != 0)
+	bench_samples_new(samples, CASE__COUNT, (size_t)cfg.runs);
+	struct run_ctx ctx = { en, &w, clock_now_ms(clock_system()) };
+	if (bench_measure_rounds(CASE__COUNT, cfg.runs, cfg.rounds, 50,
+	                         run_case, &ctx, samples) != 0)
 		goto out;
-	for (int k = 0; k < CASE__COUNT; k++)
-		st[k] = summarise(samples[k], cfg.runs);
+	bench_summarise_cases(samples, CASE__COUNT, cfg.runs, st);
 	double ratio = st[CASE_ASSESS].median / st[CASE_ANCHOR].median;
 	bool met = st[CASE_DECIDE].median < TARGET_DECIDE_US;
 	print_table(&cfg, &w, category, st, ratio, met);
-	if (cfg.out) {
-		if (write_json(&cfg, &w, category, st, ratio, met) != 0)
-			goto out;
-		printf("  results: %s\n", cfg.out);
-	}
+	if (cfg.out && write_json(&cfg, &w, category, st, ratio, met) != 0)
+		goto out;
 	rc = 0;
 out:
-	for (int k = 0; k < CASE__COUNT; k++)
-		free(samples[k]);
+	bench_samples_free(samples, CASE__COUNT);
 	workload_free(&w);
 	engine_close(en);
 	return rc;

@@ -21,10 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench_util.h"
 #include "core/record.h"
 #include "core/score.h"
 #include "formats/nicknames_csv.h"
@@ -33,14 +31,7 @@
 #include "util/str.h"
 #include "version.h"
 
-#ifndef HTD_BENCH_RESULTS
-#define HTD_BENCH_RESULTS "bench/results"
-#endif
-#ifndef HTD_SOURCE_ROOT
-#define HTD_SOURCE_ROOT "."
-#endif
-
-#define PATH_MAX_BENCH 1024
+#define BENCH_NAME "febrl" /* the prefix of its messages */
 #define LINE_MAX_BYTES 1024
 #define FEBRL_FIELDS 11
 #define TOP_K 10
@@ -67,14 +58,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "febrl: %s\n", what);
 	exit(1);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		die("clock_gettime failed");
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Splits a FEBRL line at its commas, fields trimmed of spaces and the line
@@ -547,10 +530,10 @@ static void evaluate(const char *name, const struct dataset *a,
 	r->size_threshold = sized.threshold;
 	r->records_a = a->n;
 	r->records_b = b->n;
-	t0 = now_seconds();
+	t0 = bench_now();
 	index_build(&ix, b, nn, &r->index_postings);
 	r->index_keys = ix.n;
-	t1 = now_seconds();
+	t1 = bench_now();
 	r->seconds_prepare_index = t1 - t0;
 
 	if (dedup) {
@@ -620,7 +603,7 @@ static void evaluate(const char *name, const struct dataset *a,
 				hit = true;
 		r->top10_hits += hit;
 	}
-	r->seconds_search = now_seconds() - t1;
+	r->seconds_search = bench_now() - t1;
 	finish(r);
 	index_free(&ix);
 	free(stamp);
@@ -822,7 +805,7 @@ static int train(const char *dir, const struct match_nicknames *nn)
 
 	memset(&c, 0, sizeof(c));
 	for (size_t k = 0; k < 2; k++) {
-		char path[PATH_MAX_BENCH];
+		char path[BENCH_PATH_MAX];
 		if (!str_format(path, sizeof(path), "%s/%s", dir, files[k]))
 			die("path too long");
 		dataset_load(&d[k], path, nn);
@@ -959,28 +942,8 @@ static int write_json(const char *out, const char *dir, double threshold,
                       const struct result *link, const struct result *dedup,
                       const struct result *other, bool met, double load_before)
 {
-	char date[TIME_TEXT_MAX], tmp[PATH_MAX_BENCH];
-	struct utsname u;
-	double load[1] = { -1 };
-	int rc = -1;
-
-	if (uname(&u) != 0)
-		memset(&u, 0, sizeof(u));
-	if (!time_format_utc(clock_now_ms(clock_system()), date, sizeof(date)))
-		str_copy(date, sizeof(date), "unknown");
-	if (getloadavg(load, 1) != 1)
-		load[0] = -1;
-	json_t *root = json_object();
-	json_object_set_new(root, "benchmark", json_string("febrl"));
-	json_object_set_new(root, "htdispatch_version",
-	                    json_string(HTD_VERSION));
-	json_object_set_new(root, "date", json_string(date));
-	json_object_set_new(root, "machine",
-	                    json_pack("{s:s,s:s,s:I,s:f,s:f}", "hostname",
-	                              u.nodename, "arch", u.machine, "cpus",
-	                              (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
-	                              "load_average_1min_before", load_before,
-	                              "load_average_1min_after", load[0]));
+	json_t *root = bench_results_new("febrl");
+	bench_results_add_load(root, load_before);
 	json_object_set_new(root, "data", json_string(dir));
 	json_object_set_new(root, "threshold", json_real(threshold));
 	json_object_set_new(
@@ -1001,18 +964,7 @@ static int write_json(const char *out, const char *dir, double threshold,
 	                              TARGET_PRECISION, "recall_min",
 	                              TARGET_RECALL, "top10_recall_min",
 	                              TARGET_TOP10, "met", met));
-	if (!str_format(tmp, sizeof(tmp), "%s.tmp", out))
-		fprintf(stderr, "febrl: %s: path too long\n", out);
-	else if (json_dump_file(root, tmp,
-	                        JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	                            JSON_REAL_PRECISION(6)) != 0)
-		fprintf(stderr, "febrl: cannot write %s: %s\n", tmp,
-		        strerror(errno));
-	else if (rename(tmp, out) != 0)
-		fprintf(stderr, "febrl: cannot rename %s to %s: %s\n", tmp, out,
-		        strerror(errno));
-	else
-		rc = 0;
+	int rc = bench_write_json(BENCH_NAME, root, out);
 	json_decref(root);
 	return rc;
 }
@@ -1044,10 +996,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	char dir[PATH_MAX_BENCH], path_a[PATH_MAX_BENCH],
-	    path_b[PATH_MAX_BENCH];
-	const char *shared = getenv("HTD_SHARED_DATA");
-	const char *out = HTD_BENCH_RESULTS "/febrl.json";
+	char dir[BENCH_PATH_MAX], path_a[BENCH_PATH_MAX],
+	    path_b[BENCH_PATH_MAX];
+	const char *out = NULL;
 	const char *data = NULL;
 	double threshold = score_weights_default()->threshold;
 	double load_before = -1;
@@ -1059,53 +1010,36 @@ int main(int argc, char **argv)
 	struct score_weights weights;
 	int rc = 1;
 
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i];
-		if (str_eq(s, "--out") || str_eq(s, "--data") ||
-		    str_eq(s, "--dir") || str_eq(s, "--threshold")) {
-			if (i + 1 >= argc || str_empty(argv[i + 1])) {
-				fprintf(stderr, "febrl: %s needs a value\n", s);
-				return 2;
-			}
-			i++;
-			if (str_eq(s, "--out")) {
-				out = argv[i];
-			} else if (str_eq(s, "--data")) {
-				data = argv[i];
-			} else if (str_eq(s, "--threshold")) {
-				char *end;
-				threshold = strtod(argv[i], &end);
-				if (*end || !isfinite(threshold)) {
-					fprintf(stderr, "febrl: --threshold "
-					                "needs a number\n");
-					return 2;
-				}
-				out = NULL;
-			}
-		} else if (str_eq(s, "--quick")) {
-			out = NULL;
-		} else if (str_eq(s, "--misses")) {
-			show_misses = true;
-			out = NULL;
-		} else if (str_eq(s, "--train")) {
-			training = true;
-		} else if (str_eq(s, "--help") || str_eq(s, "-h")) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "febrl: unknown option '%s'\n", s);
-			usage(stderr);
+	bool quick = false;
+	const char *threshold_text = NULL;
+	const struct bench_option options[] = {
+		{ "--out", BENCH_OPTION_TEXT, &out, 0, 0 },
+		{ "--data", BENCH_OPTION_TEXT, &data, 0, 0 },
+		{ "--dir", BENCH_OPTION_TEXT, NULL, 0, 0 },
+		{ "--threshold", BENCH_OPTION_TEXT, &threshold_text, 0, 0 },
+		{ "--quick", BENCH_OPTION_FLAG, &quick, 0, 0 },
+		{ "--misses", BENCH_OPTION_FLAG, &show_misses, 0, 0 },
+		{ "--train", BENCH_OPTION_FLAG, &training, 0, 0 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        BENCH_COUNT(options), usage) != 0)
+		return 2;
+	if (threshold_text) {
+		char *end;
+		threshold = strtod(threshold_text, &end);
+		if (*end || !isfinite(threshold)) {
+			fprintf(stderr, "febrl: --threshold needs a number\n");
 			return 2;
 		}
 	}
+	/* Only the standard run replaces the recorded result. */
+	if (!out && !quick && !show_misses && !threshold_text)
+		out = HTD_BENCH_RESULTS "/febrl.json";
 	if (data ? !str_copy(dir, sizeof(dir), data)
-	         : !str_format(dir, sizeof(dir), "%s/linkage/febrl",
-	                       shared && *shared ? shared
-	                                         : HTD_SOURCE_ROOT
-	                           "/../shared/data"))
+	         : !bench_shared_data_path(BENCH_NAME, "linkage/febrl", dir,
+	                                   sizeof(dir)))
 		die("data path too long");
-	if (getloadavg(&load_before, 1) != 1)
-		load_before = -1;
+	load_before = bench_load();
 	if (nicknames_csv_load_dir(HTD_SOURCE_ROOT "/data/linkage", &nn,
 	                           &err) != HTD_OK) {
 		fprintf(stderr, "febrl: nicknames: %s\n", err.message);
@@ -1119,7 +1053,7 @@ int main(int argc, char **argv)
 	if (!str_format(path_a, sizeof(path_a), "%s/dataset4a.csv", dir) ||
 	    !str_format(path_b, sizeof(path_b), "%s/dataset4b.csv", dir))
 		die("data path too long");
-	double t0 = now_seconds();
+	double t0 = bench_now();
 	dataset_load(&a, path_a, nn);
 	dataset_load(&b, path_b, nn);
 	if (!str_format(path_a, sizeof(path_a), "%s/dataset3.csv", dir))
@@ -1129,7 +1063,7 @@ int main(int argc, char **argv)
 	                dir))
 		die("data path too long");
 	bool have_splink = splink_load(&splink, path_a, nn);
-	double t_load = now_seconds() - t0;
+	double t_load = bench_now() - t0;
 
 	weights = *score_weights_default();
 	weights.threshold = threshold;
@@ -1167,8 +1101,6 @@ int main(int argc, char **argv)
 		               have_splink ? &other : NULL, met,
 		               load_before) != 0)
 			rc = 1;
-		else
-			printf("  results: %s\n", out);
 	}
 	dataset_free(&a);
 	dataset_free(&b);

@@ -30,10 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "core/protocol.h"
 #include "formats/event_json.h"
 #include "notify/transport.h"
@@ -45,9 +45,7 @@
 #include "util/str.h"
 #include "version.h"
 
-#ifndef HTD_BENCH_RESULTS
-#define HTD_BENCH_RESULTS "bench/results"
-#endif
+#define BENCH_NAME "notify" /* the prefix of its messages */
 
 #define KEY_ENV "HTD_BENCH_NOTIFY_KEY"
 #define MAX_ROWS 20000
@@ -378,57 +376,42 @@ static void latency_of(const int64_t *committed, struct sink *s, size_t base,
 
 /* ---- main -------------------------------------------------------------- */
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fputs("usage: bench_notify [--quick] [--out PATH] [--dir DIR] "
-	      "[--n N] [--seconds S]\n"
-	      "  --quick      a smoke run (300 rows, 2 s per rate); no JSON "
-	      "unless --out\n"
-	      "  --out PATH   where to write the JSON (default "
-	      "bench/results/notify.json\n"
-	      "               for a standard run)\n"
-	      "  --dir DIR    where the database goes (default $TMPDIR or "
-	      "/tmp)\n"
-	      "  --n N        rows of the throughput run (2000)\n"
-	      "  --seconds S  seconds of each latency rate (10)\n",
-	      stderr);
+	fprintf(f,
+	        "usage: bench_notify [--quick] [--out PATH] [--dir DIR] "
+	        "[--n N] [--seconds S]\n"
+	        "  --quick      a smoke run (300 rows, 2 s per rate); no JSON "
+	        "unless --out\n"
+	        "  --out PATH   where to write the JSON (default "
+	        "%s/notify.json\n"
+	        "               for a standard run)\n"
+	        "  --dir DIR    where the database goes (default $TMPDIR or "
+	        "/tmp)\n"
+	        "  --n N        rows of the throughput run (2000)\n"
+	        "  --seconds S  seconds of each latency rate (10)\n",
+	        HTD_BENCH_RESULTS);
 }
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .throughput_n = 2000, .latency_s = 10 };
-	bool standard = true;
-	static char outpath[1200];
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (str_eq(a, "--quick")) {
-			cfg.quick = true;
-			cfg.throughput_n = 300;
-			cfg.latency_s = 2;
-			standard = false;
-		} else if (str_eq(a, "--out") && i + 1 < argc) {
-			cfg.out = argv[++i];
-		} else if (str_eq(a, "--dir") && i + 1 < argc) {
-			cfg.dir = argv[++i];
-		} else if (str_eq(a, "--n") && i + 1 < argc) {
-			if (!str_to_i64(argv[++i], 10, MAX_ROWS / 2,
-			                &cfg.throughput_n))
-				return usage(), 2;
-			standard = false;
-		} else if (str_eq(a, "--seconds") && i + 1 < argc) {
-			if (!str_to_i64(argv[++i], 1, 60, &cfg.latency_s))
-				return usage(), 2;
-			standard = false;
-		} else {
-			usage();
-			return str_eq(a, "--help") ? 0 : 2;
-		}
-	}
-	if (!cfg.out && standard) {
-		str_format(outpath, sizeof(outpath), "%s/notify.json",
-		           HTD_BENCH_RESULTS);
-		cfg.out = outpath;
-	}
+	struct config cfg = { 0 };
+	int64_t rows = -1, seconds = -1;
+	const struct bench_option options[] = {
+		BENCH_OPTIONS_COMMON(&cfg.quick, &cfg.out, &cfg.dir),
+		{ "--n", BENCH_OPTION_INT, &rows, 10, MAX_ROWS / 2 },
+		{ "--seconds", BENCH_OPTION_INT, &seconds, 1, 60 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        BENCH_COUNT(options), usage) != 0)
+		return 2;
+	cfg.throughput_n = rows > 0 ? rows : cfg.quick ? 300 : 2000;
+	cfg.latency_s = seconds > 0 ? seconds : cfg.quick ? 2 : 10;
+	bool standard = !cfg.quick && rows < 0 && seconds < 0;
+	if (!cfg.out && standard)
+		cfg.out = HTD_BENCH_RESULTS "/notify.json";
+	if (cfg.out && bench_check_out_dir(BENCH_NAME, cfg.out) != 0)
+		return 1;
 	const char *tmp = cfg.dir ? cfg.dir : getenv("TMPDIR");
 	char dir[1024], db[1100];
 	str_format(dir, sizeof(dir), "%s/htd-bench-notify-XXXXXX",
@@ -565,13 +548,8 @@ int main(int argc, char **argv)
 	printf("  target: every row delivered at every rate: %s\n",
 	       lat[0].lost + lat[1].lost + lat[2].lost == 0 ? "met" : "MISSED");
 
+	bool written = true;
 	if (cfg.out) {
-		struct utsname u;
-		uname(&u);
-		char date[32];
-		time_t now = time(NULL);
-		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ",
-		         gmtime(&now));
 		json_t *latj = json_array();
 		for (size_t r = 0; r < 3; r++)
 			json_array_append_new(
@@ -581,30 +559,24 @@ int main(int argc, char **argv)
 			              "lost", (json_int_t)lat[r].lost, "p50_ms",
 			              lat[r].p50_ms, "p99_ms", lat[r].p99_ms,
 			              "max_ms", lat[r].max_ms));
-		json_t *root = json_pack(
-		    "{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:I},s:s,s:{s:I,s:I,s:I},"
-		    "s:f,s:f,s:f,s:o}",
-		    "benchmark", "notify", "htdispatch_version", HTD_VERSION,
-		    "date", date, "machine", "hostname", u.nodename, "os",
-		    u.sysname, "release", u.release, "arch", u.machine, "cpus",
-		    (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "anchor",
-		    "plain libcurl POST loop, one easy handle per POST, same "
-		    "bodies, same receiver",
-		    "params", "rows", (json_int_t)n, "latency_seconds",
-		    (json_int_t)cfg.latency_s, "poll_ms",
-		    (json_int_t)OUTBOX_POLL_MS_DEFAULT, "worker_per_s",
-		    worker_rate, "anchor_per_s", curl_rate,
-		    "ratio_worker_anchor", ratio, "latency", latj);
-		if (json_dump_file(root, cfg.out,
-		                   JSON_INDENT(2) | JSON_SORT_KEYS) != 0)
-			fprintf(stderr, "notify: cannot write %s\n", cfg.out);
-		else
-			printf("  wrote %s\n", cfg.out);
+		json_t *root = bench_results_new("notify");
+		json_object_update_new(
+		    root,
+		    json_pack("{s:s,s:{s:I,s:I,s:I},s:f,s:f,s:f,s:o}", "anchor",
+		              "plain libcurl POST loop, one easy handle per "
+		              "POST, same bodies, same receiver",
+		              "params", "rows", (json_int_t)n,
+		              "latency_seconds", (json_int_t)cfg.latency_s,
+		              "poll_ms", (json_int_t)OUTBOX_POLL_MS_DEFAULT,
+		              "worker_per_s", worker_rate, "anchor_per_s",
+		              curl_rate, "ratio_worker_anchor", ratio,
+		              "latency", latj));
+		written = bench_write_json(BENCH_NAME, root, cfg.out) == 0;
 		json_decref(root);
 	}
 	char cmd[1200];
 	str_format(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "notify: could not remove %s\n", dir);
-	return 0;
+	return written ? 0 : 1;
 }

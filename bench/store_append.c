@@ -11,11 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <sys/vfs.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "core/call.h"
 #include "formats/event_json.h"
 #include "store/store.h"
@@ -32,11 +31,7 @@
 #define NOTE_BYTES 200
 #define ACTOR "user:bench"
 #define ROUNDS_MAX 15
-#define PATH_MAX_BENCH 1024
-
-#ifndef HTD_BENCH_RESULTS
-#define HTD_BENCH_RESULTS "bench/results"
-#endif
+#define BENCH_NAME "store_append" /* the prefix of its messages */
 
 struct config {
 	int64_t singles; /* N: one append per store_append call */
@@ -67,31 +62,12 @@ enum phase { PHASE_SINGLE, PHASE_BATCHED, PHASE__COUNT };
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		fprintf(stderr, "store_append: clock_gettime: %s\n",
-		        strerror(errno));
-		exit(1);
-	}
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
+/* The median of the n (1..ROUNDS_MAX) rates of `v`, which it leaves be. */
 static double median(const double *v, int64_t n)
 {
 	double sorted[ROUNDS_MAX];
 	memcpy(sorted, v, (size_t)n * sizeof(*v));
-	qsort(sorted, (size_t)n, sizeof(*sorted), compare_double);
-	if (n % 2)
-		return sorted[n / 2];
-	return (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+	return bench_summarise(sorted, n).median;
 }
 
 static void print_store_error(const char *doing, const struct htd_error *err)
@@ -111,7 +87,7 @@ static void print_sqlite_error(sqlite3 *db, const char *path, int rc,
 /* Removes the files of `dir` (ours: databases, WAL, shm) and `dir`. */
 static int remove_dir(const char *dir)
 {
-	char path[PATH_MAX_BENCH];
+	char path[BENCH_PATH_MAX];
 	int rc = 0;
 	DIR *d = opendir(dir);
 	if (!d) {
@@ -144,7 +120,7 @@ static int remove_database(const char *path)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm",
 		                                "-journal" };
-	char p[PATH_MAX_BENCH];
+	char p[BENCH_PATH_MAX];
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		if (!str_format(p, sizeof(p), "%s%s", path, suffixes[i]))
@@ -179,32 +155,6 @@ static const char *filesystem_name(const char *dir, char *buf, size_t size)
 		if ((unsigned long)sf.f_type == known[i].magic)
 			return known[i].name;
 	str_format(buf, size, "unknown (0x%lx)", (unsigned long)sf.f_type);
-	return buf;
-}
-
-/* Reads the CPU model from /proc/cpuinfo into `buf`; "unknown" if none. */
-static const char *cpu_model(char *buf, size_t size)
-{
-	char line[512];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	str_copy(buf, size, "unknown");
-	if (!f)
-		return buf;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "model name", 10) != 0)
-			continue;
-		const char *colon = strchr(line, ':');
-		if (colon) {
-			size_t n;
-			const char *t = str_trim(colon + 1, &n);
-			if (n >= size)
-				n = size - 1;
-			memcpy(buf, t, n);
-			buf[n] = '\0';
-		}
-		break;
-	}
-	fclose(f);
 	return buf;
 }
 
@@ -338,7 +288,7 @@ static int store_side_run(struct store_side *s, struct workload *w,
 	e.actor = ACTOR;
 	e.u.note.text = w->note;
 
-	double start = now_seconds();
+	double start = bench_now();
 	for (int64_t done = 0; done < count;) {
 		int64_t n = count - done < batch ? count - done : batch;
 		for (int64_t j = 0; j < n; j++) {
@@ -373,7 +323,7 @@ static int store_side_run(struct store_side *s, struct workload *w,
 		}
 		done += n;
 	}
-	*seconds = now_seconds() - start;
+	*seconds = bench_now() - start;
 	return 0;
 }
 
@@ -502,7 +452,7 @@ static int raw_step(sqlite3_stmt *st)
 static int raw_side_run(struct raw_side *r, struct workload *w, int64_t count,
                         int64_t batch, int64_t *next_call, double *seconds)
 {
-	double start = now_seconds();
+	double start = bench_now();
 	for (int64_t done = 0; done < count;) {
 		int64_t n = count - done < batch ? count - done : batch;
 		int rc = raw_step(r->begin);
@@ -534,7 +484,7 @@ static int raw_side_run(struct raw_side *r, struct workload *w, int64_t count,
 		}
 		done += n;
 	}
-	*seconds = now_seconds() - start;
+	*seconds = bench_now() - start;
 	return 0;
 }
 
@@ -554,7 +504,7 @@ static int raw_side_run(struct raw_side *r, struct workload *w, int64_t count,
 static int run_round(const struct config *cfg, const char *dir, int64_t round,
                      struct workload *w, struct sample samples[PHASE__COUNT])
 {
-	char store_path[PATH_MAX_BENCH], raw_path[PATH_MAX_BENCH];
+	char store_path[BENCH_PATH_MAX], raw_path[BENCH_PATH_MAX];
 	struct store_side s;
 	struct raw_side r;
 	int64_t store_next = 0, raw_next = 0;
@@ -664,22 +614,7 @@ static int write_json(const struct config *cfg, const char *dir,
                       const struct sample samples[PHASE__COUNT],
                       const struct summary *sum)
 {
-	char date[TIME_TEXT_MAX], cpu[256], fs[64];
-	struct utsname u;
-	if (uname(&u) != 0)
-		memset(&u, 0, sizeof(u));
-	if (!time_format_utc(clock_now_ms(clock_system()), date, sizeof(date)))
-		str_copy(date, sizeof(date), "unknown");
-
-	json_t *machine = json_object();
-	json_object_set_new(machine, "hostname", json_string(u.nodename));
-	json_object_set_new(machine, "os", json_string(u.sysname));
-	json_object_set_new(machine, "kernel", json_string(u.release));
-	json_object_set_new(machine, "arch", json_string(u.machine));
-	json_object_set_new(machine, "cpu",
-	                    json_string(cpu_model(cpu, sizeof(cpu))));
-	json_object_set_new(machine, "cpus",
-	                    json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+	char fs[64];
 
 	json_t *databases = json_object();
 	json_object_set_new(databases, "dir", json_string(dir));
@@ -705,12 +640,7 @@ static int write_json(const struct config *cfg, const char *dir,
 	                    json_real(TARGET_RATIO));
 	json_object_set_new(target, "met", json_boolean(sum->met));
 
-	json_t *root = json_object();
-	json_object_set_new(root, "benchmark", json_string("store_append"));
-	json_object_set_new(root, "htdispatch_version",
-	                    json_string(HTD_VERSION));
-	json_object_set_new(root, "date", json_string(date));
-	json_object_set_new(root, "machine", machine);
+	json_t *root = bench_results_new("store_append");
 	json_object_set_new(root, "sqlite_version",
 	                    json_string(sqlite3_libversion()));
 	json_object_set_new(root, "durability",
@@ -728,47 +658,9 @@ static int write_json(const struct config *cfg, const char *dir,
 	    root, "batched",
 	    phase_json(cfg, &samples[PHASE_BATCHED], sum, PHASE_BATCHED));
 	json_object_set_new(root, "target", target);
-
-	/* Written aside, then renamed: a failed run leaves the last result. */
-	char tmp[PATH_MAX_BENCH];
-	int rc = -1;
-	if (!str_format(tmp, sizeof(tmp), "%s.tmp", cfg->out))
-		fprintf(stderr, "store_append: %s: path too long\n", cfg->out);
-	else if (json_dump_file(root, tmp,
-	                        JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	                            JSON_REAL_PRECISION(6)) != 0)
-		fprintf(stderr, "store_append: cannot write %s: %s\n", tmp,
-		        strerror(errno));
-	else if (rename(tmp, cfg->out) != 0)
-		fprintf(stderr, "store_append: cannot rename %s to %s: %s\n",
-		        tmp, cfg->out, strerror(errno));
-	else
-		rc = 0;
+	int rc = bench_write_json(BENCH_NAME, root, cfg->out);
 	json_decref(root);
 	return rc;
-}
-
-/* Fails early, before a long run, when the JSON could not be written. */
-static int check_out_dir(const char *out)
-{
-	char dir[PATH_MAX_BENCH];
-	if (!str_copy(dir, sizeof(dir), out)) {
-		fprintf(stderr, "store_append: %s: path too long\n", out);
-		return -1;
-	}
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		str_copy(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if (access(dir, W_OK) != 0) {
-		fprintf(stderr, "store_append: cannot write into %s: %s\n", dir,
-		        strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 static void print_table(const struct config *cfg, const char *dir,
@@ -838,64 +730,20 @@ static void usage(FILE *f)
 	    HTD_BENCH_RESULTS, ROUNDS_MAX);
 }
 
-/* Parses "--name VALUE" as an integer in [min, max]. */
-static int option_int(int argc, char **argv, int *i, int64_t min, int64_t max,
-                      int64_t *out)
-{
-	if (*i + 1 >= argc || !str_to_i64(argv[*i + 1], min, max, out)) {
-		fprintf(stderr,
-		        "store_append: %s needs a whole number from %lld to "
-		        "%lld\n",
-		        argv[*i], (long long)min, (long long)max);
-		return -1;
-	}
-	(*i)++;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	bool quick = false, out_set = false;
+	bool quick = false;
 	int64_t singles = -1, batched = -1, batch = -1, rounds = -1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int rc = 0;
-		if (str_eq(a, "--quick")) {
-			quick = true;
-		} else if (str_eq(a, "--out") || str_eq(a, "--dir")) {
-			if (i + 1 >= argc || str_empty(argv[i + 1])) {
-				fprintf(stderr,
-				        "store_append: %s needs a "
-				        "path\n",
-				        a);
-				return -1;
-			}
-			if (str_eq(a, "--out")) {
-				cfg->out = argv[++i];
-				out_set = true;
-			} else {
-				cfg->dir = argv[++i];
-			}
-		} else if (str_eq(a, "--single")) {
-			rc = option_int(argc, argv, &i, 1, 10000000, &singles);
-		} else if (str_eq(a, "--batched")) {
-			rc = option_int(argc, argv, &i, 1, 100000000, &batched);
-		} else if (str_eq(a, "--batch")) {
-			rc = option_int(argc, argv, &i, 1, 10000, &batch);
-		} else if (str_eq(a, "--rounds")) {
-			rc = option_int(argc, argv, &i, 1, ROUNDS_MAX, &rounds);
-		} else if (str_eq(a, "--help") || str_eq(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else {
-			fprintf(stderr, "store_append: unknown option '%s'\n",
-			        a);
-			usage(stderr);
-			return -1;
-		}
-		if (rc != 0)
-			return -1;
-	}
+	const struct bench_option options[] = {
+		BENCH_OPTIONS_COMMON(&quick, &cfg->out, &cfg->dir),
+		{ "--single", BENCH_OPTION_INT, &singles, 1, 10000000 },
+		{ "--batched", BENCH_OPTION_INT, &batched, 1, 100000000 },
+		{ "--batch", BENCH_OPTION_INT, &batch, 1, 10000 },
+		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, ROUNDS_MAX },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        BENCH_COUNT(options), usage) != 0)
+		return -1;
 	cfg->quick = quick;
 	cfg->singles = singles > 0 ? singles : quick ? 100 : 10000;
 	cfg->batched = batched > 0 ? batched : quick ? 1000 : 100000;
@@ -906,7 +754,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	/* Only a run at the standard sizes replaces the recorded result. */
 	bool standard =
 	    !quick && singles < 0 && batched < 0 && batch < 0 && rounds < 0;
-	if (!out_set && standard)
+	if (!cfg->out && standard)
 		cfg->out = HTD_BENCH_RESULTS "/store_append.json";
 	return 0;
 }
@@ -917,7 +765,7 @@ int main(int argc, char **argv)
 	struct workload w;
 	struct sample samples[PHASE__COUNT];
 	struct summary sum;
-	char dir[PATH_MAX_BENCH];
+	char dir[BENCH_PATH_MAX];
 	int rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -926,7 +774,7 @@ int main(int argc, char **argv)
 	memset(&sum, 0, sizeof(sum));
 	if (parse_args(argc, argv, &cfg) != 0)
 		return 2;
-	if (cfg.out && check_out_dir(cfg.out) != 0)
+	if (cfg.out && bench_check_out_dir(BENCH_NAME, cfg.out) != 0)
 		return 1;
 	log_set_level(LOG_WARN); /* no "schema_migrated" per round */
 
@@ -963,11 +811,8 @@ int main(int argc, char **argv)
 	sum.met = sum.ratio[PHASE_SINGLE] >= TARGET_RATIO;
 
 	print_table(&cfg, dir, &w, samples, &sum);
-	if (cfg.out) {
-		if (write_json(&cfg, dir, &w, samples, &sum) != 0)
-			goto out;
-		printf("  results: %s\n", cfg.out);
-	}
+	if (cfg.out && write_json(&cfg, dir, &w, samples, &sum) != 0)
+		goto out;
 	rc = 0;
 out:
 	if (remove_dir(dir) != 0)

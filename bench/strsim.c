@@ -13,10 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "core/phonetic.h"
 #include "core/strsim.h"
 #include "util/clock.h"
@@ -26,15 +25,8 @@
 /* The target: a Jaro-Winkler comparison of two names, median per pass. */
 #define TARGET_JW_NS 100.0
 
-#define PATH_MAX_BENCH 1024
 #define NAME_MAX_BYTES 64
-
-#ifndef HTD_BENCH_RESULTS
-#define HTD_BENCH_RESULTS "bench/results"
-#endif
-#ifndef HTD_SOURCE_ROOT
-#define HTD_SOURCE_ROOT "."
-#endif
+#define BENCH_NAME "strsim" /* the prefix of its messages */
 
 struct config {
 	int64_t window; /* each name is compared with the next `window` */
@@ -42,7 +34,7 @@ struct config {
 	bool quick;
 	const char *out; /* NULL: no JSON */
 	const char *data;
-	char data_default[PATH_MAX_BENCH];
+	char data_default[BENCH_PATH_MAX];
 	double load_before; /* 1-minute load average at the start; -1 unknown */
 };
 
@@ -94,67 +86,6 @@ struct names {
 	size_t empty; /* empty fields skipped */
 	size_t ascii; /* names that are pure ASCII */
 };
-
-struct stats {
-	double median, min, mean, max; /* nanoseconds per operation */
-};
-
-/* ---- helpers ------------------------------------------------------------ */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		fprintf(stderr, "strsim: clock_gettime: %s\n", strerror(errno));
-		exit(1);
-	}
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static struct stats summarise(double *v, int64_t n)
-{
-	struct stats s = { 0 };
-	double sum = 0;
-	qsort(v, (size_t)n, sizeof(*v), compare_double);
-	for (int64_t i = 0; i < n; i++)
-		sum += v[i];
-	s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	s.mean = sum / (double)n;
-	s.min = v[0];
-	s.max = v[n - 1];
-	return s;
-}
-
-static const char *cpu_model(char *buf, size_t size)
-{
-	char line[512];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	str_copy(buf, size, "unknown");
-	if (!f)
-		return buf;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "model name", 10) != 0)
-			continue;
-		const char *colon = strchr(line, ':');
-		if (colon) {
-			size_t n;
-			const char *t = str_trim(colon + 1, &n);
-			if (n >= size)
-				n = size - 1;
-			memcpy(buf, t, n);
-			buf[n] = '\0';
-		}
-		break;
-	}
-	fclose(f);
-	return buf;
-}
 
 /* ---- the anchor --------------------------------------------------------- */
 
@@ -438,9 +369,9 @@ static void measure(const struct names *nm, const struct config *cfg,
 		for (int j = 0; j < CASE__COUNT; j++) {
 			enum bench_case k =
 			    (enum bench_case)((j + r) % CASE__COUNT);
-			double t0 = now_seconds();
+			double t0 = bench_now();
 			size_t ops = run_pass(nm, window, k);
-			double t1 = now_seconds();
+			double t1 = bench_now();
 			samples[k][r] = (t1 - t0) * 1e9 / (double)ops;
 		}
 	}
@@ -449,28 +380,9 @@ static void measure(const struct names *nm, const struct config *cfg,
 /* ---- output ------------------------------------------------------------- */
 
 static int write_json(const struct config *cfg, const struct names *nm,
-                      size_t checked, const struct stats *st, double ratio,
-                      bool met)
+                      size_t checked, const struct bench_stats *st,
+                      double ratio, bool met)
 {
-	char date[TIME_TEXT_MAX], cpu[256];
-	struct utsname u;
-	if (uname(&u) != 0)
-		memset(&u, 0, sizeof(u));
-	if (!time_format_utc(clock_now_ms(clock_system()), date, sizeof(date)))
-		str_copy(date, sizeof(date), "unknown");
-
-	double load[1] = { -1 };
-	if (getloadavg(load, 1) != 1)
-		load[0] = -1;
-	/* The load before and after: other work on the machine inflates the
-	 * times, so a reader can tell a quiet run from a busy one. */
-	json_t *machine =
-	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f,s:f}", "hostname",
-	              u.nodename, "os", u.sysname, "kernel", u.release, "arch",
-	              u.machine, "cpu", cpu_model(cpu, sizeof(cpu)), "cpus",
-	              (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
-	              "load_average_1min_before", cfg->load_before,
-	              "load_average_1min_after", load[0]);
 	json_t *params = json_pack(
 	    "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "data",
 	    "linkage/febrl/dataset4a.csv (given_name, surname)", "records",
@@ -493,44 +405,20 @@ static int write_json(const struct config *cfg, const struct names *nm,
 	json_t *target = json_pack(
 	    "{s:f,s:f,s:b}", "jaro_winkler_median_ns_max", TARGET_JW_NS,
 	    "jaro_winkler_median_ns", st[CASE_JW].median, "met", met);
-	json_t *root = json_object();
-	json_object_set_new(root, "benchmark", json_string("strsim"));
-	json_object_set_new(root, "htdispatch_version",
-	                    json_string(HTD_VERSION));
-	json_object_set_new(root, "date", json_string(date));
-	json_object_set_new(root, "machine", machine);
-	json_object_set_new(
-	    root, "anchor",
-	    json_string("naive Jaro-Winkler as the literature writes it "
-	                "(bytes, calloc'd flag arrays per call), in this "
-	                "file; jellyfish (Python) is not installed"));
-	json_object_set_new(root, "params", params);
-	json_object_set_new(root, "cases", cases);
-	json_object_set_new(root, "ratio_anchor_jaro_winkler",
-	                    json_real(ratio));
-	json_object_set_new(root, "target", target);
-
-	char tmp[PATH_MAX_BENCH];
-	int rc = -1;
-	if (!str_format(tmp, sizeof(tmp), "%s.tmp", cfg->out))
-		fprintf(stderr, "strsim: %s: path too long\n", cfg->out);
-	else if (json_dump_file(root, tmp,
-	                        JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	                            JSON_REAL_PRECISION(6)) != 0)
-		fprintf(stderr, "strsim: cannot write %s: %s\n", tmp,
-		        strerror(errno));
-	else if (rename(tmp, cfg->out) != 0)
-		fprintf(stderr, "strsim: cannot rename %s to %s: %s\n", tmp,
-		        cfg->out, strerror(errno));
-	else
-		rc = 0;
-	json_decref(root);
-	return rc;
+	json_t *root = bench_results_new("strsim");
+	bench_results_add_load(root, cfg->load_before);
+	return bench_results_write_cases(
+	    BENCH_NAME, root,
+	    "naive Jaro-Winkler as the literature writes it (bytes, calloc'd "
+	    "flag arrays per call), in this file; jellyfish (Python) is not "
+	    "installed",
+	    params, cases, "ratio_anchor_jaro_winkler", ratio, target,
+	    cfg->out);
 }
 
 static void print_table(const struct config *cfg, const struct names *nm,
-                        size_t checked, const struct stats *st, double ratio,
-                        bool met)
+                        size_t checked, const struct bench_stats *st,
+                        double ratio, bool met)
 {
 	printf("strsim: name comparison and encoding, %s\n", cfg->data);
 	printf("  %zu names (given names and surnames of %zu records; %zu "
@@ -554,28 +442,6 @@ static void print_table(const struct config *cfg, const struct names *nm,
 	printf("\n  anchor / strsim_jaro_winkler (medians): %.2f\n", ratio);
 	printf("\n  target: Jaro-Winkler median < %.0f ns: %s (%.1f ns)\n",
 	       TARGET_JW_NS, met ? "met" : "MISSED", st[CASE_JW].median);
-}
-
-static int check_out_dir(const char *out)
-{
-	char dir[PATH_MAX_BENCH];
-	if (!str_copy(dir, sizeof(dir), out)) {
-		fprintf(stderr, "strsim: %s: path too long\n", out);
-		return -1;
-	}
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		str_copy(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if (access(dir, W_OK) != 0) {
-		fprintf(stderr, "strsim: cannot write into %s: %s\n", dir,
-		        strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -602,71 +468,29 @@ static void usage(FILE *f)
 	        HTD_BENCH_RESULTS, HTD_SOURCE_ROOT);
 }
 
-static int option_int(int argc, char **argv, int *i, int64_t min, int64_t max,
-                      int64_t *out)
-{
-	if (*i + 1 >= argc || !str_to_i64(argv[*i + 1], min, max, out)) {
-		fprintf(stderr,
-		        "strsim: %s needs a whole number from %lld to %lld\n",
-		        argv[*i], (long long)min, (long long)max);
-		return -1;
-	}
-	(*i)++;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	bool out_set = false, standard = true;
 	int64_t window = -1, rounds = -1;
-	const char *shared = getenv("HTD_SHARED_DATA");
 
-	if (!str_format(cfg->data_default, sizeof(cfg->data_default),
-	                "%s/linkage/febrl/dataset4a.csv",
-	                shared && *shared ? shared
-	                                  : HTD_SOURCE_ROOT
-	                    "/../shared/data")) {
-		fprintf(stderr, "strsim: HTD_SHARED_DATA: path too long\n");
+	if (!bench_shared_data_path(BENCH_NAME, "linkage/febrl/dataset4a.csv",
+	                            cfg->data_default,
+	                            sizeof(cfg->data_default)))
 		return -1;
-	}
 	cfg->data = cfg->data_default;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (str_eq(a, "--dir") || str_eq(a, "--out") ||
-		    str_eq(a, "--data")) {
-			if (i + 1 >= argc || str_empty(argv[i + 1])) {
-				fprintf(stderr, "strsim: %s needs a path\n", a);
-				return -1;
-			}
-			i++;
-			if (str_eq(a, "--out")) {
-				cfg->out = argv[i];
-				out_set = true;
-			} else if (str_eq(a, "--data")) {
-				cfg->data = argv[i];
-				standard = false;
-			}
-		} else if (str_eq(a, "--quick")) {
-			cfg->quick = true;
-		} else if (str_eq(a, "--window")) {
-			if (option_int(argc, argv, &i, 1, 10000, &window))
-				return -1;
-		} else if (str_eq(a, "--rounds")) {
-			if (option_int(argc, argv, &i, 1, 1000, &rounds))
-				return -1;
-		} else if (str_eq(a, "--help") || str_eq(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else {
-			fprintf(stderr, "strsim: unknown option '%s'\n", a);
-			usage(stderr);
-			return -1;
-		}
-	}
+	const struct bench_option options[] = {
+		BENCH_OPTIONS_COMMON(&cfg->quick, &cfg->out, NULL),
+		{ "--data", BENCH_OPTION_TEXT, &cfg->data, 0, 0 },
+		{ "--window", BENCH_OPTION_INT, &window, 1, 10000 },
+		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, 1000 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        BENCH_COUNT(options), usage) != 0)
+		return -1;
 	cfg->window = window > 0 ? window : cfg->quick ? 10 : 100;
 	cfg->rounds = rounds > 0 ? rounds : cfg->quick ? 3 : 20;
-	standard = standard && !cfg->quick && window < 0 && rounds < 0;
-	if (!out_set && standard)
+	bool standard = !cfg->quick && window < 0 && rounds < 0 &&
+	                cfg->data == cfg->data_default;
+	if (!cfg->out && standard)
 		cfg->out = HTD_BENCH_RESULTS "/strsim.json";
 	return 0;
 }
@@ -676,17 +500,16 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct names nm;
 	double *samples[CASE__COUNT] = { 0 };
-	struct stats st[CASE__COUNT];
+	struct bench_stats st[CASE__COUNT];
 	int rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&nm, 0, sizeof(nm));
 	if (parse_args(argc, argv, &cfg) != 0)
 		return 2;
-	if (cfg.out && check_out_dir(cfg.out) != 0)
+	if (cfg.out && bench_check_out_dir(BENCH_NAME, cfg.out) != 0)
 		return 1;
-	if (getloadavg(&cfg.load_before, 1) != 1)
-		cfg.load_before = -1;
+	cfg.load_before = bench_load();
 	if (names_load(cfg.data, &nm) != 0)
 		goto out;
 	if ((size_t)cfg.window >= nm.n)
@@ -697,28 +520,17 @@ int main(int argc, char **argv)
 		                "strsim does, or no ASCII pair to check\n");
 		goto out;
 	}
-	for (int k = 0; k < CASE__COUNT; k++) {
-		samples[k] = calloc((size_t)cfg.rounds, sizeof(double));
-		if (!samples[k]) {
-			fprintf(stderr, "strsim: out of memory\n");
-			goto out;
-		}
-	}
+	bench_samples_new(samples, CASE__COUNT, (size_t)cfg.rounds);
 	measure(&nm, &cfg, samples);
-	for (int k = 0; k < CASE__COUNT; k++)
-		st[k] = summarise(samples[k], cfg.rounds);
+	bench_summarise_cases(samples, CASE__COUNT, cfg.rounds, st);
 	double ratio = st[CASE_JW_NAIVE].median / st[CASE_JW].median;
 	bool met = st[CASE_JW].median < TARGET_JW_NS;
 	print_table(&cfg, &nm, checked, st, ratio, met);
-	if (cfg.out) {
-		if (write_json(&cfg, &nm, checked, st, ratio, met) != 0)
-			goto out;
-		printf("  results: %s\n", cfg.out);
-	}
+	if (cfg.out && write_json(&cfg, &nm, checked, st, ratio, met) != 0)
+		goto out;
 	rc = 0;
 out:
-	for (int k = 0; k < CASE__COUNT; k++)
-		free(samples[k]);
+	bench_samples_free(samples, CASE__COUNT);
 	free(nm.name);
 	free(nm.utf8);
 	return rc;

@@ -6,7 +6,6 @@
  * qsort() and keeps the ten best. Both must give the same ten in the same
  * order, checked before timing.
  */
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdbool.h>
@@ -15,24 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench_util.h"
 #include "core/units.h"
-#include "util/clock.h"
 #include "util/str.h"
 #include "version.h"
+
+#define BENCH_NAME "units" /* the prefix of its messages */
 
 /* The target: a recommendation over 1,000 units under this. */
 #define TARGET_US 100.0
 #define TOP 10
 #define CALLS 16 /* call positions the runs cycle through */
-#define PATH_MAX_BENCH 1024
-
-#ifndef HTD_BENCH_RESULTS
-#define HTD_BENCH_RESULTS "bench/results"
-#endif
 
 /* Austin City Hall; units and calls within about 25 km of it. */
 #define CENTER_LAT 30.2649
@@ -58,10 +51,6 @@ static const char *const case_labels[CASE__COUNT] = {
 	"anchor: all, qsort, top 10",
 };
 
-struct stats {
-	double median, p99, mean, min, max; /* microseconds */
-};
-
 struct workload {
 	struct unit *units;
 	size_t n;
@@ -70,65 +59,6 @@ struct workload {
 	struct units_ranked *out;   /* room for every unit */
 	struct units_ranked *naive; /* the anchor's scratch */
 };
-
-/* ---- helpers ----------------------------------------------------------- */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		fprintf(stderr, "units: clock_gettime: %s\n", strerror(errno));
-		exit(1);
-	}
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static struct stats summarise(double *v, int64_t n)
-{
-	struct stats s = { 0 };
-	double sum = 0;
-	qsort(v, (size_t)n, sizeof(*v), compare_double);
-	for (int64_t i = 0; i < n; i++)
-		sum += v[i];
-	s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	int64_t p = (int64_t)((double)n * 0.99);
-	s.p99 = v[p < n ? p : n - 1];
-	s.mean = sum / (double)n;
-	s.min = v[0];
-	s.max = v[n - 1];
-	return s;
-}
-
-static const char *cpu_model(char *buf, size_t size)
-{
-	char line[512];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	str_copy(buf, size, "unknown");
-	if (!f)
-		return buf;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "model name", 10) != 0)
-			continue;
-		const char *colon = strchr(line, ':');
-		if (colon) {
-			size_t n;
-			const char *t = str_trim(colon + 1, &n);
-			if (n >= size)
-				n = size - 1;
-			memcpy(buf, t, n);
-			buf[n] = '\0';
-		}
-		break;
-	}
-	fclose(f);
-	return buf;
-}
 
 /* ---- the workload ------------------------------------------------------ */
 
@@ -375,57 +305,18 @@ static int check_workload(struct workload *w)
 	return 0;
 }
 
-/* As bench/decide.c: rounds, each starting with another case. */
-static int measure(struct workload *w, const struct config *cfg,
-                   double *samples[CASE__COUNT])
+/* bench_run_fn over the workload: run `i` of case `k` takes call position
+ * i (mod CALLS). */
+static int run_case(void *ctx, int k, int64_t i)
 {
-	int64_t per_round = cfg->runs / cfg->rounds;
-	int64_t done[CASE__COUNT] = { 0 };
-	for (int k = 0; k < CASE__COUNT; k++)
-		for (size_t i = 0; i < 200; i++)
-			if (run_once(w, (enum bench_case)k, i) != 0)
-				return -1;
-	for (int64_t r = 0; r < cfg->rounds; r++) {
-		for (int j = 0; j < CASE__COUNT; j++) {
-			enum bench_case k =
-			    (enum bench_case)((j + r) % CASE__COUNT);
-			int64_t n = r == cfg->rounds - 1 ? cfg->runs - done[k]
-			                                 : per_round;
-			for (int64_t i = 0; i < n; i++) {
-				double t0 = now_seconds();
-				if (run_once(w, k, (size_t)done[k]) != 0)
-					return -1;
-				double t1 = now_seconds();
-				samples[k][done[k]++] = (t1 - t0) * 1e6;
-			}
-		}
-	}
-	return 0;
+	return run_once(ctx, (enum bench_case)k, (size_t)i);
 }
 
 /* ---- output ------------------------------------------------------------ */
 
-static json_t *stats_json(const struct stats *s)
-{
-	return json_pack("{s:f,s:f,s:f,s:f,s:f}", "median_us", s->median,
-	                 "p99_us", s->p99, "mean_us", s->mean, "min_us", s->min,
-	                 "max_us", s->max);
-}
-
 static int write_json(const struct config *cfg, const struct workload *w,
-                      const struct stats *st, double ratio, bool met)
+                      const struct bench_stats *st, double ratio, bool met)
 {
-	char date[TIME_TEXT_MAX], cpu[256];
-	struct utsname u;
-	if (uname(&u) != 0)
-		memset(&u, 0, sizeof(u));
-	if (!time_format_utc(clock_now_ms(clock_system()), date, sizeof(date)))
-		str_copy(date, sizeof(date), "unknown");
-	json_t *machine =
-	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "hostname", u.nodename, "os",
-	              u.sysname, "kernel", u.release, "arch", u.machine, "cpu",
-	              cpu_model(cpu, sizeof(cpu)), "cpus",
-	              (json_int_t)sysconf(_SC_NPROCESSORS_ONLN));
 	json_t *params = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:b}", "runs",
 	    (json_int_t)cfg->runs, "rounds", (json_int_t)cfg->rounds, "units",
@@ -434,46 +325,22 @@ static int write_json(const struct config *cfg, const struct workload *w,
 	    "language_bonus_s", 120.0, "ht_bonus_s", 90.0, "quick", cfg->quick);
 	json_t *cases = json_object();
 	for (int k = 0; k < CASE__COUNT; k++)
-		json_object_set_new(cases, case_names[k], stats_json(&st[k]));
+		json_object_set_new(cases, case_names[k],
+		                    bench_stats_json_us(&st[k]));
 	json_t *target =
 	    json_pack("{s:f,s:f,s:f,s:b}", "recommend_median_us_max", TARGET_US,
 	              "recommend_median_us", st[CASE_TOP].median,
 	              "recommend_p99_us", st[CASE_TOP].p99, "met", met);
-	json_t *root = json_object();
-	json_object_set_new(root, "benchmark", json_string("units"));
-	json_object_set_new(root, "htdispatch_version",
-	                    json_string(HTD_VERSION));
-	json_object_set_new(root, "date", json_string(date));
-	json_object_set_new(root, "machine", machine);
-	json_object_set_new(root, "anchor",
-	                    json_string("naive: estimate and explain every "
-	                                "eligible unit, qsort() them all, "
-	                                "keep the ten best"));
-	json_object_set_new(root, "params", params);
-	json_object_set_new(root, "cases", cases);
-	json_object_set_new(root, "ratio_anchor_top10", json_real(ratio));
-	json_object_set_new(root, "target", target);
-
-	char tmp[PATH_MAX_BENCH];
-	int rc = -1;
-	if (!str_format(tmp, sizeof(tmp), "%s.tmp", cfg->out))
-		fprintf(stderr, "units: %s: path too long\n", cfg->out);
-	else if (json_dump_file(root, tmp,
-	                        JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	                            JSON_REAL_PRECISION(6)) != 0)
-		fprintf(stderr, "units: cannot write %s: %s\n", tmp,
-		        strerror(errno));
-	else if (rename(tmp, cfg->out) != 0)
-		fprintf(stderr, "units: cannot rename %s to %s: %s\n", tmp,
-		        cfg->out, strerror(errno));
-	else
-		rc = 0;
-	json_decref(root);
-	return rc;
+	json_t *root = bench_results_new("units");
+	return bench_results_write_cases(
+	    BENCH_NAME, root,
+	    "naive: estimate and explain every eligible unit, qsort() them "
+	    "all, keep the ten best",
+	    params, cases, "ratio_anchor_top10", ratio, target, cfg->out);
 }
 
 static void print_table(const struct config *cfg, const struct workload *w,
-                        const struct stats *st, double ratio, bool met)
+                        const struct bench_stats *st, double ratio, bool met)
 {
 	printf("units: recommending units for a call, %zu units (%zu "
 	       "available or cleared), %d call positions\n",
@@ -512,56 +379,18 @@ static void usage(FILE *f)
 	        HTD_BENCH_RESULTS);
 }
 
-static int option_int(int argc, char **argv, int *i, int64_t min, int64_t max,
-                      int64_t *out)
-{
-	if (*i + 1 >= argc || !str_to_i64(argv[*i + 1], min, max, out)) {
-		fprintf(stderr,
-		        "units: %s needs a whole number from %lld to %lld\n",
-		        argv[*i], (long long)min, (long long)max);
-		return -1;
-	}
-	(*i)++;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	int64_t runs = -1, rounds = -1, units = -1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (str_eq(a, "--dir")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "units: --dir needs a path\n");
-				return -1;
-			}
-			i++;
-		} else if (str_eq(a, "--out")) {
-			if (i + 1 >= argc || str_empty(argv[i + 1])) {
-				fprintf(stderr, "units: --out needs a path\n");
-				return -1;
-			}
-			cfg->out = argv[++i];
-		} else if (str_eq(a, "--quick")) {
-			cfg->quick = true;
-		} else if (str_eq(a, "--runs")) {
-			if (option_int(argc, argv, &i, 100, 10000000, &runs))
-				return -1;
-		} else if (str_eq(a, "--rounds")) {
-			if (option_int(argc, argv, &i, 1, 1000, &rounds))
-				return -1;
-		} else if (str_eq(a, "--units")) {
-			if (option_int(argc, argv, &i, 1, 1000000, &units))
-				return -1;
-		} else if (str_eq(a, "--help") || str_eq(a, "-h")) {
-			usage(stdout);
-			exit(0);
-		} else {
-			fprintf(stderr, "units: unknown option '%s'\n", a);
-			usage(stderr);
-			return -1;
-		}
-	}
+	const struct bench_option options[] = {
+		BENCH_OPTIONS_COMMON(&cfg->quick, &cfg->out, NULL),
+		{ "--runs", BENCH_OPTION_INT, &runs, 100, 10000000 },
+		{ "--rounds", BENCH_OPTION_INT, &rounds, 1, 1000 },
+		{ "--units", BENCH_OPTION_INT, &units, 1, 1000000 },
+	};
+	if (bench_parse_options(BENCH_NAME, argc, argv, options,
+	                        BENCH_COUNT(options), usage) != 0)
+		return -1;
 	cfg->runs = runs > 0 ? runs : cfg->quick ? 2000 : 20000;
 	cfg->rounds = rounds > 0 ? rounds : 20;
 	cfg->units = units > 0 ? units : 1000;
@@ -578,39 +407,31 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct workload w;
 	double *samples[CASE__COUNT] = { 0 };
-	struct stats st[CASE__COUNT];
+	struct bench_stats st[CASE__COUNT];
 	int rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&w, 0, sizeof(w));
 	if (parse_args(argc, argv, &cfg) != 0)
 		return 2;
+	if (cfg.out && bench_check_out_dir(BENCH_NAME, cfg.out) != 0)
+		return 1;
 	workload_init(&w, (size_t)cfg.units);
 	if (check_workload(&w) != 0)
 		goto out;
-	for (int k = 0; k < CASE__COUNT; k++) {
-		samples[k] = calloc((size_t)cfg.runs, sizeof(double));
-		if (!samples[k]) {
-			fprintf(stderr, "units: out of memory\n");
-			goto out;
-		}
-	}
-	if (measure(&w, &cfg, samples) != 0)
+	bench_samples_new(samples, CASE__COUNT, (size_t)cfg.runs);
+	if (bench_measure_rounds(CASE__COUNT, cfg.runs, cfg.rounds, 200,
+	                         run_case, &w, samples) != 0)
 		goto out;
-	for (int k = 0; k < CASE__COUNT; k++)
-		st[k] = summarise(samples[k], cfg.runs);
+	bench_summarise_cases(samples, CASE__COUNT, cfg.runs, st);
 	double ratio = st[CASE_ANCHOR].median / st[CASE_TOP].median;
 	bool met = st[CASE_TOP].median < TARGET_US;
 	print_table(&cfg, &w, st, ratio, met);
-	if (cfg.out) {
-		if (write_json(&cfg, &w, st, ratio, met) != 0)
-			goto out;
-		printf("  results: %s\n", cfg.out);
-	}
+	if (cfg.out && write_json(&cfg, &w, st, ratio, met) != 0)
+		goto out;
 	rc = 0;
 out:
-	for (int k = 0; k < CASE__COUNT; k++)
-		free(samples[k]);
+	bench_samples_free(samples, CASE__COUNT);
 	workload_free(&w);
 	return rc;
 }

@@ -24,11 +24,7 @@ struct seen {
 
 static void fail(const char *what, const struct htd_error *e)
 {
-	fprintf(stderr, "lexicon_yaml: %s\n", what);
-	if (e)
-		fprintf(stderr, "error: %s:%d:%d: %s\n", e->file, e->line,
-		        e->column, e->message);
-	abort();
+	fuzz_fail_error("lexicon_yaml", what, e);
 }
 
 static void on_error(void *ctx, const struct htd_error *e)

@@ -20,11 +20,7 @@
 
 static void fail(const char *what, const struct htd_error *e)
 {
-	fprintf(stderr, "nicknames_csv: %s\n", what);
-	if (e)
-		fprintf(stderr, "error: %s:%d:%d: %s\n", e->file, e->line,
-		        e->column, e->message);
-	abort();
+	fuzz_fail_error("nicknames_csv", what, e);
 }
 
 static bool name_ok(const char *s)
