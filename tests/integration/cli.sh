@@ -126,10 +126,16 @@ printf '\245%.0s' {1..64} | dd of=corrupt.db bs=1 seek=100 conv=notrunc 2>/dev/n
 run --db corrupt.db calls list; rc_is 1 "corrupt database refused"; has "$ERR" "corrupt" "says corrupt"
 
 # ---- a locked database ------------------------------------------------------------
-( echo "BEGIN IMMEDIATE;"; sleep 3; echo "ROLLBACK;" ) | sqlite3 var/htdispatch.db &
+# The lock is held until the command has run (a slow run under valgrind
+# must not find it gone): sqlite3 prints "locked" once it holds it, and
+# waits for a line on the fifo to let go.
+mkfifo unlock
+( echo "BEGIN IMMEDIATE;"; echo "SELECT 'locked';"; read -r _ <unlock; echo "ROLLBACK;" ) |
+	sqlite3 var/htdispatch.db >locker.out &
 locker=$!
-sleep 0.5
+for _ in $(seq 100); do grep -q locked locker.out 2>/dev/null && break; sleep 0.1; done
 run --busy-timeout 300 calls open; rc_is 1 "locked database times out"; has "$ERR" "locked by another process (waited 300 ms)" "says it is locked and how long it waited"
+echo go >unlock
 wait "$locker"
 run calls open; rc_is 0 "works again once the lock is gone"
 
