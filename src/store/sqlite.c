@@ -19,7 +19,7 @@
  * Records (migration 6; 5 is the notification outbox) are the agency's
  * records with their blocking keys: an import is one transaction, put in
  * batches, and an identical record is not rewritten.
- * Links between records (migration 9) are kept by their target's (kind,
+ * Links between records (migration 8) are kept by their target's (kind,
  * source, source_id) and resolved when read, so the order of imports does
  * not matter; a record's links are written with it, in the import's
  * transaction, and a record confirmed on a call is a link written with the
@@ -332,9 +332,7 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX outbox_by_call ON outbox (call_ref, id);\n"
 	  "CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox\n"
 	  "BEGIN SELECT RAISE(ABORT, 'outbox rows are kept'); END;\n" },
-	/* 7 and 8 are other branches' (the notices, ...): the numbers are
-	 * kept so that the schemas meet when merged.
-	 *
+	/*
 	 * Links: record to record (from an import's "links" column) by the
 	 * target's (kind, source, source_id), not its id, so that a link to
 	 * a record imported later resolves when it comes (a join on the
@@ -343,7 +341,7 @@ static const struct migration migrations[] = {
 	 * a rejection deletes the call's row, the events keep the history.
 	 * Migration 6's table was written by nothing; its rows, if any, are
 	 * carried over. */
-	{ 9, "record links by target, confirmed links",
+	{ 8, "record links by target, confirmed links",
 	  "ALTER TABLE record_links RENAME TO record_links_6;\n"
 	  "DROP INDEX record_links_unique;\n"
 	  "DROP INDEX record_links_by_other;\n"

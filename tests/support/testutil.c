@@ -110,7 +110,7 @@ const char tu_schema_v6_sql[] =
     "CREATE INDEX outbox_by_call ON outbox (call_ref, id);\n"
     "CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox\n"
     "BEGIN SELECT RAISE(ABORT, 'outbox rows are kept'); END;\n"
-    /* migration 9: record_links by record id */
+    /* migration 8: record_links by record id */
     "DROP TABLE record_links;\n"
     "CREATE TABLE record_links (\n"
     "  id INTEGER PRIMARY KEY,\n"

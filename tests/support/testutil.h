@@ -34,7 +34,7 @@ int64_t tu_local_ms(const char *text);
 
 /*
  * SQL that takes a database of the latest schema back to version 6 for the
- * tables later migrations rebuilt (outbox: 7; record_links: 9), emptying
+ * tables later migrations rebuilt (outbox: 7; record_links: 8), emptying
  * them, so that a test can write version 6 rows and open the file to see
  * them migrated. A migration that rebuilds a table adds its undoing here.
  */

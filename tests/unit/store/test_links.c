@@ -1,5 +1,5 @@
 /*
- * test_links.c - links between records and to calls (migration 9): an
+ * test_links.c - links between records and to calls (migration 8): an
  * import's links column kept by the target's (kind, source, source_id) and
  * resolved when that record comes, whatever the order of the imports; a
  * re-import rewriting only what changed; a rejected line leaving no link
@@ -317,7 +317,7 @@ static void raw_exec(const char *sql)
 	sqlite3_close(h);
 }
 
-Test(store_links, migration_9_carries_the_old_rows_over)
+Test(store_links, migration_8_carries_the_old_rows_over)
 {
 	import_ok(RECORD_PERSON, "source_id,family_name\n"
 	                         "P-1,Hernandez\n"
