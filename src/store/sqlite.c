@@ -3647,12 +3647,13 @@ static int query_int(struct sqlite_store *s, const char *sql, int64_t *out)
 	return rc;
 }
 
-static enum htd_err migrate(struct sqlite_store *s, int from,
+/* Runs the migrations after version `from`, up to and including `to`. */
+static enum htd_err migrate(struct sqlite_store *s, int from, int to,
                             struct htd_error *err)
 {
 	for (int i = 0; i < MIGRATION_COUNT; i++) {
 		const struct migration *m = &migrations[i];
-		if (m->version <= from)
+		if (m->version <= from || m->version > to)
 			continue;
 		int rc =
 		    sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -3751,8 +3752,13 @@ static enum htd_err check_file(struct sqlite_store *s, bool create,
 	return HTD_OK;
 }
 
-enum htd_err sqlite_store_open(const struct store_options *opts,
-                               struct store **out, struct htd_error *err)
+/*
+ * Opens the store and migrates it to schema version `to`; only at the
+ * latest version are its statements prepared (*out is then usable), else
+ * *out may only be closed.
+ */
+static enum htd_err open_at(const struct store_options *opts, int to,
+                            struct store **out, struct htd_error *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof(*s));
 	enum htd_err e = HTD_OK;
@@ -3833,10 +3839,14 @@ enum htd_err sqlite_store_open(const struct store_options *opts,
 		goto fail;
 	}
 
-	if (version < store_schema_latest()) {
-		e = migrate(s, version, err);
+	if (version < to) {
+		e = migrate(s, version, to, err);
 		if (e != HTD_OK)
 			goto fail;
+	}
+	if (to < store_schema_latest()) {
+		*out = &s->base;
+		return HTD_OK;
 	}
 
 	for (int i = 0; i < STMT__COUNT; i++) {
@@ -3867,5 +3877,30 @@ enum htd_err sqlite_store_open(const struct store_options *opts,
 fail:
 	sq_close(&s->base);
 	*out = NULL;
+	return e;
+}
+
+enum htd_err sqlite_store_open(const struct store_options *opts,
+                               struct store **out, struct htd_error *err)
+{
+	return open_at(opts, store_schema_latest(), out, err);
+}
+
+enum htd_err sqlite_store_create_at(const char *path, int version,
+                                    struct htd_error *err)
+{
+	if (version < 1 || version > store_schema_latest())
+		return htd_error_set(err, HTD_ERR_INVALID,
+		                     "no schema version %d (1 to %d)", version,
+		                     store_schema_latest());
+	struct store_options o = { .path = path, .create = true };
+	struct store *s = NULL;
+	enum htd_err e = open_at(&o, version, &s, err);
+	if (e == HTD_OK && store_schema_version(s) > version)
+		e = htd_error_set(err, HTD_ERR_SCHEMA_NEWER,
+		                  "%s is already at schema version %d", path,
+		                  store_schema_version(s));
+	if (s)
+		sq_close(s);
 	return e;
 }

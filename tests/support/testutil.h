@@ -32,12 +32,4 @@ void tu_write_file(const char *path, const void *data, size_t len);
 /* Milliseconds for a local time given as YYYY-MM-DDTHH:MM:SS (TZ applies). */
 int64_t tu_local_ms(const char *text);
 
-/*
- * SQL that takes a database of the latest schema back to version 6 for the
- * tables later migrations rebuilt (outbox: 7; record_links: 8), emptying
- * them, so that a test can write version 6 rows and open the file to see
- * them migrated. A migration that rebuilds a table adds its undoing here.
- */
-extern const char tu_schema_v6_sql[];
-
 #endif

@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "records/import.h"
 #include "service/calls.h"
 #include "service/related.h"
 #include "service/search.h"
+#include "store/sqlite.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -319,20 +321,26 @@ static void raw_exec(const char *sql)
 
 Test(store_links, migration_8_carries_the_old_rows_over)
 {
-	import_ok(RECORD_PERSON, "source_id,family_name\n"
-	                         "P-1,Hernandez\n"
-	                         "P-2,Perez\n");
-	struct call c;
 	struct htd_error err;
-	call_init(&c);
-	struct call_open_request req = { .location = "1 Main St" };
-	cr_assert_eq(calls_open(&svc, "test", &req, &c, &err), HTD_OK);
-	call_free(&c);
 	store_close(store);
 	store = NULL;
-	/* The database as migration 6 left it, with a row of each kind. */
-	raw_exec(tu_schema_v6_sql);
+	unlink(db);
+	/* A database made by migrations 1 to 6, with two records, a call and
+	 * a link of each kind as migration 6's table held them. */
+	cr_assert_eq(sqlite_store_create_at(db, 6, &err), HTD_OK, "%s",
+	             err.message);
 	raw_exec(
+	    "INSERT INTO records (id, kind, source, source_id, fields,"
+	    " created_at_ms, updated_at_ms) VALUES"
+	    " (1, 'person', 'rms', 'P-1', '{\"family_name\":\"Hernandez\"}',"
+	    " 1, 1),"
+	    " (2, 'person', 'rms', 'P-2', '{\"family_name\":\"Perez\"}',"
+	    " 1, 1);"
+	    "INSERT INTO calls (id, ref, year, seq, status, category, channel,"
+	    " language, location_text, callback_number, caller_name,"
+	    " opened_by, opened_at_ms, updated_at_ms, version) VALUES"
+	    " (1, 'HT-2026-000001', 2026, 1, 'open', 'undetermined', 'voice',"
+	    " 'en', '1 Main St', '', '', 'test', 1, 1, 1);"
 	    "INSERT INTO record_links (record_id, other_record_id, call_id,"
 	    " type, created_at_ms, actor) VALUES"
 	    " (1, NULL, 1, 'confirmed', 5, 'user:inv'),"
@@ -350,6 +358,10 @@ Test(store_links, migration_8_carries_the_old_rows_over)
 	cr_assert_not_null(a);
 	cr_assert_eq(a->other_id, 2);
 	cr_assert_str_eq(a->other_source_id, "P-2");
-	cr_assert_not_null(find_link(&l, STORE_LINK_CALL, "confirmed"));
+	const struct store_record_link *k =
+	    find_link(&l, STORE_LINK_CALL, "confirmed");
+	cr_assert_not_null(k);
+	cr_assert_str_eq(k->call_ref, "HT-2026-000001");
+	cr_assert_str_eq(k->actor, "user:inv");
 	store_record_link_list_free(&l);
 }
