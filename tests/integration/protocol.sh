@@ -118,6 +118,25 @@ EOF
 run check --protocol "$PROTO" lint/policy.yaml; rc_is 1 "a shadowed rule fails the check"
 has "$OUT" "$(at lint/policy.yaml "'category == \"victim_call\"'"): priority rule priority.never is shadowed by priority.victim" "the lint places it in the policy, at its condition"
 
+# A category no rule gives, and a category with no action: placed at the
+# list the fix belongs in (categories: or action_rules:), line and column.
+mkdir -p lists
+awk '/^  - id: credible_tip.first_hand$/ { skip = 1 } /^  - id: other.screened$/ { skip = 0 } !skip' \
+	"$POLICY" >lists/policy.yaml
+run check --protocol "$PROTO" lists/policy.yaml; rc_is 1 "a category no rule gives fails the check"
+has "$OUT" "lists/policy.yaml:$(line_of lists/policy.yaml 'categories:'):1: no rule gives category credible_tip" \
+	"at the categories: list, line and column"
+sed -e "s/when: 'category == \"other\"'$/when: 'category == \"credible_tip\"'/" \
+	-e "s/when: 'category != \"undetermined\"'$/when: 'category != \"undetermined\" and category != \"other\"'/" \
+	-e "s/when: 'true'$/when: 'category != \"other\"'/" \
+	-e "s/when: 'not language_supported'$/when: 'not language_supported and category != \"other\"'/" \
+	-e "s/when: '\(answer\.[a-z_]* == \"no\"\)'$/when: '\1 and category != \"other\"'/" \
+	"$POLICY" >lists/noaction.yaml
+run check --protocol "$PROTO" lists/noaction.yaml; rc_is 1 "a category with no action fails the check"
+has "$OUT" "lists/noaction.yaml:$(line_of lists/noaction.yaml 'action_rules:'):1: category other has no actions" \
+	"at the action_rules: list, line and column"
+lacks "$OUT" "never fires" "... and nothing else is wrong with that copy"
+
 # ---- serve and call refuse what check refuses, with the same messages -----------
 # A file that loads but fails the lint: the finding lines check prints are
 # the lines serve and call print before refusing to start (issue 4, "Bad
