@@ -285,6 +285,13 @@ rc_is 2 "an answer of the wrong type: exit 2"
 has "$ERR" "free_to_leave" "the wrong type: names the question"
 lacks "$OUT" '"category"' "the wrong type: no decision printed"
 
+has "$ERR" "must be a string, not a boolean" "the wrong type: says what was given"
+
+echo '{"answers": {"people_count": 12.5}}' >real.json
+run assess "${ENGINE[@]}" --policy "$POLICY" real.json
+rc_is 2 "a number with a fraction for a number question: exit 2"
+has "$ERR" "people_count must be a string or a whole number" "names the question and what it takes"
+
 echo '{"answers": {"free_to_leave": "maybe"}}' >value.json
 run assess "${ENGINE[@]}" --policy "$POLICY" value.json
 rc_is 2 "a yes/no answer that is neither: exit 2"
