@@ -292,6 +292,12 @@ run assess "${ENGINE[@]}" --policy "$POLICY" real.json
 rc_is 2 "a number with a fraction for a number question: exit 2"
 has "$ERR" "people_count must be a string or a whole number" "names the question and what it takes"
 
+echo '{"answers": {"caller_is_victim": "yes", "free_to_leave": null}}' >null.json
+run assess "${ENGINE[@]}" --policy "$POLICY" --compact null.json
+rc_is 0 "a null answer: decided"
+is "$(printf '%s' "$OUT" | jq -c '[.next_questions[].id | select(. == "free_to_leave")]')" \
+	'["free_to_leave"]' "a null answer is no answer: the question is still to ask"
+
 echo '{"answers": {"free_to_leave": "maybe"}}' >value.json
 run assess "${ENGINE[@]}" --policy "$POLICY" value.json
 rc_is 2 "a yes/no answer that is neither: exit 2"
