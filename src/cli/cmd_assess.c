@@ -95,6 +95,8 @@ int cli_cmd_assess(struct cli *cli, int argc, char **argv)
 	int code, c, fd = -1;
 
 	cli_engine_init(&ce);
+	/* assess never searches records: no nickname tables to load. */
+	ce.opts.nicknames_dir = "";
 	while ((c = cli_getopt(cli, argc, argv, "", opts, &code)) != -1) {
 		if (c == -2)
 			return code;

@@ -272,6 +272,10 @@ struct policy {
 	struct policy_rule *priority_rules; /* first match wins */
 	size_t n_priority_rules;
 	int priority_default; /* when no priority rule matches */
+	/* Where the categories: and action_rules: keys are (for findings
+	 * about a list as a whole); { 0, 0 } when not from a file. */
+	struct protocol_origin categories_origin;
+	struct protocol_origin action_rules_origin;
 	/* Targets, notice templates and retries; without a notifications:
 	 * section, no targets and no notices: nothing is sent. */
 	struct policy_notify notify;

@@ -1023,7 +1023,7 @@ static void category_rules(struct lint *L)
 			            lint_categories[c] &&
 			        decides[i] != SEARCH_NONE;
 		if (!given)
-			finding(L, pol->file, (struct protocol_origin){ 0, 0 },
+			finding(L, pol->file, pol->categories_origin,
 			        "no rule gives category %s",
 			        call_category_name(lint_categories[c]));
 	}
@@ -1067,7 +1067,7 @@ static void action_rules(struct lint *L)
 			skipped |= r == SEARCH_SKIPPED;
 		}
 		if (!some && !skipped)
-			finding(L, pol->file, (struct protocol_origin){ 0, 0 },
+			finding(L, pol->file, pol->action_rules_origin,
 			        "category %s has no actions", L->category);
 	}
 	L->category = "";

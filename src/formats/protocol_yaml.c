@@ -2178,6 +2178,8 @@ static void read_policy(struct loader *ld, struct fy_node *root)
 		read_agency(ld, f[P_AGENCY].value, f[P_AGENCY].at);
 	if (f[P_ACTIONS].given)
 		read_actions(ld, f[P_ACTIONS].value, f[P_ACTIONS].at);
+	pol->categories_origin = f[P_CATEGORIES].at;
+	pol->action_rules_origin = f[P_RULES].at;
 	if (f[P_CATEGORIES].given)
 		read_rules(ld, f[P_CATEGORIES].value, f[P_CATEGORIES].at,
 		           "categories", LIST_CATEGORIES, &no_category,

@@ -83,6 +83,22 @@ static enum htd_err check_members(const json_t *o, const char *const *known,
 	return HTD_OK;
 }
 
+/* What a JSON value is, for messages: "a boolean", "an object"... */
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number with a fraction";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "a value";
+}
+
 static enum htd_err add_answers(struct engine *en, struct call *c,
                                 const json_t *answers, int64_t at,
                                 json_t *warnings, struct htd_error *err)
@@ -117,10 +133,13 @@ static enum htd_err add_answers(struct engine *en, struct call *c,
 			           (long long)json_integer_value(v));
 			text = value;
 		} else {
-			return htd_error_field(err, HTD_ERR_INVALID, field,
-			                       "the answer to %.64s must be a "
-			                       "string",
-			                       key);
+			bool number = en->protocol.questions[qi].kind ==
+			              RULE_ANSWER_NUMBER;
+			return htd_error_field(
+			    err, HTD_ERR_INVALID, field,
+			    "the answer to %.64s must be a string%s, not %s",
+			    key, number ? " or a whole number" : "",
+			    json_kind(v));
 		}
 		char canonical[CALL_ANSWER_MAX + 1];
 		enum htd_err rc = protocol_answer_normalise(

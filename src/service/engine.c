@@ -65,10 +65,11 @@ enum htd_err engine_open(const struct engine_options *opts, struct engine **out,
 		goto out;
 	struct htd_error nerr;
 	htd_error_clear(&nerr);
-	if (opts->nicknames_dir) {
+	if (opts->nicknames_dir && opts->nicknames_dir[0]) {
 		rc = nicknames_csv_load_dir(opts->nicknames_dir, &e->nicknames,
 		                            &nerr);
-	} else if (access(NICKNAMES_DIR_DEFAULT, F_OK) == 0) {
+	} else if (!opts->nicknames_dir &&
+	           access(NICKNAMES_DIR_DEFAULT, F_OK) == 0) {
 		rc = nicknames_csv_load_dir(NULL, &e->nicknames, &nerr);
 		if (rc == HTD_ERR_NOT_FOUND)
 			rc = HTD_OK;

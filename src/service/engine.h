@@ -28,7 +28,8 @@ struct engine_options {
 	const char *cache_dir; /* NULL: SCREEN_CACHE_DIR_DEFAULT; "": none */
 	/* The nickname tables of records search (every nicknames*.csv of
 	 * the directory): given, they must load; NULL: NICKNAMES_DIR_DEFAULT
-	 * when it exists, else none (names then meet only as written). */
+	 * when it exists, else none (names then meet only as written);
+	 * "": none (a command that never searches records, like assess). */
 	const char *nicknames_dir;
 	/* Every error of every file, as `check` prints them; may be NULL. */
 	void (*on_error)(void *ctx, const struct htd_error *e);

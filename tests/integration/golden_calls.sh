@@ -168,6 +168,9 @@ golden() {
 			echo "ok $n - $label # TODO $todo"
 		else
 			pass "$label"
+			# The rules this passing case made fire, for the coverage below.
+			jq -r '.rationale[].rule' "$T/.out" >>"$T/covered"
+			jq -c '.input' "$file" >>"$T/inputs"
 		fi
 		return
 	fi
@@ -199,6 +202,53 @@ fi
 for f in "${files[@]}"; do
 	golden "$f"
 done
+
+# ---- coverage -------------------------------------------------------------------
+# Issue 4: at least 40 calls, covering every rule of the default policy (each
+# category, action and priority rule fired in the rationale of a passing
+# case), both languages, a covert caller and overrides.
+touch "$T/covered" "$T/inputs"
+# The rule ids of etc/policy.yaml: "- id:" items under categories,
+# action_rules and priorities (not actions or notification targets).
+policy_rules() {
+	awk '/^[a-z_]+:/ { sect = $1 }
+		(sect == "categories:" || sect == "action_rules:" || sect == "priorities:") &&
+		/^ *- id: / { sub(/^ *- id: */, ""); sub(/ *#.*$/, ""); print }' "$1"
+}
+mapfile -t rules < <(policy_rules "$POLICY")
+if [ "${#rules[@]}" -ge 20 ]; then
+	pass "the default policy's rule ids read (${#rules[@]})"
+else
+	fail "the default policy's rule ids read" "only ${#rules[@]}: ${rules[*]}"
+fi
+uncovered=()
+for r in "${rules[@]}"; do
+	grep -qxF -- "$r" "$T/covered" || uncovered+=("$r")
+done
+if [ "${#uncovered[@]}" -eq 0 ]; then
+	pass "every rule of the default policy fires in a passing golden case"
+else
+	fail "every rule of the default policy fires in a passing golden case" \
+		"never in a rationale: ${uncovered[*]}"
+fi
+# The check itself must be able to fail: a rule no case can fire.
+printf 'categories:\n  - id: nowhere.never\n' >"$T/extra-rule.yaml"
+missing=$(policy_rules "$T/extra-rule.yaml" | grep -vxF -f "$T/covered")
+is "$missing" "nowhere.never" "the coverage check catches a rule no case fires"
+passing=$(wc -l <"$T/inputs")
+if [ "$passing" -ge 40 ]; then
+	pass "at least 40 passing golden calls ($passing)"
+else
+	fail "at least 40 passing golden calls" "$passing"
+fi
+is "$(jq -s '[.[] | select(.language == "es")] | length >= 3' "$T/inputs")" true \
+	"golden calls in Spanish (at least 3)"
+is "$(jq -s '[.[] | select(.answers.safe_to_talk == "no")] | length >= 2' "$T/inputs")" true \
+	"golden calls with a covert caller (at least 2)"
+is "$(jq -s '[.[] | select(has("override"))] | length >= 3' "$T/inputs")" true \
+	"golden calls with a category override (at least 3)"
+is "$(jq -s '[.[] | select(.actions // [] | any(.state == "not_applicable"))] | length >= 1' "$T/inputs")" true \
+	"golden calls marking an action not applicable"
 
 # The comparison itself must be able to fail: the last case's decision
 # against expectations that are wrong on purpose.
@@ -234,6 +284,19 @@ run assess "${ENGINE[@]}" --policy "$POLICY" type.json
 rc_is 2 "an answer of the wrong type: exit 2"
 has "$ERR" "free_to_leave" "the wrong type: names the question"
 lacks "$OUT" '"category"' "the wrong type: no decision printed"
+
+has "$ERR" "must be a string, not a boolean" "the wrong type: says what was given"
+
+echo '{"answers": {"people_count": 12.5}}' >real.json
+run assess "${ENGINE[@]}" --policy "$POLICY" real.json
+rc_is 2 "a number with a fraction for a number question: exit 2"
+has "$ERR" "people_count must be a string or a whole number" "names the question and what it takes"
+
+echo '{"answers": {"caller_is_victim": "yes", "free_to_leave": null}}' >null.json
+run assess "${ENGINE[@]}" --policy "$POLICY" --compact null.json
+rc_is 0 "a null answer: decided"
+is "$(printf '%s' "$OUT" | jq -c '[.next_questions[].id | select(. == "free_to_leave")]')" \
+	'["free_to_leave"]' "a null answer is no answer: the question is still to ask"
 
 echo '{"answers": {"free_to_leave": "maybe"}}' >value.json
 run assess "${ENGINE[@]}" --policy "$POLICY" value.json

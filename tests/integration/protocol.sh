@@ -118,6 +118,60 @@ EOF
 run check --protocol "$PROTO" lint/policy.yaml; rc_is 1 "a shadowed rule fails the check"
 has "$OUT" "$(at lint/policy.yaml "'category == \"victim_call\"'"): priority rule priority.never is shadowed by priority.victim" "the lint places it in the policy, at its condition"
 
+# A category no rule gives, and a category with no action: placed at the
+# list the fix belongs in (categories: or action_rules:), line and column.
+mkdir -p lists
+awk '/^  - id: credible_tip.first_hand$/ { skip = 1 } /^  - id: other.screened$/ { skip = 0 } !skip' \
+	"$POLICY" >lists/policy.yaml
+run check --protocol "$PROTO" lists/policy.yaml; rc_is 1 "a category no rule gives fails the check"
+has "$OUT" "lists/policy.yaml:$(line_of lists/policy.yaml 'categories:'):1: no rule gives category credible_tip" \
+	"at the categories: list, line and column"
+sed -e "s/when: 'category == \"other\"'$/when: 'category == \"credible_tip\"'/" \
+	-e "s/when: 'category != \"undetermined\"'$/when: 'category != \"undetermined\" and category != \"other\"'/" \
+	-e "s/when: 'true'$/when: 'category != \"other\"'/" \
+	-e "s/when: 'not language_supported'$/when: 'not language_supported and category != \"other\"'/" \
+	-e "s/when: '\(answer\.[a-z_]* == \"no\"\)'$/when: '\1 and category != \"other\"'/" \
+	"$POLICY" >lists/noaction.yaml
+run check --protocol "$PROTO" lists/noaction.yaml; rc_is 1 "a category with no action fails the check"
+has "$OUT" "lists/noaction.yaml:$(line_of lists/noaction.yaml 'action_rules:'):1: category other has no actions" \
+	"at the action_rules: list, line and column"
+lacks "$OUT" "never fires" "... and nothing else is wrong with that copy"
+
+# ---- serve and call refuse what check refuses, with the same messages -----------
+# A file that loads but fails the lint: the finding lines check prints are
+# the lines serve and call print before refusing to start (issue 4, "Bad
+# input"). The protocol: a missing translation and a question never asked.
+mkdir -p refuse/protocol
+sed -e '/^      es: "¿Qué tipo de trabajo es?"$/d' \
+	-e "s/show_if: 'answer.others_with_you == \"yes\"'/show_if: 'answer.others_with_you == \"yes\" and answer.others_with_you == \"no\"'/" \
+	"$PROTO" >refuse/protocol/p.yaml
+run init --db refuse.db; rc_is 0 "a database for serve and call"
+echo ':quit' >refuse/script.txt
+# same_refusal WHAT CHECK_OUT ARGS...: serve and call with ARGS exit 1 and
+# print every finding line of CHECK_OUT.
+same_refusal() {
+	local what=$1 want=$2 line cmd
+	shift 2
+	for cmd in serve call; do
+		if [ "$cmd" = serve ]; then
+			run serve --db refuse.db --listen 127.0.0.1:0 "$@"
+		else
+			run call --db refuse.db --script refuse/script.txt "$@"
+		fi
+		rc_is 1 "$cmd refuses to start with $what"
+		while IFS= read -r line; do
+			has "$ERR" "$line" "$cmd prints check's finding: ${line#*: }"
+		done <<<"$want"
+		lacks "$OUT" "listening" "$cmd: nothing started"
+	done
+}
+run check --protocol "$PROTO" lint/policy.yaml
+same_refusal "a policy that fails the lint" "$OUT" --policy lint/policy.yaml
+run check refuse/protocol/p.yaml; rc_is 1 "the protocol with lint findings fails the check"
+has "$OUT" "question industry: no \"es\" text" "... a missing translation"
+has "$OUT" "question people_count is never asked" "... a question never asked"
+same_refusal "a protocol that fails the lint" "$OUT" --protocol refuse/protocol/p.yaml
+
 # ---- notifications: templates name only the fields of their notice ---------------
 mkdir -p notify
 sed -e 's/Units sent: {units}$/Units sent: {unit}/' \

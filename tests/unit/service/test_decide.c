@@ -296,3 +296,40 @@ Test(service_decide, decision_read_writes_nothing)
 	call_free(&read);
 	call_free(&c);
 }
+
+/* Opens an engine on the shipped files with nickname tables `nick`. */
+static struct engine *engine_with(const char *nick)
+{
+	const char *root = getenv("HTD_SOURCE_ROOT");
+	const char *tmp = getenv("TMPDIR");
+	char pf[1024], lf[1024], lx[1024], cache[1024];
+	struct htd_error err;
+	struct engine *e = NULL;
+	snprintf(pf, sizeof(pf), "%s/data/protocol/nena-ht.yaml", root);
+	snprintf(lf, sizeof(lf), "%s/etc/policy.yaml", root);
+	snprintf(lx, sizeof(lx), "%s/data/lexicon", root);
+	snprintf(cache, sizeof(cache), "%s/htd-test-cache-%d",
+	         tmp && tmp[0] ? tmp : "/tmp", (int)getuid());
+	struct engine_options eo = { .protocol_file = pf,
+		                     .policy_file = lf,
+		                     .lexicon_dir = lx,
+		                     .cache_dir = cache,
+		                     .nicknames_dir = nick };
+	cr_assert_eq(engine_open(&eo, &e, &err), HTD_OK, "%s", err.message);
+	return e;
+}
+
+Test(service_decide, nicknames_only_when_wanted)
+{
+	/* A directory given must load; "" loads none (assess never
+	 * searches records, and the tables cost it a millisecond). */
+	char linkage[1024];
+	snprintf(linkage, sizeof(linkage), "%s/data/linkage",
+	         getenv("HTD_SOURCE_ROOT"));
+	struct engine *e = engine_with(linkage);
+	cr_assert_not_null(e->nicknames, "the tables in %s", linkage);
+	engine_close(e);
+	e = engine_with("");
+	cr_assert_null(e->nicknames);
+	engine_close(e);
+}
