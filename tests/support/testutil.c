@@ -81,7 +81,66 @@ int64_t tu_local_ms(const char *text)
 	return ms;
 }
 
-const char tu_schema_v6_sql[] =
+/* Migration 9 undone: records and record_links with the kind CHECKs as
+ * `IN` lists, their rows kept (foreign keys are off on a raw connection). */
+#define TU_SCHEMA_V8_SQL                                                      \
+	"CREATE TABLE records_8 (\n"                                          \
+	"  id INTEGER PRIMARY KEY,\n"                                         \
+	"  kind TEXT NOT NULL CHECK (kind IN ('person', 'location', "         \
+	"'phone',\n"                                                          \
+	"    'vehicle', 'business')),\n"                                      \
+	"  source TEXT NOT NULL,\n"                                           \
+	"  source_id TEXT NOT NULL,\n"                                        \
+	"  fields TEXT NOT NULL,\n"                                           \
+	"  keys TEXT NOT NULL DEFAULT '',\n"                                  \
+	"  sealed INTEGER NOT NULL DEFAULT 0 CHECK (sealed IN (0, 1)),\n"     \
+	"  created_at_ms INTEGER NOT NULL,\n"                                 \
+	"  updated_at_ms INTEGER NOT NULL,\n"                                 \
+	"  version INTEGER NOT NULL DEFAULT 1 CHECK (version > 0),\n"         \
+	"  UNIQUE (kind, source, source_id)\n"                                \
+	");\n"                                                                \
+	"INSERT INTO records_8 (id, kind, source, source_id, fields, keys,\n" \
+	"  sealed, created_at_ms, updated_at_ms, version)\n"                  \
+	"  SELECT id, kind, source, source_id, fields, keys, sealed,\n"       \
+	"  created_at_ms, updated_at_ms, version FROM records;\n"             \
+	"DROP TABLE records;\n"                                               \
+	"ALTER TABLE records_8 RENAME TO records;\n"                          \
+	"CREATE TABLE record_links_8 (\n"                                     \
+	"  id INTEGER PRIMARY KEY,\n"                                         \
+	"  record_id INTEGER NOT NULL REFERENCES records (id),\n"             \
+	"  type TEXT NOT NULL,\n"                                             \
+	"  target_kind TEXT CHECK (target_kind IN ('person', 'location',\n"   \
+	"    'phone', 'vehicle', 'business')),\n"                             \
+	"  target_source TEXT,\n"                                             \
+	"  target_source_id TEXT,\n"                                          \
+	"  call_id INTEGER REFERENCES calls (id),\n"                          \
+	"  created_at_ms INTEGER NOT NULL,\n"                                 \
+	"  actor TEXT NOT NULL,\n"                                            \
+	"  CHECK ((call_id IS NULL) = (target_kind IS NOT NULL AND\n"         \
+	"    target_source IS NOT NULL AND target_source_id IS NOT NULL)),\n" \
+	"  CHECK (call_id IS NULL OR (target_kind IS NULL AND\n"              \
+	"    target_source IS NULL AND target_source_id IS NULL))\n"          \
+	");\n"                                                                \
+	"INSERT INTO record_links_8 SELECT id, record_id, type, "             \
+	"target_kind,\n"                                                      \
+	"  target_source, target_source_id, call_id, created_at_ms, actor\n"  \
+	"  FROM record_links;\n"                                              \
+	"DROP TABLE record_links;\n"                                          \
+	"ALTER TABLE record_links_8 RENAME TO record_links;\n"                \
+	"CREATE UNIQUE INDEX record_links_unique ON record_links\n"           \
+	"  (record_id, type, ifnull(call_id, 0), ifnull(target_kind, ''),\n"  \
+	"   ifnull(target_source, ''), ifnull(target_source_id, ''));\n"      \
+	"CREATE INDEX record_links_by_target ON record_links\n"               \
+	"  (target_kind, target_source, target_source_id)\n"                  \
+	"  WHERE call_id IS NULL;\n"                                          \
+	"CREATE INDEX record_links_by_call ON record_links (call_id)\n"       \
+	"  WHERE call_id IS NOT NULL;\n"                                      \
+	"DELETE FROM schema_migrations WHERE version > 8;\n"                  \
+	"PRAGMA user_version = 8;\n"
+
+const char tu_schema_v8_sql[] = TU_SCHEMA_V8_SQL;
+
+const char tu_schema_v6_sql[] = TU_SCHEMA_V8_SQL
     /* migration 7: the outbox without 'cancelled' */
     "DROP TRIGGER outbox_no_delete;\n"
     "DROP TABLE outbox;\n"

@@ -33,10 +33,19 @@ void tu_write_file(const char *path, const void *data, size_t len);
 int64_t tu_local_ms(const char *text);
 
 /*
+ * SQL that takes a database of the latest schema back to version 8:
+ * records and record_links rebuilt as migration 6 and 8 made them (their
+ * kind CHECKs as IN lists), their rows kept, so that a test can open the
+ * file to see migration 9 carry them over.
+ */
+extern const char tu_schema_v8_sql[];
+
+/*
  * SQL that takes a database of the latest schema back to version 6 for the
- * tables later migrations rebuilt (outbox: 7; record_links: 8), emptying
- * them, so that a test can write version 6 rows and open the file to see
- * them migrated. A migration that rebuilds a table adds its undoing here.
+ * tables later migrations rebuilt (outbox: 7; record_links: 8; records: 9),
+ * emptying outbox and record_links, so that a test can write version 6
+ * rows and open the file to see them migrated. A migration that rebuilds a
+ * table adds its undoing here.
  */
 extern const char tu_schema_v6_sql[];
 
