@@ -2678,27 +2678,47 @@ static void fields_encode(struct buf *b, const struct record *r)
 	(void)buf_append(b, "}", 1);
 }
 
-/* The keys, sorted and without repeats, '\n' between them. */
-static int key_cmp(const void *a, const void *b)
+/* A key to sort: its first 8 bytes big-endian (zeros after its end), so
+ * that comparing heads orders as strcmp() does, and strcmp() is only
+ * needed between keys that begin alike. */
+struct sort_key {
+	uint64_t head;
+	const char *key;
+	size_t len;
+};
+
+static int sort_key_cmp(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const struct sort_key *x = a, *y = b;
+	if (x->head != y->head)
+		return x->head < y->head ? -1 : 1;
+	return strcmp(x->key, y->key);
 }
 
+/* The keys, sorted and without repeats, '\n' between them. */
 static void keys_encode(struct buf *b, const struct match_keys *k)
 {
-	const char *sorted[MATCH_KEYS_MAX];
+	struct sort_key sorted[MATCH_KEYS_MAX];
 	size_t n = 0;
 	buf_reset(b);
-	for (size_t i = 0; k && i < k->n && i < MATCH_KEYS_MAX; i++)
-		if (k->key[i][0] && !strchr(k->key[i], '\n'))
-			sorted[n++] = k->key[i];
-	qsort(sorted, n, sizeof(sorted[0]), key_cmp);
+	for (size_t i = 0; k && i < k->n && i < MATCH_KEYS_MAX; i++) {
+		const char *key = k->key[i];
+		size_t len = strnlen(key, MATCH_KEY_SIZE);
+		if (len == 0 || len == MATCH_KEY_SIZE || memchr(key, '\n', len))
+			continue;
+		uint64_t head = 0;
+		for (size_t j = 0; j < 8; j++)
+			head =
+			    head << 8 | (j < len ? (unsigned char)key[j] : 0u);
+		sorted[n++] = (struct sort_key){ head, key, len };
+	}
+	qsort(sorted, n, sizeof(sorted[0]), sort_key_cmp);
 	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+		if (i > 0 && sort_key_cmp(&sorted[i], &sorted[i - 1]) == 0)
 			continue;
 		if (b->len)
 			(void)buf_append(b, "\n", 1);
-		(void)buf_append(b, sorted[i], strlen(sorted[i]));
+		(void)buf_append(b, sorted[i].key, sorted[i].len);
 	}
 	(void)buf_append(b, "", 0); /* a NUL even when empty */
 }
