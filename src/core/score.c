@@ -581,15 +581,31 @@ static void key_add(struct match_keys *out, const char *key)
 	str_copy(out->key[out->n++], MATCH_KEY_SIZE, key);
 }
 
+/* Appends `s` to key[MATCH_KEY_SIZE] holding `n` bytes, cut at a byte as
+ * snprintf cuts; returns the new length. */
+static size_t key_cat(char *key, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+	if (len > MATCH_KEY_SIZE - 1 - n)
+		len = MATCH_KEY_SIZE - 1 - n;
+	memcpy(key + n, s, len);
+	key[n + len] = '\0';
+	return n + len;
+}
+
+/* Adds prefix + a (+ ":" + b), the bytes "%s%s:%s" would give: without
+ * printf, which was a twentieth of an import's CPU. */
 static void key_addf(struct match_keys *out, const char *prefix, const char *a,
                      const char *b)
 {
 	char key[MATCH_KEY_SIZE];
+	size_t n = key_cat(key, 0, prefix);
 
-	if (b)
-		(void)str_format(key, sizeof(key), "%s%s:%s", prefix, a, b);
-	else
-		(void)str_format(key, sizeof(key), "%s%s", prefix, a);
+	n = key_cat(key, n, a);
+	if (b) {
+		n = key_cat(key, n, ":");
+		(void)key_cat(key, n, b);
+	}
 	key_add(out, key);
 }
 
@@ -662,8 +678,10 @@ static void address_key(const struct score_record *p, struct match_keys *out)
 
 	if (!p->has_address || !p->address.street[0])
 		return;
-	(void)str_format(key, sizeof(key), "%s%s|%s", SCORE_KEY_ADDRESS,
-	                 p->address.number, p->address.street);
+	size_t n = key_cat(key, 0, SCORE_KEY_ADDRESS);
+	n = key_cat(key, n, p->address.number);
+	n = key_cat(key, n, "|");
+	(void)key_cat(key, n, p->address.street);
 	key_add(out, key);
 }
 

@@ -21,6 +21,7 @@
 #include "store/sqlite.h"
 #include "store/store.h"
 #include "testutil.h"
+#include "util/str.h"
 
 static char dir[512];
 static char db[600];
@@ -364,4 +365,214 @@ Test(store_links, migration_8_carries_the_old_rows_over)
 	cr_assert_str_eq(k->call_ref, "HT-2026-000001");
 	cr_assert_str_eq(k->actor, "user:inv");
 	store_record_link_list_free(&l);
+}
+
+/* ---- migration 9: kind CHECKs without an ephemeral table ---------------- */
+
+/* The rows of one-column query `sql`, '\n' after each; owned, free(). */
+static char *raw_text(const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s",
+	             sql);
+	size_t len = 0, cap = 256;
+	char *out = malloc(cap);
+	cr_assert_not_null(out);
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		size_t n = strlen(v ? v : "");
+		while (len + n + 2 > cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			cr_assert_not_null(out);
+		}
+		memcpy(out + len, v ? v : "", n);
+		len += n;
+		out[len++] = '\n';
+		out[len] = '\0';
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return out;
+}
+
+/* How many ephemeral tables the program of `sql` opens. */
+static int ephemeral_tables(const char *sql)
+{
+	char explain[1024];
+	snprintf(explain, sizeof(explain), "EXPLAIN %s", sql);
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(h, explain, -1, &st, NULL), SQLITE_OK,
+	             "%s", explain);
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(st, 1),
+		           "OpenEphemeral") == 0)
+			n++;
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* Runs `sql` on a raw connection with foreign keys on; SQLite's result. */
+static int raw_try(const char *sql)
+{
+	sqlite3 *h;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_exec(h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL),
+	    SQLITE_OK);
+	int rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+	sqlite3_close(h);
+	return rc;
+}
+
+/* The store's record insert and the link insert, as sqlite.c has them. */
+static const char record_insert[] =
+    "INSERT INTO records (kind, source, source_id, fields, keys, sealed, "
+    "created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
+    "ON CONFLICT (kind, source, source_id) DO NOTHING";
+static const char link_insert[] =
+    "INSERT OR IGNORE INTO record_links (record_id, type, target_kind, "
+    "target_source, target_source_id, created_at_ms, actor) VALUES (?1, "
+    "?2, ?3, ?4, ?5, ?6, 'import')";
+
+static const char records_rows[] =
+    "SELECT id || '|' || kind || '|' || source || '|' || source_id || '|' "
+    "|| fields || '|' || keys || '|' || sealed || '|' || created_at_ms || "
+    "'|' || updated_at_ms || '|' || version FROM records ORDER BY id";
+static const char links_rows[] =
+    "SELECT id || '|' || record_id || '|' || type || '|' || "
+    "ifnull(target_kind, '-') || '|' || ifnull(target_source, '-') || '|' "
+    "|| ifnull(target_source_id, '-') || '|' || ifnull(call_id, '-') || "
+    "'|' || created_at_ms || '|' || actor FROM record_links ORDER BY id";
+
+Test(store_links, migration_9_keeps_records_and_links_and_their_checks)
+{
+	import_ok(RECORD_PERSON, "source_id,family_name,given_name\n"
+	                         "P-1,Hernandez,Maria\n"
+	                         "P-2,Perez,Jose\n"
+	                         "P-3,Garcia,Ana\n");
+	import_ok(RECORD_VEHICLE, vehicles);
+	int64_t p1 = id_of(RECORD_PERSON, "P-1");
+	int64_t v1 = id_of(RECORD_VEHICLE, "V-1");
+	struct call c;
+	struct htd_error err;
+	call_init(&c);
+	struct call_open_request req = { .location = "1 Main St" };
+	cr_assert_eq(calls_open(&svc, "test", &req, &c, &err), HTD_OK, "%s",
+	             err.message);
+	cr_assert_eq(related_link(&svc, "user:inv", c.ref, p1, true, NULL,
+	                          false, NULL, &err),
+	             HTD_OK, "%s", err.message);
+	call_free(&c);
+	store_close(store);
+	store = NULL;
+	char *records_before = raw_text(records_rows);
+	char *links_before = raw_text(links_rows);
+	cr_assert_eq(raw_count("SELECT count(*) FROM record_links"), 3);
+
+	/* The same rows in a database made by migrations 1 to 8, whose IN
+	 * lists build their ephemeral tables. */
+	char latest[700];
+	str_format(latest, sizeof(latest), "%s.latest", db);
+	cr_assert_eq(rename(db, latest), 0);
+	cr_assert_eq(sqlite_store_create_at(db, 8, &err), HTD_OK, "%s",
+	             err.message);
+	char copy[1200];
+	str_format(copy, sizeof(copy),
+	           "ATTACH '%s' AS l;"
+	           "INSERT INTO calls SELECT * FROM l.calls;"
+	           "INSERT INTO records SELECT * FROM l.records;"
+	           "INSERT INTO record_keys SELECT * FROM l.record_keys;"
+	           "INSERT INTO record_links SELECT * FROM l.record_links;"
+	           "DETACH l;",
+	           latest);
+	raw_exec(copy);
+	cr_assert_eq(raw_count("PRAGMA user_version"), 8);
+	cr_assert_gt(ephemeral_tables(record_insert), 0);
+	cr_assert_gt(ephemeral_tables(link_insert), 0);
+	char *records_v8 = raw_text(records_rows);
+	cr_assert_str_eq(records_v8, records_before);
+	free(records_v8);
+
+	struct store_options o = { .path = db };
+	cr_assert_eq(store_open(&o, &store, &err), HTD_OK, "%s", err.message);
+	svc.store = store;
+	cr_assert_eq(store_schema_version(store), store_schema_latest());
+	cr_assert_eq(raw_count("SELECT count(*) FROM schema_migrations WHERE "
+	                       "version = 9"),
+	             1);
+	/* The same rows with the same ids; the same indexes; no leftovers. */
+	char *records_after = raw_text(records_rows);
+	char *links_after = raw_text(links_rows);
+	cr_assert_str_eq(records_after, records_before);
+	cr_assert_str_eq(links_after, links_before);
+	free(records_before);
+	free(records_after);
+	free(links_before);
+	free(links_after);
+	cr_assert_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE name "
+	                       "IN ('sqlite_autoindex_records_1', "
+	                       "'record_links_unique', "
+	                       "'record_links_by_target', "
+	                       "'record_links_by_call')"),
+	             4);
+	cr_assert_eq(raw_count("SELECT count(*) FROM sqlite_schema WHERE name "
+	                       "LIKE '%\\_9' ESCAPE '\\'"),
+	             0);
+	cr_assert_eq(raw_count("SELECT count(*) FROM pragma_foreign_key_check"),
+	             0, "no row");
+	/* No ephemeral table any more, and the checks refuse as before. */
+	cr_assert_eq(ephemeral_tables(record_insert), 0);
+	cr_assert_eq(ephemeral_tables(link_insert), 0);
+	cr_assert_eq(raw_try("INSERT INTO records (kind, source, source_id, "
+	                     "fields, created_at_ms, updated_at_ms) VALUES "
+	                     "('people', 'rms', 'X-1', '{}', 1, 1)"),
+	             SQLITE_CONSTRAINT);
+	cr_assert_eq(raw_try("INSERT INTO records (kind, source, source_id, "
+	                     "fields, created_at_ms, updated_at_ms) VALUES "
+	                     "(NULL, 'rms', 'X-1', '{}', 1, 1)"),
+	             SQLITE_CONSTRAINT);
+	cr_assert_eq(raw_try("INSERT INTO records (kind, source, source_id, "
+	                     "fields, created_at_ms, updated_at_ms) VALUES "
+	                     "('person', 'rms', 'P-1', '{}', 1, 1)"),
+	             SQLITE_CONSTRAINT, "(kind, source, source_id) unique");
+	cr_assert_eq(raw_try("INSERT INTO record_links (record_id, type, "
+	                     "target_kind, target_source, target_source_id, "
+	                     "created_at_ms, actor) VALUES (1, 'owner', "
+	                     "'people', 'rms', 'P-9', 1, 'import')"),
+	             SQLITE_CONSTRAINT);
+	cr_assert_eq(raw_try("INSERT INTO record_links (record_id, type, "
+	                     "target_kind, target_source, target_source_id, "
+	                     "created_at_ms, actor) VALUES (999, 'owner', "
+	                     "'person', 'rms', 'P-9', 1, 'import')"),
+	             SQLITE_CONSTRAINT, "the foreign key to records holds");
+	cr_assert_eq(raw_try("INSERT INTO record_links (record_id, type, "
+	                     "target_kind, target_source, target_source_id, "
+	                     "created_at_ms, actor) VALUES (1, 'owner', "
+	                     "'location', 'rms', 'L-9', 1, 'import')"),
+	             SQLITE_OK);
+
+	/* The store reads and writes them: the links resolve, a re-import
+	 * finds every record unchanged, a new record takes the next id. */
+	struct store_record_link_list l;
+	cr_assert_eq(store_record_links(store, v1, &l, &err), HTD_OK);
+	const struct store_record_link *owner =
+	    find_link(&l, STORE_LINK_OUT, "owner");
+	cr_assert_not_null(owner);
+	cr_assert_eq(owner->other_id, p1);
+	store_record_link_list_free(&l);
+	struct records_import_report r;
+	cr_assert_eq(import(RECORD_VEHICLE, vehicles, false, &r), HTD_OK);
+	cr_assert_eq(r.unchanged, 2);
+	cr_assert_eq(r.inserted + r.updated, 0);
+	int64_t last = raw_count("SELECT max(id) FROM records");
+	import_ok(RECORD_PERSON, "source_id,family_name\nP-4,Lopez\n");
+	cr_assert_eq(id_of(RECORD_PERSON, "P-4"), last + 1);
 }

@@ -5,6 +5,7 @@
  * keys, most shared first; a rolled-back import leaves nothing.
  */
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,5 +439,53 @@ Test(store_records, search_ends_its_read_transaction)
 	cr_assert_eq(store_records_begin(store, &err), HTD_OK, "%s",
 	             err.message);
 	store_records_rollback(store);
+	record_free(&r);
+}
+
+/* The keys column of record `source_id`, read raw; owned, free(). */
+static char *keys_column(const char *source_id)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(h,
+	                                "SELECT keys FROM records WHERE "
+	                                "source_id = ?1",
+	                                -1, &st, NULL),
+	             SQLITE_OK);
+	sqlite3_bind_text(st, 1, source_id, -1, SQLITE_STATIC);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	char *keys = strdup((const char *)sqlite3_column_text(st, 0));
+	cr_assert_not_null(keys);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return keys;
+}
+
+Test(store_records, keys_are_kept_sorted_as_strcmp_once_each)
+{
+	/* Keys that begin alike for more than 8 bytes, one repeated, one
+	 * with a byte above 0x7f (after 'z', as strcmp compares). */
+	struct record r;
+	struct match_keys k = { 0 };
+	const char *given[] = {
+		"sn:h\xc3\xa9",   "gi:guadalupe:h", "sn:hz", "gi:guad",
+		"gi:guadalupe:a", "gi:guad",        ""
+	};
+	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
+		str_copy(k.key[k.n++], MATCH_KEY_SIZE, given[i]);
+	person(&r, "p1", "Hernández", "Lupe");
+	cr_assert_eq(put(&r, &k, 1).inserted, 1);
+	char *keys = keys_column("p1");
+	cr_assert_str_eq(keys, "gi:guad\ngi:guadalupe:a\ngi:guadalupe:h\n"
+	                       "sn:hz\nsn:h\xc3\xa9");
+	free(keys);
+	/* The same keys in another order: the same record, unchanged. */
+	struct match_keys again = { 0 };
+	for (size_t i = sizeof(given) / sizeof(given[0]); i-- > 0;)
+		str_copy(again.key[again.n++], MATCH_KEY_SIZE, given[i]);
+	struct store_record_counts c = put(&r, &again, 1);
+	cr_assert_eq(c.unchanged, 1);
+	cr_assert_eq(c.updated, 0);
 	record_free(&r);
 }
