@@ -5,6 +5,7 @@
 #
 # Usage: scripts/fuzz.sh [driver...]      (default: every fuzz/fuzz_*.c)
 #   FUZZ_SECONDS   time per driver (default 15)
+#   FUZZ_JOBS      drivers run at once (default: the number of CPUs)
 #   FUZZ_BUILD_DIR build directory (default build-fuzz)
 # Exits non-zero when a driver finds a crash, leak, timeout or OOM, after
 # printing the path of the input that reproduces it (kept under
@@ -58,17 +59,16 @@ export HTD_CACHE_DIR=${HTD_CACHE_DIR:-$PWD/$build/fuzz-cache}
 work=$(mktemp -d "${TMPDIR:-/tmp}/htd-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-passed=0
-failed=0
-summary=()
-for d in "${drivers[@]}"; do
+# run_one DRIVER: fuzzes one driver; writes its summary line to
+# $work/DRIVER.result and what to tell about a failure to $work/DRIVER.msg.
+run_one() {
+	local d=$1 bin artifacts log rc dict done_line cov ft corp runs eps stats found f
 	bin="$build/fuzz/$d"
 	artifacts="$PWD/$build/fuzz-artifacts/$d"
 	log="$PWD/$build/fuzz-logs/$d.log"
 	if [ ! -x "$bin" ]; then
-		summary+=("$d: FAILED (no such driver: $bin)")
-		failed=$((failed + 1))
-		continue
+		echo "$d: FAILED (no such driver: $bin)" >"$work/$d.result"
+		return
 	fi
 	mkdir -p "$artifacts" "$(dirname "$log")" "$work/$d"
 	rm -f "$artifacts"/*
@@ -80,7 +80,6 @@ for d in "${drivers[@]}"; do
 		dict=("-dict=fuzz/$d.dict")
 	fi
 
-	echo "fuzz: running $d for ${seconds}s" >&2
 	rc=0
 	"$bin" "${dict[@]}" -max_total_time="$seconds" -timeout=5 \
 		-rss_limit_mb=2048 -print_final_stats=1 \
@@ -96,20 +95,48 @@ for d in "${drivers[@]}"; do
 
 	found=$(find "$artifacts" -type f | sort)
 	if [ "$rc" -eq 0 ] && [ -z "$found" ]; then
-		summary+=("$d: ok ($stats)")
-		passed=$((passed + 1))
-	else
-		echo "fuzz: $d FAILED (exit $rc); log: $log" >&2
+		echo "$d: ok ($stats)" >"$work/$d.result"
+		return
+	fi
+	{
+		echo "fuzz: $d FAILED (exit $rc); log: $log"
 		# The driver's own message comes just before libFuzzer's report.
 		grep -v -E '^(INFO:|#[0-9]|	NEW_FUNC)' "$log" |
-			grep -m 1 -B 8 -E '^==[0-9]+== ?ERROR|runtime error:' >&2 || true
-		grep -E '^SUMMARY' "$log" >&2 || true
+			grep -m 1 -B 8 -E '^==[0-9]+== ?ERROR|runtime error:' || true
+		grep -E '^SUMMARY' "$log" || true
 		for f in $found; do
-			echo "fuzz: reproduce with: $PWD/$bin $f" >&2
+			echo "fuzz: reproduce with: $PWD/$bin $f"
 		done
-		summary+=("$d: FAILED (exit $rc; ${found:-no reproducer}; log $log)")
-		failed=$((failed + 1))
+	} >"$work/$d.msg"
+	echo "$d: FAILED (exit $rc; ${found:-no reproducer}; log $log)" >"$work/$d.result"
+}
+
+# The drivers run FUZZ_JOBS at a time (default: one per CPU), each for its
+# own seconds: the run takes its seconds times drivers / jobs.
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+running=0
+for d in "${drivers[@]}"; do
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n || true
+		running=$((running - 1))
 	fi
+	echo "fuzz: running $d for ${seconds}s" >&2
+	run_one "$d" &
+	running=$((running + 1))
+done
+wait || true
+
+passed=0
+failed=0
+summary=()
+for d in "${drivers[@]}"; do
+	[ -f "$work/$d.msg" ] && cat "$work/$d.msg" >&2
+	line=$(cat "$work/$d.result" 2>/dev/null || echo "$d: FAILED (no result)")
+	summary+=("$line")
+	case "$line" in
+	"$d: ok "*) passed=$((passed + 1)) ;;
+	*) failed=$((failed + 1)) ;;
+	esac
 done
 
 for line in "${summary[@]}"; do

@@ -94,7 +94,7 @@ count_meson "$log" "valgrind" build/meson-logs/testlog-valgrind.json
 # Possible leaks are Criterion's own (nanomsg buffers in forked children);
 # definite and indirect leaks, and every other memcheck error, fail.
 step "valgrind (memcheck): unit tests"
-meson test -C build --suite unit --timeout-multiplier 10 --print-errorlogs \
+meson test -C build --suite unit --no-suite memcheck-slow --timeout-multiplier 10 --print-errorlogs \
 	--wrapper 'valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes' \
 	2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
 count_meson "$log" "valgrind unit"
