@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "formats/record_json.h"
 #include "records/query.h"
 #include "service/search.h"
 #include "util/clock.h"
@@ -66,28 +67,7 @@ static void record_summary(const struct record *r, char *out, size_t size)
 
 static json_t *hit_json(const struct search_hit *h)
 {
-	const struct record *r = &h->record.record;
-	json_t *fields = json_object();
-	for (int f = 0; f < RECORD_FIELD__COUNT; f++)
-		if (r->field[f])
-			json_object_set_new(
-			    fields, record_field_name((enum record_field)f),
-			    json_string(r->field[f]));
-	json_t *why = json_array();
-	for (size_t i = 0; i < h->explain.n; i++) {
-		const struct score_explain_item *it = &h->explain.item[i];
-		json_array_append_new(
-		    why, json_pack("{s:s,s:s,s:f,s:f}", "field",
-		                   score_field_name(it->field), "agreement",
-		                   score_level_name(it->level), "similarity",
-		                   it->similarity, "weight", it->weight));
-	}
-	return json_pack("{s:I,s:s,s:s,s:s,s:b,s:f,s:b,s:o,s:o}", "id",
-	                 (json_int_t)h->record.id, "kind",
-	                 record_kind_name(r->kind), "source", r->source,
-	                 "source_id", r->source_id, "sealed", r->sealed,
-	                 "weight", h->weight, "match", h->match, "fields",
-	                 fields, "why", why);
+	return record_hit_json(&h->record, h->weight, h->match, &h->explain);
 }
 
 int cli_cmd_search(struct cli *cli, int argc, char **argv)
@@ -215,55 +195,9 @@ const char cli_usage_records[] =
     "Common options: --db PATH, --json, --busy-timeout MS, --help.\n"
     "Exit status: 0 shown, 1 failure (no such record), 2 usage error.\n";
 
-static const char *link_dir_name(enum store_link_dir d)
-{
-	switch (d) {
-	case STORE_LINK_OUT: return "out";
-	case STORE_LINK_IN: return "in";
-	case STORE_LINK_CALL: return "call";
-	}
-	return "unknown";
-}
-
 static json_t *view_json(const struct record_view *v)
 {
-	const struct record *r = &v->record.record;
-	json_t *fields = json_object();
-	for (int f = 0; f < RECORD_FIELD__COUNT; f++)
-		if (r->field[f])
-			json_object_set_new(
-			    fields, record_field_name((enum record_field)f),
-			    json_string(r->field[f]));
-	json_t *links = json_array();
-	json_t *calls = json_array();
-	for (size_t i = 0; i < v->links.n; i++) {
-		const struct store_record_link *l = &v->links.links[i];
-		if (l->dir == STORE_LINK_CALL) {
-			json_array_append_new(calls,
-			                      json_pack("{s:s,s:I,s:s}", "call",
-			                                l->call_ref, "at_ms",
-			                                (json_int_t)l->at_ms,
-			                                "by", l->actor));
-			continue;
-		}
-		json_t *o =
-		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "type", l->type,
-		              "direction", link_dir_name(l->dir), "kind",
-		              record_kind_name(l->other_kind), "source",
-		              l->other_source, "source_id", l->other_source_id,
-		              "sealed", v->other_sealed[i]);
-		json_object_set_new(o, "record",
-		                    l->other_id > 0
-		                        ? json_integer((json_int_t)l->other_id)
-		                        : json_null());
-		json_array_append_new(links, o);
-	}
-	return json_pack(
-	    "{s:I,s:s,s:s,s:s,s:b,s:I,s:o,s:o,s:o,s:b}", "id",
-	    (json_int_t)v->record.id, "kind", record_kind_name(r->kind),
-	    "source", r->source, "source_id", r->source_id, "sealed", r->sealed,
-	    "version", (json_int_t)v->record.version, "fields", fields, "links",
-	    links, "calls", calls, "truncated", v->links.truncated);
+	return record_view_json(&v->record, &v->links, v->other_sealed);
 }
 
 static void view_print(const struct record_view *v)

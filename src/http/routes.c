@@ -9,6 +9,7 @@
 
 #include "formats/decision_json.h"
 #include "formats/event_json.h"
+#include "formats/record_json.h"
 #include "http/internal.h"
 #include "service/assess.h"
 #include "service/notices.h"
@@ -1010,28 +1011,7 @@ static void route_units_get(struct http_request *r)
 
 static json_t *search_hit_json(const struct search_hit *h)
 {
-	const struct record *rec = &h->record.record;
-	json_t *fields = json_object();
-	for (int f = 0; f < RECORD_FIELD__COUNT; f++)
-		if (rec->field[f])
-			json_object_set_new(
-			    fields, record_field_name((enum record_field)f),
-			    json_string(rec->field[f]));
-	json_t *why = json_array();
-	for (size_t i = 0; i < h->explain.n; i++) {
-		const struct score_explain_item *it = &h->explain.item[i];
-		json_array_append_new(
-		    why, json_pack("{s:s,s:s,s:f,s:f}", "field",
-		                   score_field_name(it->field), "agreement",
-		                   score_level_name(it->level), "similarity",
-		                   it->similarity, "weight", it->weight));
-	}
-	return json_pack("{s:I,s:s,s:s,s:s,s:b,s:f,s:b,s:o,s:o}", "id",
-	                 (json_int_t)h->record.id, "kind",
-	                 record_kind_name(rec->kind), "source", rec->source,
-	                 "source_id", rec->source_id, "sealed", rec->sealed,
-	                 "weight", h->weight, "match", h->match, "fields",
-	                 fields, "why", why);
+	return record_hit_json(&h->record, h->weight, h->match, &h->explain);
 }
 
 static void route_search(struct http_request *r)
@@ -1225,44 +1205,8 @@ static void route_records_get(struct http_request *r)
 		fail(r, &err);
 		return;
 	}
-	const struct record *rec = &v.record.record;
-	json_t *fields = json_object();
-	for (int f = 0; f < RECORD_FIELD__COUNT; f++)
-		if (rec->field[f])
-			json_object_set_new(
-			    fields, record_field_name((enum record_field)f),
-			    json_string(rec->field[f]));
-	json_t *links = json_array(), *calls = json_array();
-	for (size_t i = 0; i < v.links.n; i++) {
-		const struct store_record_link *l = &v.links.links[i];
-		if (l->dir == STORE_LINK_CALL) {
-			json_array_append_new(calls,
-			                      json_pack("{s:s,s:o,s:s}", "call",
-			                                l->call_ref, "at",
-			                                time_json(l->at_ms),
-			                                "by", l->actor));
-			continue;
-		}
-		json_t *o = json_pack(
-		    "{s:s,s:s,s:s,s:s,s:s,s:b}", "type", l->type, "direction",
-		    l->dir == STORE_LINK_OUT ? "out" : "in", "kind",
-		    record_kind_name(l->other_kind), "source", l->other_source,
-		    "source_id", l->other_source_id, "sealed",
-		    v.other_sealed[i]);
-		json_object_set_new(o, "record",
-		                    l->other_id > 0
-		                        ? json_integer((json_int_t)l->other_id)
-		                        : json_null());
-		json_array_append_new(links, o);
-	}
 	http_json(r, 200,
-	          json_pack("{s:I,s:s,s:s,s:s,s:b,s:I,s:o,s:o,s:o,s:b}", "id",
-	                    (json_int_t)v.record.id, "kind",
-	                    record_kind_name(rec->kind), "source", rec->source,
-	                    "source_id", rec->source_id, "sealed", rec->sealed,
-	                    "version", (json_int_t)v.record.version, "fields",
-	                    fields, "links", links, "calls", calls, "truncated",
-	                    v.links.truncated));
+	          record_view_json(&v.record, &v.links, v.other_sealed));
 	record_view_free(&v);
 }
 

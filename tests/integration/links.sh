@@ -102,6 +102,9 @@ json_is '[.links[] | select(.sealed) | .source_id] | join(",")' "P-2" "with the 
 http GET "/api/v1/records/$P1"
 json_is '[.calls[].call] | sort | join(",")' "$(printf '%s\n' "$REF1" "$REF2" | sort | paste -sd,)" "P-1 with both calls"
 json_is '[.links[] | select(.direction == "in") | .type] | sort | join(",")' "associate,owner" "and the links that name it"
+API_P1=$RESP
+run --json records show --include-sealed "${P1#record:}"
+is "$(jq -S . <<<"$OUT")" "$(jq -S . <<<"$API_P1")" "records show --json gives the API's shape"
 PID2=$(printf '%s' "$P2" | sed 's/record://')
 login ct1
 http GET "/api/v1/records/$PID2"; status_is 404 "the sealed driver is no record for a call-taker"
