@@ -461,23 +461,7 @@ static int act_related(struct calls_ctx *ctx, int argc, char **argv)
 		                  &err) != HTD_OK)
 			return cli_fail(ctx->cli, &err);
 		if (ctx->cli->json) {
-			json_t *nodes = json_array(), *edges = json_array();
-			for (size_t i = 0; i < g.n_nodes; i++)
-				json_array_append_new(
-				    nodes, json_pack("{s:s,s:s,s:s,s:i}", "id",
-				                     g.nodes[i].id, "kind",
-				                     g.nodes[i].kind, "label",
-				                     g.nodes[i].label, "depth",
-				                     g.nodes[i].depth));
-			for (size_t i = 0; i < g.n_edges; i++)
-				json_array_append_new(
-				    edges,
-				    json_pack("{s:s,s:s,s:s}", "from",
-				              g.nodes[g.edges[i].from].id, "to",
-				              g.nodes[g.edges[i].to].id, "via",
-				              g.edges[i].via));
-			print_json(json_pack("{s:o,s:o,s:b}", "nodes", nodes,
-			                     "edges", edges, "cut", g.cut));
+			print_json(related_graph_json(&g));
 		} else {
 			for (size_t i = 0; i < g.n_edges; i++)
 				printf("%-22s %-10s %s (%s)\n",

@@ -1162,22 +1162,7 @@ static void route_calls_graph(struct http_request *r)
 		fail(r, &err);
 		return;
 	}
-	json_t *nodes = json_array(), *edges = json_array();
-	for (size_t i = 0; i < g.n_nodes; i++)
-		json_array_append_new(
-		    nodes,
-		    json_pack("{s:s,s:s,s:s,s:i}", "id", g.nodes[i].id, "kind",
-		              g.nodes[i].kind, "label", g.nodes[i].label,
-		              "depth", g.nodes[i].depth));
-	for (size_t i = 0; i < g.n_edges; i++)
-		json_array_append_new(edges,
-		                      json_pack("{s:s,s:s,s:s}", "from",
-		                                g.nodes[g.edges[i].from].id,
-		                                "to", g.nodes[g.edges[i].to].id,
-		                                "via", g.edges[i].via));
-	http_json(r, 200,
-	          json_pack("{s:o,s:o,s:b}", "nodes", nodes, "edges", edges,
-	                    "cut", g.cut));
+	http_json(r, 200, related_graph_json(&g));
 	related_graph_free(&g);
 }
 

@@ -56,6 +56,25 @@ void related_graph_free(struct related_graph *g)
 	memset(g, 0, sizeof(*g));
 }
 
+json_t *related_graph_json(const struct related_graph *g)
+{
+	json_t *nodes = json_array(), *edges = json_array();
+	for (size_t i = 0; i < g->n_nodes; i++)
+		json_array_append_new(
+		    nodes,
+		    json_pack("{s:s,s:s,s:s,s:i}", "id", g->nodes[i].id, "kind",
+		              g->nodes[i].kind, "label", g->nodes[i].label,
+		              "depth", g->nodes[i].depth));
+	for (size_t i = 0; i < g->n_edges; i++)
+		json_array_append_new(
+		    edges, json_pack("{s:s,s:s,s:s}", "from",
+		                     g->nodes[g->edges[i].from].id, "to",
+		                     g->nodes[g->edges[i].to].id, "via",
+		                     g->edges[i].via));
+	return json_pack("{s:o,s:o,s:b}", "nodes", nodes, "edges", edges, "cut",
+	                 g->cut);
+}
+
 static int64_t now_ms(const struct service *svc)
 {
 	return clock_now_ms(svc->clock);

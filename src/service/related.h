@@ -20,6 +20,7 @@
 #ifndef HTD_SERVICE_RELATED_H
 #define HTD_SERVICE_RELATED_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,6 +122,10 @@ struct related_graph {
 };
 
 void related_graph_free(struct related_graph *g); /* accepts NULL */
+
+/* {"nodes": [{"id","kind","label","depth"}], "edges": [{"from","to",
+ * "via"}], "cut"}: the API's and the CLI's one shape (new reference). */
+json_t *related_graph_json(const struct related_graph *g);
 
 /*
  * The link graph of call `ref` to `depth` (1..RELATED_DEPTH_MAX) steps.

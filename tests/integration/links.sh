@@ -95,6 +95,9 @@ json_is '[.links[].source_id] | join(",")' "P-1" "without the sealed driver"
 json_is '.fields.links // "none"' "none" "nor the links as imported"
 login inv1
 http GET "/api/v1/calls/$REF1/graph?depth=3"; status_is 200 "the investigator's graph"
+API_GRAPH=$RESP
+run --json calls related --graph --depth 3 "$REF1"
+is "$(jq -S . <<<"$OUT")" "$(jq -S . <<<"$API_GRAPH")" "calls related --graph --json gives the API's graph"
 P2=$(nid rms:P-2)
 is "$(edge "record:$V1" "$P2" driver)" "1" "shows the sealed driver of the van"
 http GET "/api/v1/records/$V1"; status_is 200 "the investigator reads the van"
