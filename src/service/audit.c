@@ -118,6 +118,23 @@ enum htd_err audit_record(struct service *svc, const struct audit_entry *e,
 	return store_audit_append(svc->store, &a, 1, err);
 }
 
+enum htd_err audit_result(struct service *svc, const struct audit_entry *e,
+                          enum htd_err rc, struct htd_error *err)
+{
+	if (!svc->address)
+		return rc;
+	struct audit_entry entry = *e;
+	entry.outcome = audit_outcome_of(rc);
+	if (rc == HTD_OK)
+		return audit_record(svc, &entry, err);
+	struct htd_error aerr;
+	if (audit_record(svc, &entry, &aerr) != HTD_OK)
+		log_event(LOG_ERROR, "audit_unwritten", "action", entry.action,
+		          "object", entry.object ? entry.object : "", "error",
+		          aerr.message, NULL);
+	return rc;
+}
+
 /* ---- listing ----------------------------------------------------------- */
 
 void audit_list_free(struct audit_list *l)

@@ -84,6 +84,17 @@ struct audit_async {
 enum htd_err audit_record(struct service *svc, const struct audit_entry *e,
                           struct htd_error *err);
 
+/*
+ * Audits what ended with `rc` — a read, or a refusal — when the service
+ * audits (svc->address set; else returns `rc`). The entry is `e` with the
+ * outcome of `rc`. A success's entry must be written: its error is
+ * returned, in `err` (no answer goes out unrecorded). A failure's is
+ * written if it can be, logged (audit_unwritten) if not, and `rc` is
+ * returned unchanged, `err` untouched.
+ */
+enum htd_err audit_result(struct service *svc, const struct audit_entry *e,
+                          enum htd_err rc, struct htd_error *err);
+
 /* Room for one entry's cleaned texts (see audit_prepare()). */
 struct audit_texts {
 	char actor[AUDIT_TEXT_MAX + 1];

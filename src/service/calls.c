@@ -149,16 +149,9 @@ static enum htd_err audit_call(struct service *svc, const char *actor,
 		.action = action,
 		.object = object,
 		.address = svc->address,
-		.outcome = audit_outcome_of(rc),
 		.detail = text,
 	};
-	if (rc == HTD_OK)
-		return audit_record(svc, &e, err);
-	struct htd_error aerr;
-	if (audit_record(svc, &e, &aerr) != HTD_OK)
-		log_event(LOG_ERROR, "audit_unwritten", "action", action,
-		          "object", object, "error", aerr.message, NULL);
-	return rc;
+	return audit_result(svc, &e, rc, err);
 }
 
 /* Ends a change: a success is on the record already (it rode in the

@@ -490,17 +490,9 @@ static enum htd_err audit_read(struct service *svc, const char *action,
 		.action = action,
 		.object = object,
 		.address = svc->address,
-		.outcome = audit_outcome_of(rc),
 		.detail = detail_text,
 	};
-	struct htd_error aerr;
-	enum htd_err arc = audit_record(svc, &e, &aerr);
-	if (rc == HTD_OK && arc != HTD_OK) {
-		if (err)
-			*err = aerr;
-		return arc;
-	}
-	return rc;
+	return audit_result(svc, &e, rc, err);
 }
 
 enum htd_err related_list(struct service *svc, const char *ref_text,

@@ -229,18 +229,12 @@ enum htd_err search_records(struct service *svc, const char *actor,
 			.action = "records.search",
 			.object = "records",
 			.address = svc->address,
-			.outcome = audit_outcome_of(rc),
 			.detail = detail,
 		};
-		struct htd_error aerr;
-		enum htd_err arc = audit_record(svc, &ae, &aerr);
-		if (arc != HTD_OK && rc == HTD_OK) {
-			/* No answer without its audit entry. */
-			search_result_free(out);
-			if (err)
-				*err = aerr;
-			rc = arc;
-		}
+		bool answered = rc == HTD_OK;
+		rc = audit_result(svc, &ae, rc, err);
+		if (answered && rc != HTD_OK)
+			search_result_free(out); /* not without its entry */
 	}
 	return rc;
 }
@@ -334,17 +328,11 @@ enum htd_err search_record_show(struct service *svc, const char *actor,
 			.action = "records.show",
 			.object = object,
 			.address = svc->address,
-			.outcome = audit_outcome_of(rc),
 			.detail = detail,
 		};
-		struct htd_error aerr;
-		enum htd_err arc = audit_record(svc, &ae, &aerr);
-		if (arc != HTD_OK && rc == HTD_OK) {
-			/* No answer without its audit entry. */
-			if (err)
-				*err = aerr;
-			rc = arc;
-		}
+		/* No answer without its audit entry: a failure frees `out`
+		 * below. */
+		rc = audit_result(svc, &ae, rc, err);
 	}
 	if (rc != HTD_OK)
 		record_view_free(out);

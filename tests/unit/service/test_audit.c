@@ -708,3 +708,41 @@ Test(service_audit, outcome_names)
 	             AUDIT_OUTCOME_CONFLICT);
 	cr_assert_eq(audit_outcome_of(HTD_ERR_BUSY), AUDIT_OUTCOME_ERROR);
 }
+
+/* audit_result(): a success is answered only with its entry written; a
+ * failure keeps its own code whatever becomes of its entry. */
+Test(service_audit, audit_result_needs_the_entry_of_a_success)
+{
+	struct htd_error err;
+	struct audit_entry e = { .actor = "user:ana",
+		                 .action = "test.read",
+		                 .object = "thing:1",
+		                 .address = svc.address };
+	int64_t before = total();
+	cr_assert_eq(audit_result(&svc, &e, HTD_OK, &err), HTD_OK);
+	cr_assert_eq(count("test.read", "ok"), 1);
+	cr_assert_eq(audit_result(&svc, &e, HTD_ERR_NOT_FOUND, &err),
+	             HTD_ERR_NOT_FOUND, "a failure keeps its code");
+	cr_assert_eq(count("test.read", NULL), 2);
+	cr_assert_eq(count("test.read", "ok"), 1, "with its own outcome");
+	cr_assert_eq(total(), before + 2);
+
+	/* An entry that cannot be written (no action): a success becomes
+	 * that error, a failure stays what it was. */
+	struct audit_entry bad = e;
+	bad.action = NULL;
+	htd_error_clear(&err);
+	cr_assert_eq(audit_result(&svc, &bad, HTD_OK, &err), HTD_ERR_INVALID);
+	cr_assert_str_eq(err.field, "action");
+	htd_error_set(&err, HTD_ERR_NOT_FOUND, "no thing 1");
+	cr_assert_eq(audit_result(&svc, &bad, HTD_ERR_NOT_FOUND, &err),
+	             HTD_ERR_NOT_FOUND);
+	cr_assert_str_eq(err.message, "no thing 1", "err untouched");
+	cr_assert_eq(total(), before + 2);
+
+	/* A service that does not audit records nothing. */
+	struct service quiet = svc;
+	quiet.address = NULL;
+	cr_assert_eq(audit_result(&quiet, &e, HTD_OK, &err), HTD_OK);
+	cr_assert_eq(total(), before + 2);
+}
