@@ -46,7 +46,7 @@ run --db shim.db calls show "$ID"; has "$OUT" "saved before the faults" "what wa
 lacks "$OUT" "fsync fails" "a note whose fsync failed is not acknowledged"
 
 # ---- a real full disk (tmpfs) and a read-only directory ------------------------
-if [ "$(id -u)" -ne 0 ] || ! mkdir -p full ro || ! mount -t tmpfs -o size=512k tmpfs full 2>/dev/null; then
+if [ "$(id -u)" -ne 0 ] || ! mkdir -p full ro || ! mount -t tmpfs -o size=2m tmpfs full 2>/dev/null; then
 	echo "ok $((n + 1)) # SKIP full-disk and read-only mounts need root"; n=$((n + 1))
 	done_testing; exit
 fi
