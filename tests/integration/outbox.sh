@@ -415,6 +415,21 @@ KEY5="$ID2-supervisor_notice-supervisor_console"
 wait_until 60 at_least 1 delivered sup2 "$KEY5"
 is "$(delivered sup2 "$KEY5")" 1 "a new notice goes to the new webhook URL"
 is "$(posts sup "$KEY5")" 0 "not to the old one"
+# A reload whose new lanes cannot open (their secret cannot be read) is
+# refused by the worker, which keeps the lanes in force.
+write_policy "$PORT_sup" "$PORT_poc" "$PORT_hot"
+sed -i "s|$T/hook.key|$T/no-such.key|" "$T/policy.yaml"
+kill -HUP "$SERVER_PID"
+if wait_for "$T/serve.err" "event=worker_reload_failed" 90; then
+	pass "a secret that cannot be read: the worker refuses the reload"
+else
+	fail "a secret that cannot be read: the worker refuses the reload" "$(tail -n 5 "$T/serve.err")"
+fi
+new_victim_call
+KEY7="$ID2-supervisor_notice-supervisor_console"
+wait_until 60 at_least 1 delivered sup2 "$KEY7"
+is "$(delivered sup2 "$KEY7")" 1 "and keeps delivering through the lanes in force"
+is "$(posts sup "$KEY7")" 0 "not to the URL of the refused policy"
 # A reload that fails keeps the old policy, in the worker too.
 printf 'notifications: [broken\n' >"$T/policy.yaml"
 kill -HUP "$SERVER_PID"
